@@ -1,0 +1,3 @@
+from healer_ops.cli import main
+
+main()

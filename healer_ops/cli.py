@@ -1,0 +1,40 @@
+"""The `healer-ops` command line (also `python -m healer_ops`)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="HealerOps: fleet intelligence for WordPress self-healing.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="The HealerOps database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the database URL in use (so `psql "$(healer-ops db url)"` works)."""
+    from healer_ops import db
+
+    typer.echo(db.resolve_url())
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending migrations; safe to run any number of times."""
+    from healer_ops import db
+
+    try:
+        applied = db.migrate()
+    except db.MigrationEdited as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied
+                                                          else "; schema up to date"))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Every setting HealerOps reads, in one place (the README's settings table mirrors this).
+
+Values come from the environment (``HEALER_*``, plus the OpenAI SDK's own ``OPENAI_*``).
+Inside Airflow, the database comes from the ``healer_db`` connection first (see ``db``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+
+
+def _project_root() -> Path:
+    """The checkout holding include/sql (the package's parent in a source install)."""
+    candidate = PACKAGE_DIR.parent
+    return candidate if (candidate / "include" / "sql").is_dir() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
+
+# USD per million tokens: (input, cached input, output). Batch API requests cost half.
+MODEL_PRICES_PER_MTOK: dict[str, tuple[float, float, float]] = {
+    "gpt-4.1-nano": (0.10, 0.025, 0.40),
+    "gpt-4.1-mini": (0.40, 0.10, 1.60),
+    "gpt-4.1": (2.00, 0.50, 8.00),
+    "gpt-4o-mini": (0.15, 0.075, 0.60),
+    "gpt-4o": (2.50, 1.25, 10.00),
+    "gpt-5-nano": (0.05, 0.005, 0.40),
+    "gpt-5-mini": (0.25, 0.025, 2.00),
+    "gpt-5": (1.25, 0.125, 10.00),
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEALER_", extra="ignore")
+
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL; unset = Airflow connection healer_db or embedded"
+    )
+    home: Path = Field(
+        PROJECT_ROOT / ".healer",
+        description="Working folder: embedded PostgreSQL, Airflow home of the demo, demo files",
+    )
+    sql_dir: Path = Field(PROJECT_ROOT / "include" / "sql", description="Migrations and queries")
+
+    # ingestion
+    drop_dir: Path | None = Field(
+        None, description="File-drop folder of site_metrics_ingest (one file per day)"
+    )
+    probe_concurrency: int = Field(100, description="Concurrent HTTP probes")
+    probe_timeout_s: float = Field(10.0, description="Per-request probe timeout")
+    probe_max_redirects: int = Field(5, description="Redirects a probe follows")
+
+    # root-cause analysis
+    analyzer: str = Field("local", description="local (offline, default) or openai")
+    ai_model: str = Field("gpt-4.1-mini", description="Model of the openai analyzer")
+    ai_timeout_s: float = Field(30.0, description="Timeout of one LLM request")
+    ai_max_retries: int = Field(3, description="Retries on 429/5xx, with backoff")
+    ai_budget_usd: float = Field(1.00, description="Most an analysis run may spend on the LLM")
+    ai_concurrency: int = Field(8, description="Executions analyzed at once")
+    ai_batch_size: int = Field(500, description="Failed executions claimed per run")
+    cache_ttl_days: int = Field(30, description="Days an analysis stays in ai_analysis_cache")
+
+    # plugin
+    api_token: str | None = Field(None, description="Bearer token of the Healer HTTP API plugin")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (after the environment changed, e.g. in tests)."""
+    get_settings.cache_clear()
