@@ -91,14 +91,13 @@ def conninfo_to_url(conninfo: str) -> str:
 @lru_cache(maxsize=4)
 def embedded_url(home: Path | None = None) -> str:
     """Start (or reuse) the embedded PostgreSQL under HEALER_HOME/pg; its `healer` database URL."""
+    pgdata = Path(home or get_settings().home) / "pg"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs at interpreter exit
     with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on servers
         warnings.simplefilter("ignore")
         import pgserver
 
-    pgdata = Path(home or get_settings().home) / "pg"
-    pgdata.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
         server = pgserver.get_server(pgdata, cleanup_mode=None)  # keeps running for psql
     admin_url = server.get_uri()
     ensure_database(admin_url, EMBEDDED_DATABASE)
@@ -159,7 +158,13 @@ def migrate(url: str | None = None) -> list[str]:
 
     url = url or resolve_url()
     backend = get_backend(_yoyo_url(url))
-    migrations = read_migrations(str(migrations_dir()))
+    try:
+        return _migrate(backend, read_migrations(str(migrations_dir())))
+    finally:
+        backend.connection.close()  # an idle session would block CREATE DATABASE ... TEMPLATE
+
+
+def _migrate(backend, migrations) -> list[str]:
     with backend.lock():
         _ensure_checksum_table(backend)
         recorded = dict(backend.execute(f"SELECT migration_id, sha256 FROM {CHECKSUM_TABLE}")
