@@ -79,3 +79,8 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget cached settings (after the environment changed, e.g. in tests)."""
     get_settings.cache_clear()
+
+
+# The asset that site_metrics_ingest produces and anomaly_detection is scheduled on.
+SITE_METRICS_ASSET = {"name": "site_metrics",
+                      "uri": "postgres://healer-db:5432/healer/public/site_metrics"}
