@@ -1,13 +1,25 @@
-"""The `healer-ops` command line (also `python -m healer_ops`)."""
+"""The `healer-ops` command line (also `python -m healer_ops`).
+
+Each capability registers its own commands from ``healer_ops/<capability>/cli.py``; those
+modules import only typer at module level so that `healer-ops --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import typer
 
+from healer_ops.analysis import cli as analysis_cli
+from healer_ops.detect import cli as detect_cli
+from healer_ops.fleet import cli as fleet_cli
+from healer_ops.ingest import cli as ingest_cli
+
 app = typer.Typer(help="HealerOps: fleet intelligence for WordPress self-healing.",
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="The HealerOps database.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks; each prints its figures (--json for one object).",
+                        no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(bench_app, name="bench")
 
 
 @db_app.command("url")
@@ -30,6 +42,10 @@ def db_migrate() -> None:
         raise typer.Exit(2) from exc
     typer.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied
                                                           else "; schema up to date"))
+
+
+for _module in (ingest_cli, detect_cli, analysis_cli, fleet_cli):
+    _module.register(app, bench_app)
 
 
 def main() -> None:
