@@ -32,7 +32,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 airflow: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/healer-ops airflow-env --write
+	$(BIN)/healer-ops db migrate
+	AIRFLOW_CONN_HEALER_DB="$$($(BIN)/healer-ops db airflow-conn)" \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
 
 clean:

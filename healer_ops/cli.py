@@ -44,6 +44,15 @@ def db_migrate() -> None:
                                                           else "; schema up to date"))
 
 
+@db_app.command("airflow-conn")
+def db_airflow_conn() -> None:
+    """Print the healer_db Airflow connection (JSON) for the database in use."""
+    from healer_ops import db
+    from healer_ops.dagrun import airflow_connection_json
+
+    typer.echo(airflow_connection_json(db.resolve_url()))
+
+
 for _module in (ingest_cli, detect_cli, analysis_cli, fleet_cli):
     _module.register(app, bench_app)
 
