@@ -2,8 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import typer
+
+fleet_app = typer.Typer(help="The demo fleet: generated sites, metrics, executions.",
+                        no_args_is_help=True)
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     """Add this capability's commands to the main app and to `healer-ops bench`."""
+    app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("generate")
+def generate(
+    sites: int = typer.Option(50, min=1, help="Number of sites"),
+    days: float = typer.Option(14, min=0.01, help="Days of 5-minute metrics"),
+    seed: int = typer.Option(7, help="Same seed, same fleet (rows are upserted)"),
+    end: datetime | None = typer.Option(None, help="End of the period, UTC (default: now)"),
+    drop_dir: Path | None = typer.Option(None, help="Write day files here for ingest "
+                                         "(default: HEALER_DROP_DIR or .healer/drop)"),
+    to_db: bool = typer.Option(False, "--to-db", help="COPY metrics into site_metrics directly"),
+    incidents: bool = typer.Option(True, help="Inject labelled incidents (--no-incidents: "
+                                   "a clean fleet)"),
+    site_url_template: str | None = typer.Option(
+        None, help='Site url, e.g. "http://127.0.0.1:8800/{domain}/" for loopback sites'),
+) -> None:
+    """Generate the demo fleet into the database (migrating it first)."""
+    import json
+    from datetime import UTC
+
+    from healer_ops import db
+    from healer_ops.fleet.generator import generate_fleet
+
+    url = db.resolve_url()
+    db.migrate(url)
+    summary = generate_fleet(url, sites=sites, days=days, seed=seed,
+                             end=end.replace(tzinfo=end.tzinfo or UTC) if end else None,
+                             drop_dir=drop_dir, metrics_to_db=to_db, incidents=incidents,
+                             site_url_template=site_url_template)
+    typer.echo(json.dumps(summary, indent=2))

@@ -519,7 +519,7 @@ def _corrupt(lines: list[str], row: int, kind: str, rng: np.random.Generator, se
         target = ("response_time_ms", "ttfb_ms", "page_size_bytes")[rng.integers(3)]
         value = fields[col[target]]
         fields[col[target]] = rng.choice([value.replace("0", "o", 1) if "0" in value
-                                          else value + "ms", value + "ms", "1,2" + value,
+                                          else value + "ms", value + "ms", f'"1,{value}"',
                                           "~" + value])
     lines[row] = ",".join(fields)
 
@@ -603,7 +603,7 @@ def generate_fleet(url: str, *, sites: int = 50, days: float = 14, seed: int = 7
         drop_dir = default_drop_dir()
     bad_rows = (write_day_files(frame, Path(drop_dir), seed, planned, site_list)
                 if drop_dir is not None else {})
-    plan = history.build_history(site_list, planned, seed, end)
+    plan = history.build_history(site_list, planned, seed, end, days)
     with db.transaction(url) as conn:
         upsert_sites(conn, site_list)
         upsert_incidents(conn, planned)
