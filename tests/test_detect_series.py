@@ -1,0 +1,139 @@
+"""The univariate detector behind `healer-ops detect`: causality, format, calibration, errors."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from healer_ops.cli import app
+from healer_ops.detect import series as detector
+from healer_ops.detect.series_io import SeriesInputError, read_series
+
+ROWS = 3000  # ten and a half days of 5-minute rows
+ANOMALY_AT = 2400
+
+
+def periodic_series(seed: int, rows: int = ROWS) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """A daily cycle plus Gaussian noise, 5-minute spacing: nothing anomalous in it."""
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range("2026-03-02", periods=rows, freq="5min")
+    t = np.arange(rows)
+    values = 500 + 120 * np.sin(2 * np.pi * t / 288) + rng.normal(0, 15, rows)
+    return stamps, values
+
+
+def write_csv(path, stamps, values) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["timestamp", "value"])
+        for stamp, value in zip(stamps, values, strict=True):
+            writer.writerow([pd.Timestamp(stamp).strftime("%Y-%m-%d %H:%M:%S"), value])
+
+
+def first_alert(scores: np.ndarray) -> int | None:
+    hits = np.flatnonzero(detector.alerts(scores))
+    return int(hits[0]) if len(hits) else None
+
+
+def test_scores_are_causal():
+    stamps, values = periodic_series(seed=1)
+    values[1500] += 400  # something to react to before the cut
+    baseline = detector.score_series(values, stamps)
+    rng = np.random.default_rng(7)
+    for cut in (800, 1600, 2500):
+        changed = values.copy()
+        changed[cut + 1:] = rng.normal(0, 1000, ROWS - cut - 1)  # wildly different future
+        rescored = detector.score_series(changed, stamps)
+        np.testing.assert_array_equal(rescored[:cut + 1], baseline[:cut + 1])
+        assert not np.array_equal(rescored[cut + 1:], baseline[cut + 1:])
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_clean_periodic_series_stays_below_the_alert_threshold(seed):
+    stamps, values = periodic_series(seed)
+    scores = detector.score_series(values, stamps)
+    assert first_alert(scores) is None, f"false alert at row {first_alert(scores)}"
+    assert scores.max() < detector.DEFAULT_CONFIG.alert_threshold
+
+
+@pytest.mark.parametrize("kind", ["spike", "level_shift", "drop_to_zero"])
+def test_injected_anomaly_raises_an_alert_soon_after(kind):
+    stamps, values = periodic_series(seed=5)
+    if kind == "spike":
+        values[ANOMALY_AT] += 250
+    elif kind == "level_shift":
+        values[ANOMALY_AT:] += 150
+    else:
+        values[ANOMALY_AT:ANOMALY_AT + 30] = 0.0
+    scores = detector.score_series(values, stamps)
+    hit = first_alert(scores)
+    assert hit is not None and ANOMALY_AT <= hit <= ANOMALY_AT + 12, hit
+    # one anomaly is one detection, not a run of alert rows
+    assert detector.alerts(scores)[ANOMALY_AT:ANOMALY_AT + 100].sum() <= 2
+
+
+def test_a_score_means_the_same_on_a_quiet_and_a_noisy_series():
+    stamps, values = periodic_series(seed=6)
+    quiet = detector.score_series(values, stamps)
+    noisy = detector.score_series(values * 1000 + 5e6, stamps)  # same shape, other units
+    np.testing.assert_allclose(quiet, noisy, atol=1e-6)
+
+
+def test_robust_zscore_uses_only_earlier_rows():
+    values = np.array([10.0, 12, 11, 13, 12, 11, 100])
+    z = detector.robust_zscore(values, window=6)
+    earlier = values[:6]
+    iqr = np.percentile(earlier, 75) - np.percentile(earlier, 25)
+    assert z[-1] == pytest.approx((100 - np.median(earlier)) / (iqr / detector.IQR_TO_SIGMA))
+    assert np.isnan(z[:3]).all()
+
+
+def test_suppress_repeats_keeps_the_first_row_of_a_run():
+    scores = np.array([0.0, 0.5, 0.55, 0.6, 0.9, 0.0, 0.0, 0.0, 0.5])
+    kept = detector.suppress_repeats(scores, hold=3, margin=0.1)
+    assert kept.tolist() == [0.0, 0.5, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0, 0.5]
+
+
+def test_detect_command_writes_one_scored_row_per_input_row(tmp_path):
+    stamps, values = periodic_series(seed=8)
+    values[ANOMALY_AT] += 300
+    values = values.astype(object)
+    values[100] = ""  # a missing observation is kept, scored 0
+    source, target = tmp_path / "series.csv", tmp_path / "scores.csv"
+    write_csv(source, stamps, values)
+    result = CliRunner().invoke(app, ["detect", "--input", str(source), "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    out = pd.read_csv(target, keep_default_na=False)
+    assert list(out.columns) == ["timestamp", "value", "anomaly_score", "alert"]
+    assert len(out) == ROWS
+    assert out["timestamp"].iloc[5] == stamps[5].strftime("%Y-%m-%d %H:%M:%S")
+    assert out["value"].iloc[100] == "" and out["anomaly_score"].iloc[100] == 0
+    assert out["anomaly_score"].between(0, 1).all()
+    assert set(out["alert"]) <= {0, 1}
+    assert out["alert"].iloc[ANOMALY_AT] == 1
+    assert (out["alert"] == (out["anomaly_score"] >= detector.DEFAULT_CONFIG.alert_threshold)
+            ).all()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("time,value\n2026-01-01 00:00:00,1\n", "line 1: missing column(s) timestamp"),
+    ("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00,abc\n",
+     "line 3: value 'abc' is not a number"),
+    ("timestamp,value\n2026-01-01 00:00:00,1\nyesterday noon,2\n",
+     "line 3: timestamp 'yesterday noon' cannot be parsed"),
+    ("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00\n", "line 3: 1 field(s)"),
+    ("", "the file is empty"),
+])
+def test_bad_input_is_refused_naming_the_line(tmp_path, content, message):
+    source = tmp_path / "bad.csv"
+    source.write_text(content)
+    with pytest.raises(SeriesInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_series(source)
+    result = CliRunner().invoke(app, ["detect", "--input", str(source),
+                                      "--output", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "out.csv").exists()
