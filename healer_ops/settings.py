@@ -67,6 +67,23 @@ class Settings(BaseSettings):
     ai_batch_size: int = Field(500, description="Failed executions claimed per run")
     cache_ttl_days: int = Field(30, description="Days an analysis stays in ai_analysis_cache")
 
+    # pattern learning (pattern_effectiveness)
+    pattern_min_lower_bound: float = Field(
+        0.75, description="Auto-approve only when the 95% Wilson lower bound of the success "
+        "rate is at least this")
+    pattern_revoke_lower_bound: float = Field(
+        0.65, description="Revoke an approval when the lower bound falls under this")
+    pattern_min_successes: int = Field(10, description="Successes needed before auto-approval")
+    pattern_recent_uses: int = Field(10, description="Uses that count as recent evidence")
+    pattern_max_recent_failures: int = Field(
+        2, description="More failures than this among the recent uses blocks or revokes")
+    pattern_max_failure_streak: int = Field(
+        1, description="A longer run of failures at the end blocks or revokes")
+    pattern_recent_days: int = Field(30, description="Window of recent_successes/failures")
+    pattern_blacklisted_plugins: list[str] = Field(
+        ["woocommerce", "woocommerce-*"], description="Plugins a pattern may never touch "
+        "unattended (plus every site's own blacklisted_plugins)")
+
     # plugin
     api_token: str | None = Field(None, description="Bearer token of the Healer HTTP API plugin")
 
