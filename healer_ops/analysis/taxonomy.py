@@ -238,7 +238,7 @@ def prepare(log: str) -> str:
     text = text.replace("\\/", "/")  # JSON-escaped slashes
     if re.search(r"<(?:b|br|p|div|span|font|table|td|tr|html|body|h\d)\b[^>]*>", text, re.I):
         text = re.sub(r"<br\s*/?>|</p>|</div>|</tr>|</h\d>", "\n", text, flags=re.I)
-        text = re.sub(r"<[a-zA-Z/!][^>\n]*>", "", text)
+        text = re.sub(r"<[a-zA-Z/!][^>\n]*>", " ", text)
         text = html.unescape(text)
     text = text.replace("\\", "/")  # Windows paths (and namespaces; harmless for matching)
     text = re.sub(r"\s*PHP message: ", "\nPHP message: ", text)  # nginx/FPM bundles
@@ -259,18 +259,20 @@ _ENTRY_START = re.compile(
     r"|An error of type"
     r")", re.IGNORECASE)
 
-# The first severity word of an entry decides whether it is fatal.
+# The first severity word of an entry decides whether it is fatal. Prose that merely
+# mentions "a fatal error" or "critical issues" is not a PHP fatal.
 _SEVERITY = re.compile(
-    r"(?P<fatal>fatal\s*error|\bfatal\b|parse\s*error|\buncaught\b|\bE_(?:ERROR|PARSE|"
-    r"COMPILE_ERROR|CORE_ERROR|USER_ERROR|RECOVERABLE_ERROR)\b|\bcritical\b|ParseError)"
-    r"|(?P<minor>\bwarning\b|\bnotice\b|\bdeprecated\b|strict standards|\bE_(?:WARNING|NOTICE|"
-    r"DEPRECATED|USER_WARNING|USER_NOTICE|USER_DEPRECATED|STRICT)\b|WordPress database error)",
+    r"(?P<fatal>fatal\s+error\s*:|fatal\s+error\s+(?=uncaught|call\s+to|allowed|maximum|cannot|"
+    r"class|require|out\s+of)|PHP\s+Fatal\b|erreur\s+fatale\s*:|parse\s+error\s*:|\bParseError\b"
+    r"|\buncaught\s+[\w/]*(?:error|exception)\b|\bE_(?:ERROR|PARSE|COMPILE_ERROR|CORE_ERROR|"
+    r"USER_ERROR|RECOVERABLE_ERROR)\b|(?-i:\bCRITICAL\b)|\bcritical\s+-\s)"
+    r"|(?P<minor>\bwarning\s*:|PHP\s+warning\b|\bnotice\s*:|PHP\s+notice\b|\bdeprecated\s*:"
+    r"|PHP\s+deprecated\b|strict\s+standards\s*:|\bE_(?:WARNING|NOTICE|DEPRECATED|USER_WARNING|"
+    r"USER_NOTICE|USER_DEPRECATED|STRICT)\b|WordPress\s+database\s+error)",
     re.IGNORECASE)
 # nginx/Apache append the request to a PHP message; its URL is not where the error is.
 _SERVER_SUFFIX = re.compile(r'(?:"?\s*while (?:reading|sending)\b|,\s*(?:client|referer|request|'
                             r'upstream|server|host):).*$', re.IGNORECASE | re.MULTILINE)
-# "Critical" on its own (the WP critical-error page) is not a PHP fatal entry.
-_CRITICAL_PAGE = re.compile(r"critical error on (?:this|your) website", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -309,8 +311,6 @@ def log_entries(log: str) -> list[LogEntry]:
 
 
 def _is_fatal(text: str) -> bool:
-    if _CRITICAL_PAGE.search(text) and not re.search(r"fatal|parse error|uncaught", text, re.I):
-        return False
     match = _SEVERITY.search(text)
     return bool(match and match.group("fatal"))
 
