@@ -29,7 +29,7 @@ overall AS MATERIALIZED (
            percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ttfb) AS ttfb_q,
            avg(page) AS avg_page,
            percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY page) AS page_q,
-           avg(err) AS avg_error_rate,
+           avg(err)::float8 AS avg_error_rate,
            date_part('epoch', max(observed_at) - min(observed_at)) / 86400.0 AS history_days
     FROM obs
     GROUP BY period_end, site_id
