@@ -1,0 +1,166 @@
+"""Error signature and input_hash: the cache key of a root-cause analysis.
+
+The signature keeps what identifies the fault (the error text, the file inside WordPress, the
+plugin or theme slug, error codes such as HY000/1045, errno 28 or cURL error 28) and masks
+what differs between two sites with the same fault: install paths up to wp-content,
+wp-includes or wp-admin, host names, timestamps, line numbers, byte counts and memory sizes,
+pids, ports, request ids, hex addresses, uuids and other numbers. It also drops what differs
+in shape only: log-line wrappers (Apache, nginx, PHP-FPM, debug.log prefixes), stack frames,
+notices and deprecations next to real errors, repeated lines, and letter case.
+
+``input_hash`` = sha256 over the signature, the diagnosis type and the culprit slug. The
+diagnosis type is the LOCAL analyzer's (cheap, offline, deterministic): the same log always
+maps to the same key whatever analyzer then answers on a miss. The hash covers the culprit
+explicitly so that two plugins failing the same way never share an analysis.
+
+Input is the REDACTED log: nothing here ever sees a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+SIGNATURE_VERSION = "sig1"
+MAX_SIGNATURE_LINES = 8
+MAX_LINE_CHARS = 300
+
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
+_TZ = r"(?:UTC|GMT|Z|[+-]\d{2}:?\d{2}|[A-Z][a-z]+/[A-Z][A-Za-z_]+|[A-Z]{3,4})"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+_TIMESTAMP = re.compile(
+    r"(?:(?:" + _DAY + r"|" + _MONTH + r"|\d{1,4})[\s,/.-]*){0,5}(?:T|\s)?" + _TIME
+    + r"(?:\s*(?:" + _TZ + r"|AM|PM|\d{4})\b)*", re.I)
+_DATE = re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[-/](?:\d{1,2}|" + _MONTH
+                   + r")[-/]\d{2,4}\b", re.I)
+
+_LINE_WRAPPERS = [
+    re.compile(r"^.*?\bPHP message:\s*", re.I),  # nginx / Apache proxy_fcgi / FPM
+    re.compile(r"^.*?\bGot error '\s*", re.I),
+    re.compile(r"^\s*(?:default|stderr|stdout):\s*", re.I),
+    re.compile(r"^[\w.<>-]+@[\w.<>-]+\s*\|\s*"),  # docker service prefix
+    re.compile(r"^\s*(?:\[(?:[^\[\]]|\[[^\]]*\])*\]\s*)+"),  # [ts] [level] [pid] [client [IP]:n]
+    re.compile(r"^\s*(?:<ts>\s*)?(?:\[(?:error|crit|alert|emerg|warn|notice)\]\s+)?"
+               r"(?:<n>#<n>:\s*)?(?:\*<n>\s+)?", re.I),  # nginx: ts [error] pid#tid: *cid
+    re.compile(r"^\s*\(\s*!\s*\)\s*"),  # xdebug "( ! )"
+    re.compile(r"^\s*(?:<ts>|<date>)\s*"),
+]
+_LEVEL_PREFIX = re.compile(r"\bPHP\s+(?=(?:fatal|parse|warning|notice|deprecated|recoverable|"
+                           r"catchable|strict)\b)", re.I)
+_NOISE_LINE = re.compile(r"^\s*(?:php\s+)?(?:deprecated|notice|strict standards|info|debug)\b"
+                         r"|^\s*stack trace:?\s*$|^\s*thrown\s*$|^\s*call stack\b", re.I)
+_STACK_FRAME = re.compile(r"^\s*#\d+\s|^\s*\d+\s+\d+\.\d+\s+\d+\s")  # PHP and xdebug frames
+_INLINE_FRAMES = re.compile(r"\s*Stack trace:.*?(?=\bthrown in\b|$)", re.I)
+
+# A path-like token; its install prefix (up to wp-content, wp-includes, wp-admin or a root
+# file such as wp-config.php) is the site's own and becomes <root>. Custom content folders
+# (Bedrock's app/, content/, files/) hold plugins and themes too.
+_PATHLIKE = re.compile(r"[^\s'\"(),;\[\]‘’“”<>]*/[^\s'\"(),;\[\]‘’“”<>]*")
+_CONTENT_DIR = re.compile(r"(?:^|/)(?:wp-content|content|app|files)/"
+                          r"(?=(?:plugins|themes|mu-plugins|uploads)/)")
+_WP_ROOT = re.compile(r"/(?=(?:wp-content|wp-includes|wp-admin)(?:/|$)|"
+                      r"(?:wp-[\w-]+\.php|index\.php|xmlrpc\.php|\.htaccess|\.maintenance)\b)")
+_SLUG = re.compile(r"(<root>/wp-content/(?:plugins|themes|mu-plugins)/)([^/\s'\"():,]+)")
+_URL_HOST = re.compile(r"\b([a-z][a-z0-9+.-]*://)(?:\[[^\]]*\]|[^/\s:'\"<>]+)", re.I)
+_FILE_EXT = (r"php|phar|inc|phtml|js|mjs|css|scss|map|json|xml|html?|txt|md|log|zip|gz|tgz|tar|"
+             r"sql|png|jpe?g|gif|svg|ico|webp|woff2?|ttf|eot|mo|po|pot|conf|ini|lock|ya?ml|"
+             r"bak|tmp|sock|pid|MAI|MYD|MYI|ibd|frm|min|htaccess|maintenance|cache|sh|py|so|dll")
+_TLD = (r"com|net|org|edu|gov|mil|int|io|co|info|biz|app|dev|cloud|site|online|store|shop|"
+        r"blog|xyz|tech|agency|media|news|live|page|host|website|space|pro|club|local|test|"
+        r"example|invalid|internal|lan|[a-z]{2}")
+_HOSTNAME = re.compile(r"(?<![\w./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?!(?:" + _FILE_EXT
+                       + r")\b)(?:" + _TLD + r")\b(?![.\w-]|\(|->|::)", re.I)
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+_HEX = re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I)
+_RANDOM_ID = re.compile(r"\b(?=(?:[A-Za-z]*\d){2})(?=(?:\d*[A-Za-z]){2})[A-Za-z0-9]{10,}\b")
+_SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGT]i?B?|bytes?|B)\b", re.I)
+# Numbers that name the fault, not the site: kept as they are.
+_CODE = re.compile(
+    r"(?:\b(?:errno|errcode|error code|error|code|status(?: code)?|curl error|http/\d(?:\.\d)?)"
+    r"\s*[:=#]?\s*[\"(]?|\bHY\d+/|\bcurl: \()\d+", re.I)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9<])\d+(?:[.,]\d+)*(?![A-Za-z0-9>])")
+# Placeholders that no masking rule touches (Unicode private use characters).
+_MARK = "\ue000"
+
+
+def error_signature(redacted_log: str) -> str:
+    """The normalized fault of a (redacted) log: the same on every site with that fault."""
+    text = (redacted_log or "").replace("\\n", "\n").replace("\\/", "/").replace("\\", "/")
+    text = _INLINE_FRAMES.sub(" ", text)
+    lines = [_normalize_line(line) for line in text.splitlines() if not _STACK_FRAME.match(line)]
+    lines = [line for line in lines if line]
+    errors = [line for line in lines if not _NOISE_LINE.search(line)]
+    chosen = _unique(errors or lines)[:MAX_SIGNATURE_LINES]
+    return "\n".join(chosen)
+
+
+def input_hash(signature: str, diagnosis_type: str, culprit: str | None = None) -> str:
+    """The cache key: sha256 over the signature version, type, culprit and signature."""
+    key = "\x1f".join([SIGNATURE_VERSION, diagnosis_type.upper(), (culprit or "").lower(),
+                       signature])
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _normalize_line(line: str) -> str:
+    line = _mask_paths(line)
+    slugs: list[str] = []
+
+    def protect(match: re.Match[str]) -> str:
+        slugs.append(match.group(2).lower())
+        return f"{match.group(1)}{_MARK}{chr(0xE100 + len(slugs) - 1)}{_MARK}"
+
+    line = _SLUG.sub(protect, line)
+    line = _URL_HOST.sub(r"\1<host>", line)
+    line = _HOSTNAME.sub("<host>", line)
+    line = _UUID.sub("<uuid>", line)
+    line = _HEX.sub("<hex>", line)
+    line = _RANDOM_ID.sub("<id>", line)
+    line = _DATE.sub("<date>", line)
+    line = _TIMESTAMP.sub(_timestamp, line)
+    line = _SIZE.sub("<size>", line)
+    codes: list[str] = []
+
+    def keep_code(match: re.Match[str]) -> str:
+        codes.append(match.group(0))
+        return f"{_MARK}{chr(0xF100 + len(codes) - 1)}{_MARK}"
+
+    line = _CODE.sub(keep_code, line)
+    line = _NUMBER.sub("<n>", line)
+    line = _restore(line, 0xF100, codes)
+    for wrapper in _LINE_WRAPPERS:
+        line = wrapper.sub("", line, count=1)
+    line = _LEVEL_PREFIX.sub("", line)
+    line = _restore(line, 0xE100, slugs)
+    line = re.sub(r"\s+", " ", line).strip(" '\"").lower()
+    return line[:MAX_LINE_CHARS]
+
+
+def _mask_paths(line: str) -> str:
+    line = _PATHLIKE.sub(_mask_install_path, line)
+    return re.sub(r"\b(/(?:home|Users|users)/)[^/\s]+", r"\1<user>", line)
+
+
+def _mask_install_path(match: re.Match[str]) -> str:
+    path = match.group(0)
+    content = _CONTENT_DIR.search(path)
+    if content:
+        return "<root>/wp-content/" + path[content.end():]
+    root = _WP_ROOT.search(path)
+    if root:
+        return "<root>/" + path[root.end():]
+    return path
+
+
+def _timestamp(match: re.Match[str]) -> str:
+    return "<ts>" if re.search(r"\d:\d\d", match.group(0)) else match.group(0)
+
+
+def _restore(line: str, base: int, values: list[str]) -> str:
+    return re.sub(_MARK + "(.)" + _MARK, lambda m: values[ord(m.group(1)) - base]
+                  if 0 <= ord(m.group(1)) - base < len(values) else m.group(0), line)
+
+
+def _unique(lines: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [line for line in lines if not (line in seen or seen.add(line))]
