@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,6 +41,8 @@ class PatternSpec:
     uses: tuple[int, int]
     story: str = "established"  # established | new | degrading | lucky
     requires_backup: bool = False
+    phase1_regex_defect: bool = False  # stored as Phase 1 learned it: escaped after wildcards
+    fixed_commands: tuple[str, ...] = ()  # a known fix of bad commands, itself good
 
 
 def _deactivate(slug: str) -> tuple[str, ...]:
@@ -70,16 +73,16 @@ PATTERN_CATALOGUE: tuple[PatternSpec, ...] = (
                 "falls back to an installed default theme", 0.95, (20, 35)),
     PatternSpec("CRON", "RESCHEDULE_ERROR", "", ("wp cron event run --due-now",), "cron",
                 {"error_type": "RESCHEDULE_ERROR"}, True, "runs the piled-up events", 0.97,
-                (20, 40)),
+                (20, 40), phase1_regex_defect=True),
     PatternSpec("DISK_FULL", "NO_SPACE", "", ("wp transient delete --expired", "wp cache flush"),
                 "disk_full", {"kind": "php_write"}, True,
                 "expired transients are what filled the disk on these hosts", 0.95, (25, 45)),
     PatternSpec("HTACCESS_REDIRECT", "REDIRECT_LOOP", "", ("wp rewrite flush --hard",),
                 "htaccess", {"error_type": "REDIRECT_LOOP"}, True,
                 "rewrites a clean WordPress block into .htaccess", 0.95, (20, 35)),
-    PatternSpec("DB_ERROR", "DB_CORRUPTION", "", ("wp db export", "wp db repair"), "db",
+    PatternSpec("DB_ERROR", "DB_CORRUPTION", "", ("wp db repair",), "db",
                 {"kind": "DB_CORRUPTION", "error_type": "DB_CORRUPTION"}, True,
-                "backup, then REPAIR TABLE on a crashed MyISAM table", 0.96, (20, 35),
+                "REPAIR TABLE on a crashed MyISAM table (Healer backs up first)", 0.96, (20, 35),
                 requires_backup=True),
     PatternSpec("TIMEOUT", "MAX_EXECUTION_TIME", "broken-link-checker",
                 _deactivate("broken-link-checker"), "timeout",
@@ -94,10 +97,11 @@ PATTERN_CATALOGUE: tuple[PatternSpec, ...] = (
                 "plugin_fatal", {"slug": "wp-mail-smtp", "error_type": "UNDEFINED_METHOD"}, True,
                 "works, but seen only a few times", 0.95, (2, 4), story="new"),
     PatternSpec("THEME_CONFLICT", "TYPE_ERROR", "flatsome",
-                ("wp theme activate twentytwentyfour --skip-plugins --skip-themes",),
+                ("wp theme activate twentytwentyfive --skip-plugins --skip-themes",),
                 "theme_fatal", {"theme": "flatsome", "error_type": "TYPE_ERROR"}, True,
                 "works, but seen only a few times", 0.95, (3, 4), story="new"),
-    PatternSpec("INTEGRITY", "CORE_CHECKSUM", "", ("wp core download --skip-content --force",),
+    PatternSpec("INTEGRITY", "CORE_CHECKSUM", "",
+                ("wp core download --skip-content --force --version=$(wp core version)",),
                 "integrity", {"error_type": "CORE_CHECKSUM"}, True,
                 "reinstalls core files; five successes so far", 0.95, (5, 5), story="new"),
     # bad: must never be auto-approved
@@ -106,7 +110,8 @@ PATTERN_CATALOGUE: tuple[PatternSpec, ...] = (
                 {"slug": "", "oom": False, "file": "wp-includes/functions.php"},
                 False, "Phase 1 defect: --raw writes an unquoted 256M, a PHP parse error on the "
                 "next uncached request; Phase 1 verified against a cached page and counted "
-                "successes", 0.93, (12, 16)),
+                "successes", 0.93, (12, 16),
+                fixed_commands=("wp config set WP_MEMORY_LIMIT 256M",)),
     PatternSpec("PLUGIN_CONFLICT", "PLUGIN_FATAL", "woocommerce-subscriptions",
                 _deactivate("woocommerce-subscriptions"), "plugin_fatal",
                 {"slug": "woocommerce-subscriptions", "error_type": "MEMBER_ON_NULL"}, False,
@@ -353,8 +358,11 @@ def _build_patterns(builder: _Builder) -> list[PatternRow]:
         fault = logs.make_fault(spec.recipe, _fault_rng(builder.seed, key), **spec.fault)
         reference_site = builder.sites[0]
         sample = fault.render(builder.context(reference_site, builder.end - timedelta(days=90)))
+        error_pattern = error_pattern_from_log(sample)
+        if spec.phase1_regex_defect:
+            error_pattern = re.escape(error_pattern)  # Phase 1's bug, kept to be repaired
         rows.append(PatternRow(id=str(stable_uuid("pattern", *_key(spec))), spec=spec,
-                               fault=fault, error_pattern=error_pattern_from_log(sample)))
+                               fault=fault, error_pattern=error_pattern))
     return rows
 
 
@@ -484,10 +492,11 @@ def _upsert_patterns(conn, patterns: list[PatternRow]) -> dict[tuple, str]:
     rows = []
     for p in patterns:
         total = p.success_count + p.failure_count
-        details = {"demo": True, "fault_id": p.fault.id,
-                   "ground_truth": {"good": p.spec.good, "why": p.spec.why,
-                                    "true_success_rate": p.spec.success_rate,
-                                    "story": p.spec.story}}
+        truth = {"good": p.spec.good, "commands": list(p.spec.commands), "why": p.spec.why,
+                 "true_success_rate": p.spec.success_rate, "story": p.spec.story}
+        if p.spec.fixed_commands:
+            truth["after_fix"] = {"commands": list(p.spec.fixed_commands), "good": True}
+        details = {"demo": True, "fault_id": p.fault.id, "ground_truth": truth}
         rows.append((p.id, p.spec.diagnosis_type, p.spec.error_type, p.spec.culprit,
                      p.error_pattern, json.dumps(list(p.spec.commands)),
                      f"Learned fix: {p.spec.why}", p.success_count, p.failure_count,

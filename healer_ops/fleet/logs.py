@@ -509,7 +509,8 @@ def _render_integrity(p: dict, ctx: LogContext) -> str:
 def _make_permission(rng) -> dict:
     slug = _pick(rng, PLUGINS)
     return {"error_type": _pick(rng, ("UPLOADS_NOT_WRITABLE", "STREAM_DENIED", "UPGRADER_MKDIR")),
-            "slug": slug, "file": _plugin_file(rng, slug), "line": int(rng.integers(20, 900))}
+            "slug": slug, "file": _plugin_file(rng, slug), "line": int(rng.integers(20, 900)),
+            "cache_file": f"{_word(rng, 10)}.json"}
 
 
 def _render_permission(p: dict, ctx: LogContext) -> str:
@@ -522,7 +523,7 @@ def _render_permission(p: dict, ctx: LogContext) -> str:
             f"drwxr-xr-x 2 root root 4096 {_MONTHS[when.month - 1]} {when:%d %H:%M} "
             f"{ctx.root}/wp-content/uploads"])
     if p["error_type"] == "STREAM_DENIED":
-        target = f"{ctx.root}/wp-content/cache/{p['slug']}/{_word(rng, 10)}.json"
+        target = f"{ctx.root}/wp-content/cache/{p['slug']}/{p['cache_file']}"
         return _with_noise(ctx, [php(ctx, "Warning", f"file_put_contents({target}): Failed to open "
                                      f"stream: Permission denied in {ctx.root}/wp-content/plugins/"
                                      f"{p['slug']}/{p['file']} on line {p['line']}")])

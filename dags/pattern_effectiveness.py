@@ -1,0 +1,53 @@
+"""
+### pattern_effectiveness
+
+Daily. Learns which healing patterns can be trusted to run without a human.
+
+For the day that ends at the run's data interval end it:
+
+1. **versions** patterns whose commands are known to be bad (the Phase 1 memory fix
+   `wp config set WP_MEMORY_LIMIT 256M --raw` becomes the quoted form) or whose
+   `error_pattern` no longer matches the logs it fixed (re-learned, literals escaped before
+   wildcards); the earlier version goes to `healing_pattern_versions` with the reason, and
+   new commands start without evidence;
+2. **refreshes** each pattern's stats from `healer_executions` (current version only):
+   successes, failures, recent window, last success/failure/use, and `confidence` = the 95%
+   Wilson lower bound of the success rate;
+3. **decides**: auto-approve only on strong evidence (lower bound, enough successes, no
+   recent failure streak) and safe commands (WP-CLI on the allow-list, nothing destructive,
+   no blacklisted plugin); revoke when recent evidence turns bad.
+
+Re-running the same day writes the same rows. Settings: `HEALER_PATTERN_*`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, task
+
+
+@dag(
+    dag_id="pattern_effectiveness",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["healer", "patterns"],
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+)
+def pattern_effectiveness():
+    @task
+    def refresh_patterns(data_interval_start=None, data_interval_end=None) -> dict:
+        from healer_ops import db, patterns
+        from healer_ops.intervals import effective_interval
+
+        _, as_of = effective_interval(data_interval_start, data_interval_end, timedelta(days=1))
+        return patterns.refresh_patterns(db.resolve_url("healer_db"), as_of=as_of)
+
+    refresh_patterns()
+
+
+pattern_effectiveness()
