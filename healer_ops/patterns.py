@@ -8,8 +8,11 @@ are made here, in Python, from those numbers:
   tell a 95% fix from a 60% one. Phase 1 approved at raw > 0.9 with 5 successes, so a bad
   fix had an 8% chance to be approved after five lucky runs, and it never revoked anything.
 * auto-approval needs strong evidence (lower bound, successes), no recent failure streak,
-  and safe commands only: WP-CLI on the allow-list, nothing destructive, never a
-  blacklisted plugin, never a known-bad command.
+  and safe commands only: WP-CLI commands the project's allow-list admits for the pattern's
+  diagnosis type and culprit (healer_ops.analysis.commands), nothing destructive (this
+  module adds `plugin deactivate --all` and the like), never a blacklisted plugin (settings
+  plus every site's own list), never a known-bad command. A taxonomy command marked
+  "approve" may become auto-approved by evidence (the taxonomy: "auto if pattern learned").
 * approval is revoked when recent evidence turns bad (trailing failures, a bad recent
   window, or the lower bound falling under a lower revoke threshold: hysteresis, so a
   pattern near the threshold does not flap).
@@ -23,7 +26,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 # ------------------------------------------------------------------ error_pattern regexes
 
@@ -180,8 +182,9 @@ def known_fix(command: str) -> tuple[str, str] | None:
     return None
 
 
-def command_problems(command: str, blacklist: list[str] | tuple[str, ...]) -> list[str]:
-    """Why `command` may not run unattended (empty: it may)."""
+def command_problems(command: str, diagnosis_type: str, culprit: str | None,
+                     blacklist: list[str] | tuple[str, ...]) -> list[str]:
+    """Why `command` may not run unattended for a pattern of this type and culprit."""
     from fnmatch import fnmatch
 
     command = command.strip()
@@ -200,37 +203,31 @@ def command_problems(command: str, blacklist: list[str] | tuple[str, ...]) -> li
         slugs = [a for a in target.group("args").split() if not a.startswith("-")]
         problems += [f"plugin {slug!r} is blacklisted" for slug in slugs
                      if any(fnmatch(slug.lower(), entry.lower()) for entry in blacklist)]
-    if not problems and not on_allow_list(command):
-        problems.append(f"not on the allow-list: {command!r}")
+    if not problems:
+        refusal = allow_list_refusal(command, diagnosis_type, culprit)
+        if refusal:
+            problems.append(f"not on the allow-list: {command!r} ({refusal})")
     return problems
 
 
-def on_allow_list(command: str) -> bool:
-    """Whether the project's WP-CLI allow-list admits `command`.
-
-    The analysis capability owns the allow-list (healer_ops.analysis.commands, function
-    ``is_allowed(command) -> bool``); until it exists this reads the same source it is
-    built from: the taxonomy's remediation commands, ``{slug}`` standing for any slug.
-    """
-    try:
-        from healer_ops.analysis import commands as allow_list
-    except ImportError:
-        allow_list = None
-    if allow_list is not None and hasattr(allow_list, "is_allowed"):
-        verdict = allow_list.is_allowed(command)
-        return bool(verdict[0] if isinstance(verdict, tuple) else verdict)
-    normalized = " ".join(command.split())
-    return any(template.fullmatch(normalized) for template in _taxonomy_templates())
+# The taxonomy sends a syntax error, timeout or memory exhaustion inside a plugin or theme
+# to that plugin's or theme's runbook, so a pattern with such a culprit may use it.
+_CULPRIT_RUNBOOKS = {"SYNTAX_ERROR", "TIMEOUT", "MEMORY_EXHAUSTION"}
 
 
-@lru_cache(maxsize=1)
-def _taxonomy_templates() -> tuple[re.Pattern[str], ...]:
-    from healer_ops.analysis.taxonomy import all_remediation_commands
+def allow_list_refusal(command: str, diagnosis_type: str, culprit: str | None) -> str | None:
+    """None when the project's allow-list (healer_ops.analysis.commands) admits `command`
+    for this diagnosis type and culprit; else its reason."""
+    from healer_ops.analysis.commands import check_command
 
-    templates = {" ".join(c.template.split()) for commands in
-                 all_remediation_commands().values() for c in commands}
-    return tuple(re.compile(re.escape(t).replace(re.escape("{slug}"), r"[\w.-]+"))
-                 for t in sorted(templates))
+    verdict = check_command(command, diagnosis_type, culprit or None)
+    if verdict.allowed is not None:
+        return None
+    if culprit and diagnosis_type in _CULPRIT_RUNBOOKS:
+        for runbook in ("PLUGIN_CONFLICT", "THEME_CONFLICT"):
+            if check_command(command, runbook, culprit).allowed is not None:
+                return None
+    return verdict.reason
 
 
 # ---------------------------------------------------------------------------- decisions
@@ -352,9 +349,9 @@ def safety_problems(pattern: dict, blacklist: list[str]) -> list[str]:
 
     commands = pattern["commands"] or []
     problems = [] if commands else ["no commands"]
-    for command in commands:
-        problems += command_problems(command, blacklist)
     culprit = pattern.get("culprit") or ""
+    for command in commands:
+        problems += command_problems(command, pattern["diagnosis_type"], culprit, blacklist)
     if culprit and any(fnmatch(culprit.lower(), entry.lower()) for entry in blacklist):
         problems.append(f"culprit {culprit!r} is blacklisted")
     return list(dict.fromkeys(problems))

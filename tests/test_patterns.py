@@ -94,23 +94,30 @@ def test_wildcards_are_never_escaped_the_phase1_defect():
 
 # ------------------------------------------------------------------------ safety
 
-@pytest.mark.parametrize("command,problem", [
-    ("wp plugin deactivate revslider --skip-plugins --skip-themes", None),
-    ("wp config set WP_CACHE false --raw", None),
-    ("wp maintenance-mode deactivate", None),
-    ("wp db repair", None),
-    ("wp config set WP_MEMORY_LIMIT 256M --raw", "known-bad"),
-    ("wp plugin deactivate woocommerce-subscriptions --skip-plugins --skip-themes", "blacklisted"),
-    ("wp plugin deactivate woocommerce", "blacklisted"),
-    ("chmod -R 777 wp-content/uploads", "not a WP-CLI command"),
-    ("wp search-replace 'http://' 'https://' --skip-columns=guid", "destructive"),
-    ("wp plugin deactivate --all --skip-plugins --skip-themes", "destructive"),
-    ("wp db reset --yes", "destructive"),
-    ("wp cache flush; rm -rf wp-content", "shell syntax"),
-    ("wp option update home 'https://evil.example'", "not on the allow-list"),
+@pytest.mark.parametrize("command,diagnosis_type,culprit,problem", [
+    ("wp plugin deactivate revslider --skip-plugins --skip-themes", "PLUGIN_CONFLICT",
+     "revslider", None),
+    ("wp config set WP_CACHE false --raw", "CACHE", "", None),
+    ("wp maintenance-mode deactivate", "MAINTENANCE", "", None),
+    ("wp db repair", "DB_ERROR", "", None),
+    # a culprit's timeout goes to the plugin's runbook (taxonomy)
+    ("wp plugin deactivate broken-link-checker", "TIMEOUT", "broken-link-checker", None),
+    ("wp config set WP_MEMORY_LIMIT 256M --raw", "MEMORY_EXHAUSTION", "", "known-bad"),
+    ("wp plugin deactivate woocommerce-subscriptions --skip-plugins --skip-themes",
+     "PLUGIN_CONFLICT", "woocommerce-subscriptions", "blacklisted"),
+    ("wp plugin deactivate woocommerce", "PLUGIN_CONFLICT", "woocommerce", "blacklisted"),
+    ("chmod -R 777 wp-content/uploads", "PERMISSION", "", "not a WP-CLI command"),
+    ("wp search-replace 'http://' 'https://' --skip-columns=guid", "SSL_TLS", "",
+     "destructive"),
+    ("wp plugin deactivate --all --skip-plugins --skip-themes", "WSOD", "", "destructive"),
+    ("wp db reset --yes", "DB_ERROR", "", "destructive"),
+    ("wp cache flush; rm -rf wp-content", "CACHE", "", "shell syntax"),
+    ("wp option update home 'https://evil.example'", "HTACCESS_REDIRECT", "", "allow-list"),
+    ("wp plugin deactivate jetpack", "PLUGIN_CONFLICT", "revslider", "allow-list"),
+    ("wp cron event run --due-now", "PLUGIN_CONFLICT", "revslider", "allow-list"),
 ])
-def test_command_problems(command, problem):
-    found = command_problems(command, BLACKLIST)
+def test_command_problems(command, diagnosis_type, culprit, problem):
+    found = command_problems(command, diagnosis_type, culprit, BLACKLIST)
     if problem is None:
         assert found == []
     else:
@@ -131,6 +138,7 @@ def test_known_fix_quotes_the_memory_limit():
 
 def _pattern(**overrides) -> dict:
     base = {"id": uuid.uuid4(), "commands": ["wp maintenance-mode deactivate"], "culprit": "",
+            "diagnosis_type": "MAINTENANCE",
             "auto_approved": False, "approved_by": None, "approved_at": None,
             "approval_reason": None, "revoked_at": None, "revoked_reason": None}
     return {**base, **overrides}
@@ -155,9 +163,10 @@ def _stats(successes: int, failures: int, streak: int = 0, last_failed: int = 0)
      "kept", True),  # lower bound 0.70: under the approve bar, over the revoke bar
     (_pattern(auto_approved=True, approved_by="healer-ops"), _stats(20, 8, last_failed=1),
      "revoked", False),
-    (_pattern(commands=["wp config set WP_MEMORY_LIMIT 256M --raw"]), _stats(60, 0), "held",
-     False),
-    (_pattern(auto_approved=True, approved_by="healer-ops",
+    (_pattern(commands=["wp config set WP_MEMORY_LIMIT 256M --raw"],
+              diagnosis_type="MEMORY_EXHAUSTION"), _stats(60, 0), "held", False),
+    (_pattern(auto_approved=True, approved_by="healer-ops", diagnosis_type="PLUGIN_CONFLICT",
+              culprit="woocommerce",
               commands=["wp plugin deactivate woocommerce --skip-plugins --skip-themes"]),
      _stats(60, 0), "revoked", False),
 ])

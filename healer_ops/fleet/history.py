@@ -100,10 +100,9 @@ PATTERN_CATALOGUE: tuple[PatternSpec, ...] = (
                 ("wp theme activate twentytwentyfive --skip-plugins --skip-themes",),
                 "theme_fatal", {"theme": "flatsome", "error_type": "TYPE_ERROR"}, True,
                 "works, but seen only a few times", 0.95, (3, 4), story="new"),
-    PatternSpec("INTEGRITY", "CORE_CHECKSUM", "",
-                ("wp core download --skip-content --force --version=$(wp core version)",),
-                "integrity", {"error_type": "CORE_CHECKSUM"}, True,
-                "reinstalls core files; five successes so far", 0.95, (5, 5), story="new"),
+    PatternSpec("HTACCESS_REDIRECT", "TOO_MANY_REDIRECTS", "", ("wp rewrite flush --hard",),
+                "htaccess", {"error_type": "TOO_MANY_REDIRECTS"}, True,
+                "rewrites the redirect rules; five successes so far", 0.95, (5, 5), story="new"),
     # bad: must never be auto-approved
     PatternSpec("MEMORY_EXHAUSTION", "ALLOWED_MEMORY", "",
                 ("wp config set WP_MEMORY_LIMIT 256M --raw",), "memory",
