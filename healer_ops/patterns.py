@@ -450,6 +450,7 @@ def refresh_patterns(url: str, as_of: datetime, policy: Policy | None = None) ->
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('pattern_effectiveness'))")
         patterns = conn.cursor(row_factory=dict_row).execute(
             db.query("patterns_current")).fetchall()
+        labels_before = {p["id"]: ground_truth(p) for p in patterns}
         versioned = []
         for pattern in patterns:
             logs = [r[0] for r in conn.execute(db.query("patterns_recent_logs"), {
@@ -474,7 +475,15 @@ def refresh_patterns(url: str, as_of: datetime, policy: Policy | None = None) ->
             refreshed += conn.execute(db.query("patterns_update"),
                                       _update_params(pattern, pattern_stats, decision,
                                                      as_of)).rowcount
-    return _summary(patterns, decisions, stats, all_stats, versioned, refreshed, as_of)
+    summary = _summary(patterns, decisions, versioned, refreshed, as_of)
+    if any(label is not None for label in labels_before.values()):
+        # Phase 1's rule on the same evidence (all versions, labels as the data came)
+        summary["phase1_rule_good_approved"] = sum(
+            phase1_would_approve(all_stats[pid]) for pid, good in labels_before.items() if good)
+        summary["phase1_rule_false_approvals"] = sum(
+            phase1_would_approve(all_stats[pid]) for pid, good in labels_before.items()
+            if good is False)
+    return summary
 
 
 def _stats(conn, as_of: datetime, policy: Policy, all_versions: bool) -> dict:
@@ -526,7 +535,7 @@ def ground_truth(pattern: dict) -> bool | None:
     return None
 
 
-def _summary(patterns, decisions, stats, all_stats, versioned, refreshed, as_of) -> dict:
+def _summary(patterns, decisions, versioned, refreshed, as_of) -> dict:
     events = [d.event for d in decisions.values()]
     summary = {
         "as_of": as_of.isoformat(), "patterns": len(patterns), "refreshed": refreshed,
@@ -545,10 +554,5 @@ def _summary(patterns, decisions, stats, all_stats, versioned, refreshed, as_of)
             "good_approval_rate": round(approved_good / len(good), 3) if good else None,
             "bad_patterns": len(bad),
             "false_approvals": sum(decisions[pid].auto_approved for pid in bad),
-            # the same evidence under Phase 1's rule (all versions, never revoked)
-            "phase1_rule_good_approved": sum(phase1_would_approve(all_stats[pid])
-                                             for pid in good),
-            "phase1_rule_false_approvals": sum(phase1_would_approve(all_stats[pid])
-                                               for pid in bad),
         })
     return summary

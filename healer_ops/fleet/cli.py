@@ -14,6 +14,7 @@ fleet_app = typer.Typer(help="The demo fleet: generated sites, metrics, executio
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     """Add this capability's commands to the main app and to `healer-ops bench`."""
     app.add_typer(fleet_app, name="fleet")
+    bench_app.command("generator")(bench_generator)
 
 
 @fleet_app.command("generate")
@@ -44,3 +45,32 @@ def generate(
                              drop_dir=drop_dir, metrics_to_db=to_db, incidents=incidents,
                              site_url_template=site_url_template)
     typer.echo(json.dumps(summary, indent=2))
+
+
+def bench_generator(
+    sizes: list[str] = typer.Option(["50x14", "1000x7"], "--size",
+                                    help="SITESxDAYS, repeatable"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object"),
+) -> None:
+    """Time generate_metrics (vectorized metrics + incidents, no database)."""
+    import json
+    import time
+
+    from healer_ops.fleet.generator import generate_metrics
+
+    results = []
+    for size in sizes:
+        sites, days = size.lower().split("x")
+        started = time.perf_counter()
+        frame, incidents, _ = generate_metrics(int(sites), float(days), seed=7)
+        seconds = time.perf_counter() - started
+        results.append({"sites": int(sites), "days": float(days), "rows": len(frame),
+                        "incidents": len(incidents), "seconds": round(seconds, 2),
+                        "rows_per_second": int(len(frame) / seconds)})
+    if as_json:
+        typer.echo(json.dumps({"generator": results}))
+        return
+    for r in results:
+        typer.echo(f"{r['sites']} sites x {r['days']:g} days: {r['rows']} rows, "
+                   f"{r['incidents']} incidents in {r['seconds']} s "
+                   f"({r['rows_per_second']} rows/s)")
