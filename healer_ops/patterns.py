@@ -451,11 +451,13 @@ def refresh_patterns(url: str, as_of: datetime, policy: Policy | None = None) ->
         patterns = conn.cursor(row_factory=dict_row).execute(
             db.query("patterns_current")).fetchall()
         labels_before = {p["id"]: ground_truth(p) for p in patterns}
+        recent_logs: dict = {}
+        for pattern_id, log in conn.execute(db.query("patterns_recent_logs"),
+                                            {"as_of": as_of, "limit": RECENT_LOGS}):
+            recent_logs.setdefault(pattern_id, []).append(log)
         versioned = []
         for pattern in patterns:
-            logs = [r[0] for r in conn.execute(db.query("patterns_recent_logs"), {
-                "pattern_id": pattern["id"], "as_of": as_of, "limit": RECENT_LOGS})]
-            change = planned_change(pattern, logs)
+            change = planned_change(pattern, recent_logs.get(pattern["id"], []))
             if change:
                 apply_version(conn, change, as_of)
                 versioned.append({"id": change.pattern_id, "reason": change.reason})
