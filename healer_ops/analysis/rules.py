@@ -156,7 +156,8 @@ PERMISSION = _rules(
      r"permission\s+denied|\bEACCES\b|operation\s+not\s+permitted|errcode:?\s*13\b"
      r"|read-only\s+file\s+system|search\s+permissions\s+are\s+missing"),
     ("not-writable", "PERMISSIONS",
-     r"could\s+not\s+create\s+directory|unable\s+to\s+create\s+directory|parent\s+directory"
+     r"could\s+not\s+create\s+dir(?:ectory)?\b|(?:unable|failed)\s+to\s+create\s+directory"
+     r"|incompatible\s+permissions|parent\s+directory"
      r"\s+writable|\b(?:is|are|isn.t)\s+not\s+writ(?:e)?able|not\s+writ(?:e)?able\s+by"
      r"|could\s+not\s+(?:copy|write|remove|move|delete)\s+(?:the\s+)?(?:file|old|director)"
      r"|inconsistent\s+file\s+permissions|unable\s+to\s+(?:write|create)\s+(?:to\s+)?(?:the\s+)?"
@@ -230,7 +231,7 @@ HTACCESS_REDIRECT = _rules(
     "HTACCESS_REDIRECT",
     ("internal-redirects", "REDIRECT_LOOP",
      r"\bAH00124\b|exceeded\s+the\s+limit\s+of\s+\d+\s+internal\s+redirects"
-     r"|rewrite\s+or\s+internal\s+redirection\s+cycle"),
+     r"|rewrite\s+or\s+internal\s+redirection\s+cycle|redirect(?:ion)?\s+loop"),
     ("too-many-redirects", "REDIRECT_LOOP",
      r"too[_\s]+many[_\s]+redirects|redirected\s+you\s+too\s+many\s+times|maximum\s+\(\d+\)\s+"
      r"redirects\s+followed|curl:\s*\(47\)|isn.t\s+redirecting\s+properly"
@@ -271,6 +272,7 @@ CRON = _rules(
     ("missed", "CRON_FAILURE",
      r"missed\s+schedul|wp-?cron\b[^\n]{0,80}\b(?:overdue|not\s+(?:working|running)|late|failed"
      r"|disabled)\b|scheduled\s+event[^\n]{0,80}(?:is\s+late|failed\s+to\s+run|overdue)"
+     r"|scheduled\s+event\s+has\s+failed|cron\s+is\s+(?:likely\s+)?disabled"
      r"|is\s+late\s+to\s+run|\bDISABLE_WP_CRON\b|\binvalid_schedule\b|\bpast[-\s]due\b"
      r"|\baction\s*scheduler\b[^\n]{0,80}\b(?:fail|late|timed)"
      r"|\bcron\b[^\n]{0,40}(?:may\s+not\s+be|is\s+not|isn.t)\s+(?:working|running)"),
@@ -285,7 +287,8 @@ WSOD = _rules(
      r"|errore\s+critico|kritieke\s+fout|erro\s+cr.tico|krytyczny\s+b..d|критическая\s+ошибка"
      r"|重大なエラー|kritik\s+bir\s+hata"),
     ("blank", "EMPTY_RESPONSE",
-     r"white\s+screen|\bWSOD\b|blank\s+(?:white\s+)?(?:page|screen)|empty\s+(?:response|body|"
+     r"white\s+(?:screen|page)|\bWSOD\b|blank\s+(?:white\s+)?(?:page|screen)"
+     r"|(?:page|screen|site)\s+is\s+(?:\w+\s+)?blank|empty\s+(?:response|body|"
      r"reply)|content-length:\s*0\b|curl:\s*\(52\)|\"\s+500\s+0\s|^\s*500\s+0\s*$"),
     ("http-500", "HTTP_500",
      r"HTTP\s+ERROR\s+500|currently\s+unable\s+to\s+handle\s+this\s+request"

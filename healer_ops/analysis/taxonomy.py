@@ -37,6 +37,7 @@ class RemediationCommand:
     purpose: str = ""  # the taxonomy's comment on the line
     approval: str | None = None  # "auto", "approve" or None (read-only / unspecified)
     condition: str | None = None  # text before "->" ("DB_CORRUPTION", "if core path", ...)
+    runbook: str | None = None  # another type's runbook the line points to ("-> X runbook")
 
     @property
     def needs_slug(self) -> bool:
@@ -207,13 +208,29 @@ def _expand_alternatives(command: str) -> list[str]:
     return [f"{match.group(1)} {alt.strip()}" for alt in match.group(2).split(" / ")]
 
 
+_RUNBOOK_REFERENCE = re.compile(r"^(?P<condition>.*?)->\s*(?P<types>[A-Z_]+(?:\s*/\s*[A-Z_]+)*)"
+                                r"\s+runbook", re.IGNORECASE)
+
+
 def remediation_commands(diagnosis_type: str) -> list[RemediationCommand]:
-    """The WP-CLI commands of one type's safe remediation ({slug} unfilled)."""
+    """The WP-CLI commands of one type's safe remediation ({slug} unfilled). A line that
+    points to other types' runbooks ("if plugin/theme path -> PLUGIN_CONFLICT / THEME_CONFLICT
+    runbook") brings their commands, marked with `runbook` and the line's condition."""
     taxonomy = load_taxonomy()
     if diagnosis_type not in taxonomy.types:
         raise ValueError(f"unknown diagnosis type {diagnosis_type!r}; expected one of "
                          f"{', '.join(DIAGNOSIS_TYPES)}")
-    return list(taxonomy.types[diagnosis_type].commands)
+    commands = list(taxonomy.types[diagnosis_type].commands)
+    for line in taxonomy.types[diagnosis_type].remediation:
+        reference = _RUNBOOK_REFERENCE.match(line)
+        if not reference:
+            continue
+        for other in re.split(r"\s*/\s*", reference.group("types")):
+            if other in taxonomy.types and other != diagnosis_type:
+                commands += [RemediationCommand(c.template, c.purpose, c.approval,
+                                                reference.group("condition").strip(), other)
+                             for c in taxonomy.types[other].commands if not c.condition]
+    return commands
 
 
 def all_remediation_commands() -> dict[str, list[RemediationCommand]]:
@@ -323,7 +340,7 @@ def fatal_entries(log: str) -> list[LogEntry]:
 # are accepted when the segment is plugins/themes/mu-plugins and the path is not core's.
 _COMPONENT = re.compile(
     r"(?P<base>wp-content|[\w.-]+)/(?P<dir>plugins|themes|mu-plugins)/(?P<rest>[^\s'\"():,;]+)"
-    r"|wp-content/(?P<dropin>advanced-cache|object-cache|db|db-error|sunrise|maintenance|"
+    r"|(?:wp-content|app|content)/(?P<dropin>advanced-cache|object-cache|db|db-error|sunrise|maintenance|"
     r"php-error|fatal-error-handler|install|blog-deleted|blog-inactive|blog-suspended)\.php"
     r"|(?P<core>wp-(?:includes|admin)/|wp-(?:settings|load|blog-header|config|cron|login)\.php)",
     re.IGNORECASE)

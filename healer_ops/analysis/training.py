@@ -1,0 +1,477 @@
+"""The local analyzer's classifier: corpus, features, fitting and honest cross-validation.
+
+Corpus: ``healer_ops/data/training_logs*.jsonl`` (the dev corpus copied in, plus written
+examples of every type in the forms real logs take). Features: TF-IDF word and character
+n-grams of a normalized log (install paths, slugs and numbers masked, so nothing site-specific
+is learned) plus the signature rules that matched (each rule, and the type the rules decide).
+Model: a linear SVM; out-of-fold margins fit a softmax temperature (class probabilities) and a
+Platt calibrator of the final decision's confidence.
+
+Cross-validation is over the dev corpus: each held-out dev example is scored by a model fitted
+on the written examples plus the OTHER dev folds, never on itself (nor on a written example
+with the same text).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import minimize_scalar
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from healer_ops.analysis.model import DIAGNOSIS_TYPES
+from healer_ops.analysis.rules import ALL_RULE_IDS, Evidence, collect_evidence, decide
+from healer_ops.analysis.taxonomy import prepare
+from healer_ops.settings import DATA_DIR
+
+CORPUS_GLOB = "training_logs*.jsonl"
+DEV_CORPUS = DATA_DIR / "training_logs_dev.jsonl"
+SEED = 0
+STRATEGIES = ("rules", "classifier", "stacked", "rules+classifier")
+DEFAULT_STRATEGY = "rules+classifier"
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    log: str
+    diagnosis_type: str
+    detail: str | None = None
+    alt_diagnosis_type: str | None = None
+    source: str = ""
+    corpus: str = ""  # file name it came from
+
+
+class CorpusError(ValueError):
+    pass
+
+
+def read_examples(path: Path) -> list[Example]:
+    """One labelled corpus file; a bad row is an error naming the file, line and field."""
+    examples = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{where}: not valid JSON ({exc.msg})") from exc
+        for key in ("id", "log", "diagnosis_type"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise CorpusError(f"{where}: field {key!r} missing or empty")
+        for key in ("diagnosis_type", "alt_diagnosis_type"):
+            if row.get(key) is not None and row[key] not in DIAGNOSIS_TYPES:
+                raise CorpusError(f"{where}: {key} {row[key]!r} is not a diagnosis type")
+        examples.append(Example(row["id"], row["log"], row["diagnosis_type"], row.get("detail"),
+                                row.get("alt_diagnosis_type"), row.get("source") or "",
+                                Path(path).name))
+    return examples
+
+
+def load_corpus(paths: list[Path] | None = None) -> list[Example]:
+    paths = paths or sorted(DATA_DIR.glob(CORPUS_GLOB))
+    examples = [example for path in paths for example in read_examples(path)]
+    duplicates = [i for i, n in Counter(e.id for e in examples).items() if n > 1]
+    if duplicates:
+        raise CorpusError(f"duplicate example ids in the corpus: {duplicates[:5]}")
+    return examples
+
+
+def split_dev(examples: list[Example], dev_path: Path = DEV_CORPUS
+              ) -> tuple[list[Example], list[Example]]:
+    """(dev, written): the dev corpus's examples and everything else."""
+    dev = [e for e in examples if e.corpus == Path(dev_path).name]
+    return dev, [e for e in examples if e.corpus != Path(dev_path).name]
+
+
+# ---------------------------------------------------------------------------------------------
+# Features
+# ---------------------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"((?:wp-content|[\w.-]+)/(?:plugins|themes|mu-plugins)/)[^/\s'\"():]+", re.I)
+_INSTALL_PATH = re.compile(r"(?:[a-z]:)?(?:/[^\s/'\"():]+)+?/(?=wp-(?:content|includes|admin)\b)",
+                           re.I)
+_HEX = re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{8,}\b", re.I)
+_NUMBER = re.compile(r"\d+")
+
+
+def normalize_for_model(log: str) -> str:
+    """What the classifier reads: no install paths, slugs, hex ids or digits to memorize."""
+    text = prepare(log).lower()
+    text = _INSTALL_PATH.sub("/", text)
+    text = _SLUG.sub(r"\1slug", text)
+    text = _HEX.sub("hex", text)
+    return _NUMBER.sub("0", text)
+
+
+@lru_cache(maxsize=8192)
+def evidence_for(log: str) -> tuple[Evidence, ...]:
+    return tuple(collect_evidence(log))
+
+
+def rules_decision(log: str) -> Evidence | None:
+    return decide(list(evidence_for(log)))
+
+
+class RuleFeatures(BaseEstimator, TransformerMixin):
+    """Indicators: each rule that matched, each type with a match, the type the rules decide."""
+
+    def __init__(self, weight: float = 1.0):
+        self.weight = weight
+
+    def fit(self, logs, y=None):
+        return self
+
+    def transform(self, logs):
+        rule_index = {rule_id: i for i, rule_id in enumerate(ALL_RULE_IDS)}
+        n_rules, n_types = len(ALL_RULE_IDS), len(DIAGNOSIS_TYPES)
+        rows, cols = [], []
+        for row, log in enumerate(logs):
+            evidence = evidence_for(log)
+            hit = {rule_index[e.rule_id] for e in evidence}
+            hit |= {n_rules + DIAGNOSIS_TYPES.index(e.diagnosis_type) for e in evidence}
+            first = evidence[0].diagnosis_type if evidence else "UNKNOWN"
+            hit.add(n_rules + n_types + DIAGNOSIS_TYPES.index(first))
+            rows += [row] * len(hit)
+            cols += sorted(hit)
+        data = np.full(len(rows), self.weight)
+        return sparse.csr_matrix((data, (rows, cols)), shape=(len(logs), n_rules + 2 * n_types))
+
+
+def build_pipeline(with_rules: bool) -> Pipeline:
+    parts = [
+        ("words", TfidfVectorizer(preprocessor=normalize_for_model, ngram_range=(1, 2),
+                                  token_pattern=r"(?u)\b[a-z_][a-z0-9_\-]{1,}\b",
+                                  sublinear_tf=True, min_df=1, dtype=np.float32)),
+        ("chars", TfidfVectorizer(preprocessor=normalize_for_model, analyzer="char_wb",
+                                  ngram_range=(3, 5), sublinear_tf=True, min_df=2,
+                                  max_features=60000, dtype=np.float32)),
+    ]
+    if with_rules:
+        parts.append(("rules", RuleFeatures(weight=1.0)))
+    # A linear SVM fits in a fraction of a second on this corpus; its margins are turned into
+    # probabilities by temperature scaling and the decision's confidence by a calibrator,
+    # both fitted on out-of-fold margins (see fit).
+    classifier = LinearSVC(C=0.5, class_weight="balanced")
+    return Pipeline([("features", FeatureUnion(parts)), ("model", classifier)])
+
+
+# ---------------------------------------------------------------------------------------------
+# The fitted model and its decision
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Prediction:
+    diagnosis_type: str
+    confidence: float  # calibrated probability that diagnosis_type is right
+    probabilities: dict[str, float]  # the classifier's (temperature-scaled) distribution
+    evidence: tuple[Evidence, ...]
+    decided_by: str  # "rules" or "classifier"
+
+
+def _margins(model: Pipeline, logs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(margins, text margins), one column per DIAGNOSIS_TYPES entry (absent class: -inf).
+    The text margins leave out the rule features' contribution: what the wording alone says,
+    a second opinion on a rule's decision."""
+    features = model.named_steps["features"].transform(logs)
+    classifier = model.named_steps["model"]
+    raw = classifier.decision_function(features)
+    names = [name for name, _ in model.named_steps["features"].transformer_list]
+    if "rules" in names:
+        width = model.named_steps["features"].transformer_list[-1][1].transform(logs[:1]).shape[1]
+        keep = np.ones(features.shape[1], dtype=np.float32)
+        keep[features.shape[1] - width:] = 0.0
+        raw_text = classifier.decision_function(sparse.csr_matrix(features.multiply(keep)))
+    else:
+        raw_text = raw
+    full = np.full((2, len(logs), len(DIAGNOSIS_TYPES)), -np.inf)
+    for i, label in enumerate(classifier.classes_):
+        full[0, :, DIAGNOSIS_TYPES.index(label)] = raw[:, i]
+        full[1, :, DIAGNOSIS_TYPES.index(label)] = raw_text[:, i]
+    return full[0], full[1]
+
+
+def _softmax(margins: np.ndarray, temperature: float) -> np.ndarray:
+    scaled = margins * temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    weights = np.exp(scaled)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def _choose(log: str, margins: np.ndarray, strategy: str) -> tuple[str, str]:
+    evidence = evidence_for(log)
+    model_choice = DIAGNOSIS_TYPES[int(np.argmax(margins))]
+    if strategy == "rules":
+        return (evidence[0].diagnosis_type if evidence else "UNKNOWN"), "rules"
+    if strategy in ("classifier", "stacked") or not evidence:
+        return model_choice, "classifier"
+    return evidence[0].diagnosis_type, "rules"  # rules+classifier: a matching rule decides
+
+
+def _confidence_features(probabilities: np.ndarray, text_probabilities: np.ndarray,
+                         chosen: str, decided_by: str) -> list[float]:
+    index = DIAGNOSIS_TYPES.index(chosen)
+
+    def logit(p: float) -> float:
+        p = float(np.clip(p, 1e-6, 1 - 1e-6))
+        return float(np.log(p / (1 - p)))
+
+    text_agrees = index == int(np.argmax(text_probabilities))
+    return [logit(probabilities[index]), logit(text_probabilities[index]),
+            float(decided_by == "rules"), float(text_agrees)]
+
+
+@dataclass
+class FittedModel:
+    stacked_model: Pipeline  # text + rule features
+    temperature: float  # margins -> probabilities
+    calibrator: LogisticRegression  # confidence features -> P(decision is right)
+    text_model: Pipeline | None = None  # text features only (the "classifier" strategy)
+    strategy: str = DEFAULT_STRATEGY
+    n_examples: int = 0
+    fit_seconds: float = 0.0
+
+    def predict(self, logs: list[str], strategy: str | None = None) -> list[Prediction]:
+        strategy = strategy or self.strategy
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+        model = self.text_model if strategy == "classifier" else self.stacked_model
+        if model is None:
+            raise ValueError("this model was fitted without the text-only classifier")
+        margins, text_margins = _margins(model, logs)
+        probabilities = _softmax(margins, self.temperature)
+        text_probabilities = _softmax(text_margins, self.temperature)
+        choices = [_choose(log, row, strategy) for log, row in zip(logs, margins, strict=True)]
+        features = [_confidence_features(proba, text_proba, chosen, by)
+                    for proba, text_proba, (chosen, by)
+                    in zip(probabilities, text_probabilities, choices, strict=True)]
+        confidences = self.calibrator.predict_proba(np.array(features))[:, 1] if logs else []
+        return [
+            Prediction(chosen, float(np.clip(confidence, 0.0, 1.0)),
+                       dict(zip(DIAGNOSIS_TYPES, (float(p) for p in proba), strict=True)),
+                       evidence_for(log), by)
+            for log, proba, (chosen, by), confidence
+            in zip(logs, probabilities, choices, confidences, strict=True)]
+
+
+def _fit_temperature(margins: np.ndarray, labels: list[str]) -> float:
+    """The softmax temperature that minimizes the log loss of out-of-fold margins."""
+    truth = np.array([DIAGNOSIS_TYPES.index(label) for label in labels])
+
+    def loss(log_t: float) -> float:
+        probabilities = _softmax(margins, float(np.exp(log_t)))
+        return -float(np.mean(np.log(probabilities[np.arange(len(truth)), truth] + 1e-12)))
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 4.0), method="bounded").x))
+
+
+def _fit_calibrator(features: list[list[float]], correct: list[bool]) -> LogisticRegression:
+    """Platt scaling of the decision's confidence, with Platt's smoothed targets (a right
+    answer counts as (N+ + 1)/(N+ + 2), a wrong one as 1/(N- + 2)) so that a corpus the rules
+    always get right does not produce a confidence of 1."""
+    positives, negatives = sum(correct), len(correct) - sum(correct)
+    high, low = (positives + 1) / (positives + 2), 1 / (negatives + 2)
+    x, y, weights = [], [], []
+    for row, ok in zip(features, correct, strict=True):
+        target = high if ok else low
+        x += [row, row]
+        y += [1, 0]
+        weights += [target, 1 - target]
+    return LogisticRegression(C=1.0).fit(np.array(x), np.array(y), sample_weight=weights)
+
+
+def fit(examples: list[Example], strategy: str = DEFAULT_STRATEGY,
+        with_text_model: bool = False, inner_folds: int = 3) -> FittedModel:
+    """Fit on labelled examples (deterministic: fixed seeds). Out-of-fold margins over
+    `inner_folds` folds fit the temperature and the confidence calibrator; then the model is
+    refitted on everything."""
+    started = time.perf_counter()
+    logs = [e.log for e in examples]
+    labels = [e.diagnosis_type for e in examples]
+    out_of_fold = np.full((2, len(logs), len(DIAGNOSIS_TYPES)), -np.inf)
+    splitter = StratifiedKFold(n_splits=inner_folds, shuffle=True, random_state=SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        splits = list(splitter.split(np.zeros(len(logs)), labels))
+    for train, test in splits:
+        model = build_pipeline(with_rules=True).fit([logs[i] for i in train],
+                                                    [labels[i] for i in train])
+        out_of_fold[:, test] = _margins(model, [logs[i] for i in test])
+    out_of_fold[~np.isfinite(out_of_fold)] = out_of_fold[np.isfinite(out_of_fold)].min()
+    temperature = _fit_temperature(out_of_fold[0], labels)
+    probabilities = _softmax(out_of_fold[0], temperature)
+    text_probabilities = _softmax(out_of_fold[1], temperature)
+    features, correct = [], []
+    for i, (log, label) in enumerate(zip(logs, labels, strict=True)):
+        chosen, decided_by = _choose(log, out_of_fold[0, i], strategy)
+        features.append(_confidence_features(probabilities[i], text_probabilities[i], chosen,
+                                             decided_by))
+        correct.append(chosen == label)
+    calibrator = _fit_calibrator(features, correct)
+    stacked = build_pipeline(with_rules=True).fit(logs, labels)
+    text = build_pipeline(with_rules=False).fit(logs, labels) if with_text_model else None
+    return FittedModel(stacked, temperature, calibrator, text, strategy, len(examples),
+                       time.perf_counter() - started)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> FittedModel:
+    """The model fitted on the whole packaged corpus, once per process."""
+    return fit(load_corpus())
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-validation
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fold:
+    number: int
+    train: tuple[Example, ...]  # written examples + the other dev folds
+    test: tuple[Example, ...]  # held-out dev examples
+
+
+def _same_text(a: str) -> str:
+    return re.sub(r"\s+", " ", a).strip().lower()
+
+
+def dev_folds(dev: list[Example], written: list[Example], k: int = 5,
+              seed: int = SEED) -> list[Fold]:
+    """Stratified folds over the dev examples. A fold trains on every written example and the
+    dev examples of the other folds; written examples whose text equals a held-out log are
+    left out too."""
+    labels = [e.diagnosis_type for e in dev]
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():  # types rarer than k are spread over as many folds as they go
+        warnings.simplefilter("ignore", UserWarning)
+        splits = list(splitter.split(np.zeros(len(dev)), labels))
+    folds = []
+    for number, (train_index, test_index) in enumerate(splits):
+        test = tuple(dev[i] for i in test_index)
+        held_out_text = {_same_text(e.log) for e in test}
+        train = tuple(e for e in written if _same_text(e.log) not in held_out_text)
+        train += tuple(dev[i] for i in train_index)
+        folds.append(Fold(number, train, test))
+    return folds
+
+
+@dataclass
+class ScoredExample:
+    example: Example
+    prediction: Prediction
+    fold: int
+
+
+def cross_validate(examples: list[Example] | None = None, k: int = 5, seed: int = SEED,
+                   strategies: tuple[str, ...] = STRATEGIES) -> dict[str, list[ScoredExample]]:
+    """Out-of-fold predictions on the dev corpus for each strategy."""
+    examples = examples if examples is not None else load_corpus()
+    dev, written = split_dev(examples)
+    if not dev:
+        raise CorpusError(f"no dev examples ({DEV_CORPUS.name}) in the corpus")
+    scored: dict[str, list[ScoredExample]] = {s: [] for s in strategies}
+    for fold in dev_folds(dev, written, k, seed):
+        model = fit(list(fold.train), with_text_model="classifier" in strategies)
+        logs = [e.log for e in fold.test]
+        for strategy in strategies:
+            for example, prediction in zip(fold.test, model.predict(logs, strategy), strict=True):
+                scored[strategy].append(ScoredExample(example, prediction, fold.number))
+    order = {e.id: i for i, e in enumerate(dev)}
+    for values in scored.values():
+        values.sort(key=lambda s: order[s.example.id])
+    return scored
+
+
+def metrics(scored: list[ScoredExample], bins: int = 5) -> dict:
+    """Accuracy (overall, per type, with alt labels), Brier scores and a reliability table."""
+    n = len(scored)
+    correct = [s.prediction.diagnosis_type == s.example.diagnosis_type for s in scored]
+    correct_alt = [c or s.prediction.diagnosis_type == s.example.alt_diagnosis_type
+                   for c, s in zip(correct, scored, strict=True)]
+    per_type: dict[str, dict] = defaultdict(lambda: {"n": 0, "correct": 0})
+    for s, ok in zip(scored, correct, strict=True):
+        per_type[s.example.diagnosis_type]["n"] += 1
+        per_type[s.example.diagnosis_type]["correct"] += int(ok)
+    for values in per_type.values():
+        values["accuracy"] = round(values["correct"] / values["n"], 4)
+    confidences = np.array([s.prediction.confidence for s in scored])
+    outcomes = np.array(correct, dtype=float)
+    multiclass = np.mean([
+        sum((s.prediction.probabilities.get(t, 0.0) - (t == s.example.diagnosis_type)) ** 2
+            for t in DIAGNOSIS_TYPES) for s in scored]) if n else 0.0
+    return {
+        "n": n,
+        "accuracy": round(float(np.mean(correct)), 4) if n else 0.0,
+        "accuracy_with_alt": round(float(np.mean(correct_alt)), 4) if n else 0.0,
+        "per_type": dict(sorted(per_type.items())),
+        "brier_confidence": round(float(np.mean((confidences - outcomes) ** 2)), 4) if n else 0.0,
+        "brier_multiclass": round(float(multiclass), 4),
+        "ece": round(_ece(confidences, outcomes, bins), 4),
+        "reliability": reliability_table(confidences, outcomes, bins),
+        "errors": [{"id": s.example.id, "label": s.example.diagnosis_type,
+                    "alt": s.example.alt_diagnosis_type, "predicted": s.prediction.diagnosis_type,
+                    "confidence": round(s.prediction.confidence, 3)}
+                   for s, ok in zip(scored, correct, strict=True) if not ok],
+    }
+
+
+def reliability_table(confidences: np.ndarray, outcomes: np.ndarray, bins: int = 5) -> list[dict]:
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    table = []
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
+        inside = (confidences >= low) & ((confidences < high) | (high == 1.0))
+        if inside.any():
+            table.append({"bin": f"{low:.1f}-{high:.1f}", "n": int(inside.sum()),
+                          "mean_confidence": round(float(confidences[inside].mean()), 4),
+                          "accuracy": round(float(outcomes[inside].mean()), 4)})
+    return table
+
+
+def _ece(confidences: np.ndarray, outcomes: np.ndarray, bins: int) -> float:
+    if not len(confidences):
+        return 0.0
+    total = 0.0
+    for row in reliability_table(confidences, outcomes, bins):
+        total += row["n"] * abs(row["mean_confidence"] - row["accuracy"])
+    return total / len(confidences)
+
+
+def accuracy_report(k: int = 5, seed: int = SEED) -> dict:
+    """The figures of `healer-ops bench accuracy`: every strategy's cross-validated metrics on
+    the dev corpus, plus what the packaged model costs to fit."""
+    examples = load_corpus()
+    dev, written = split_dev(examples)
+    started = time.perf_counter()
+    scored = cross_validate(examples, k, seed)
+    cv_seconds = time.perf_counter() - started
+    report = {
+        "corpus": {"dev": len(dev), "written": len(written),
+                   "written_per_type": dict(sorted(Counter(e.diagnosis_type
+                                                           for e in written).items()))},
+        "folds": k, "seed": seed, "selected_strategy": DEFAULT_STRATEGY,
+        "strategies": {name: metrics(values) for name, values in scored.items()},
+        "cv_seconds": round(cv_seconds, 2),
+    }
+    started = time.perf_counter()
+    fit(examples)
+    report["fit_seconds_full_corpus"] = round(time.perf_counter() - started, 2)
+    return report
