@@ -71,6 +71,14 @@ _TLD = (r"com|net|org|edu|gov|mil|int|io|co|info|biz|app|dev|cloud|site|online|s
         r"example|invalid|internal|lan|[a-z]{2}")
 _HOSTNAME = re.compile(r"(?<![\w./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?!(?:" + _FILE_EXT
                        + r")\b)(?:" + _TLD + r")\b(?![.\w-]|\(|->|::)", re.I)
+# Database names and table prefixes are the site's own ('shop_db.wp7f_options').
+_CORE_TABLES = (r"options|posts|postmeta|users|usermeta|comments|commentmeta|terms|termmeta|"
+                r"term_taxonomy|term_relationships|links|blogs|blogmeta|site|sitemeta|signups|"
+                r"registration_log|actionscheduler_\w+|wc_\w+|woocommerce_\w+")
+_DB_NAME = re.compile(r"(?<![\w.-])[\w-]+\.(?=[a-z0-9]{1,16}_(?:\d+_)?(?:" + _CORE_TABLES
+                      + r")\b)", re.I)
+_TABLE_PREFIX = re.compile(r"(?<![\w-])[a-z0-9]{1,16}_(?=(?:\d+_)?(?:" + _CORE_TABLES
+                           + r")\b(?!\())", re.I)
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 _HEX = re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I)
 _RANDOM_ID = re.compile(r"\b(?=(?:[A-Za-z]*\d){2})(?=(?:\d*[A-Za-z]){2})[A-Za-z0-9]{10,}\b")
@@ -111,6 +119,8 @@ def _normalize_line(line: str) -> str:
         return f"{match.group(1)}{_MARK}{chr(0xE100 + len(slugs) - 1)}{_MARK}"
 
     line = _SLUG.sub(protect, line)
+    line = _DB_NAME.sub("<db>.", line)
+    line = _TABLE_PREFIX.sub("<prefix>_", line)
     line = _URL_HOST.sub(r"\1<host>", line)
     line = _HOSTNAME.sub("<host>", line)
     line = _UUID.sub("<uuid>", line)

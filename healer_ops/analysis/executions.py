@@ -1,0 +1,265 @@
+"""Analyze failed healer_executions and write the ai_* fields back (the ai_failure_analysis DAG).
+
+One run:
+1. collects finished Batch API jobs of earlier runs (openai analyzer) and writes them back;
+2. claims up to `HEALER_AI_BATCH_SIZE` failed executions in one UPDATE ... FOR UPDATE SKIP
+   LOCKED ... RETURNING (never analyzed, failed with attempts left, or a stale claim);
+3. analyzes them through the pipeline with `HEALER_AI_CONCURRENCY` threads (mode "sync"),
+   or answers cache hits at once and sends the distinct misses to the Batch API (mode
+   "batch", for large backfills: half price, collected by a later run);
+4. writes back ai_analysis (the full analysis with rejected commands, analyzer, fallback
+   reason and cache facts), ai_confidence, ai_recommendations, ai_reasoning, ai_model,
+   ai_tokens_used, ai_cost_usd, ai_analyzed_at and ai_status DONE.
+
+One execution's failure never stops the batch: it is marked FAILED with ai_error (redacted)
+and claimed again by a later run until it has had MAX_ATTEMPTS attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+
+from psycopg.types.json import Jsonb
+
+from healer_ops import db
+from healer_ops.analysis.model import Analysis
+from healer_ops.analysis.pipeline import AnalysisPipeline, PipelineResult, Prepared, safe_error
+from healer_ops.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+STALE_CLAIM_MINUTES = 60
+MODES = ("sync", "batch")
+
+
+@dataclass(frozen=True)
+class Claim:
+    execution_id: str
+    log: str
+    blacklisted_plugins: tuple[str, ...]
+    blacklisted_themes: tuple[str, ...]
+
+
+def analyze_failed_executions(database_url: str | None = None, *, limit: int | None = None,
+                              concurrency: int | None = None, analyzer: str | None = None,
+                              mode: str = "sync", openai_conn_id: str | None = None,
+                              settings: Settings | None = None, local=None, llm=None) -> dict:
+    """Claim, analyze and write back one batch of failed executions; returns a summary."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+    settings = settings or get_settings()
+    database_url = database_url or db.resolve_url()
+    started = time.perf_counter()
+    with AnalysisPipeline(database_url, settings=settings, analyzer=analyzer, local=local,
+                          llm=llm, openai_conn_id=openai_conn_id) as pipeline:
+        batch = {"batch_jobs_submitted": 0, "batched": 0, "batch_collected": 0}
+        if pipeline.analyzer == "openai":
+            batch["batch_collected"] = collect_batches(pipeline)
+        claims = claim(pipeline.connection(), limit or settings.ai_batch_size)
+        failures: list[str] = []
+        if mode == "batch" and pipeline.analyzer == "openai":
+            claims, submitted, waiting = submit_batch_for(pipeline, claims, failures)
+            batch.update(batch_jobs_submitted=submitted, batched=waiting)
+        workers = max(1, concurrency or settings.ai_concurrency)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ai-analysis") as pool:
+            failures += [err for err in pool.map(lambda c: analyze_claim(pipeline, c), claims)
+                         if err]
+        summary = pipeline.stats.summary()
+    summary.update(batch, claimed=len(claims) + batch["batched"], failed=len(failures),
+                   analyzer=pipeline.analyzer, mode=mode,
+                   seconds=round(time.perf_counter() - started, 3))
+    if failures:
+        summary["errors"] = sorted(set(failures))[:5]
+    log.info("ai analysis summary: %s", summary)
+    return summary
+
+
+def claim(conn, limit: int) -> list[Claim]:
+    """Claim up to `limit` executions (skipping rows another run holds)."""
+    with conn.transaction():
+        rows = conn.execute(db.query("analysis_claim"), {
+            "limit": limit, "max_attempts": MAX_ATTEMPTS,
+            "stale_minutes": STALE_CLAIM_MINUTES}).fetchall()
+    return [Claim(row[0], row[1] or "", tuple(row[2] or ()), tuple(row[3] or ())) for row in rows]
+
+
+def analyze_claim(pipeline: AnalysisPipeline, item: Claim) -> str | None:
+    """Analyze one claimed execution and write it back; the error text if it failed."""
+    try:
+        result = pipeline.analyze(item.log, blacklisted_plugins=item.blacklisted_plugins,
+                                  blacklisted_themes=item.blacklisted_themes)
+        write_result(pipeline.connection(), item.execution_id, result)
+        return None
+    except Exception as exc:  # one execution never stops the batch
+        error = safe_error(exc)
+        log.warning("analysis of execution %s failed: %s", item.execution_id, error)
+        try:
+            write_failure(pipeline.connection(), item.execution_id, error)
+        except Exception as write_exc:  # the claim goes stale and is retried later
+            log.error("could not record the failure of %s: %s", item.execution_id,
+                      safe_error(write_exc))
+        return error
+
+
+def write_result(conn, execution_id: str, result: PipelineResult) -> None:
+    """ai_* fields of one execution (a savepoint when the caller has a transaction open)."""
+    analysis = result.analysis
+    with conn.transaction():
+        conn.execute(db.query("analysis_write_result"), {
+            "id": execution_id,
+            "analysis": Jsonb(result.record()),
+            "confidence": analysis.confidence,
+            "recommendations": Jsonb([r.model_dump(mode="json")
+                                      for r in analysis.recommendations]),
+            "reasoning": analysis.reasoning,
+            "model": analysis.model,
+            "tokens_used": analysis.tokens_used,
+            "cost_usd": Decimal(str(round(analysis.cost_usd, 6))),
+        })
+
+
+def write_failure(conn, execution_id: str, error: str) -> None:
+    with conn.transaction():
+        conn.execute(db.query("analysis_write_failure"), {"id": execution_id, "error": error})
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch API mode
+# ---------------------------------------------------------------------------------------------
+
+def submit_batch_for(pipeline: AnalysisPipeline, claims: list[Claim], failures: list[str]
+                     ) -> tuple[list[Claim], int, int]:
+    """Answer cache hits now and submit one Batch API request per distinct miss.
+
+    Returns (claims left for synchronous analysis, jobs submitted, executions batched).
+    Without a usable client or budget the misses stay synchronous (and fall back there).
+    """
+    from healer_ops.analysis.openai_analyzer import (
+        BATCH_DISCOUNT,
+        LLMFailure,
+        build_request,
+        submit_batch,
+        worst_case_cost,
+    )
+
+    try:
+        client = pipeline.llm.client
+    except LLMFailure:
+        return claims, 0, 0
+    misses: dict[str, tuple[Prepared, list[Claim]]] = {}
+    remaining: list[Claim] = []
+    for item in claims:
+        try:
+            prepared = pipeline.prepare(item.log)
+            hit = pipeline.lookup(prepared, item.blacklisted_plugins, item.blacklisted_themes)
+            if hit is not None:
+                write_result(pipeline.connection(), item.execution_id, hit)
+                continue
+        except Exception as exc:
+            failures.append(safe_error(exc))
+            write_failure(pipeline.connection(), item.execution_id, safe_error(exc))
+            continue
+        misses.setdefault(prepared.input_hash, (prepared, []))[1].append(item)
+    budget, model = pipeline.llm.budget, pipeline.llm.model
+    chosen: list[tuple[Prepared, list[Claim]]] = []
+    for prepared, items in misses.values():
+        cost = worst_case_cost(model, build_request(model, prepared.redacted_log))
+        if budget.reserve(cost * BATCH_DISCOUNT):
+            chosen.append((prepared, items))
+        else:
+            remaining += items  # over budget: analyzed now, falling back to local
+    if not chosen:
+        return remaining, 0, 0
+    submission = submit_batch(client, model, [(p.input_hash, p.redacted_log) for p, _ in chosen])
+    conn = pipeline.connection()
+    with conn.transaction():
+        conn.execute(db.query("analysis_batch_insert_job"), {
+            "batch_id": submission.batch_id, "input_file_id": submission.input_file_id,
+            "model": model, "status": submission.status,
+            "request_count": submission.request_count})
+        for prepared, items in chosen:
+            conn.execute(db.query("analysis_batch_insert_item"), {
+                "batch_id": submission.batch_id, "custom_id": prepared.input_hash,
+                "diagnosis_type": prepared.local.diagnosis_type,
+                "error_signature": prepared.error_signature,
+                "log_sample": prepared.redacted_log,
+                "local_analysis": Jsonb(prepared.local.model_dump(mode="json")),
+                "execution_ids": [i.execution_id for i in items]})
+        conn.execute(db.query("analysis_mark_batched"), {
+            "ids": [i.execution_id for _, items in chosen for i in items]})
+    return remaining, 1, sum(len(items) for _, items in chosen)
+
+
+def collect_batches(pipeline: AnalysisPipeline) -> int:
+    """Write back the results of every finished Batch API job; returns executions written."""
+    from healer_ops.analysis.openai_analyzer import LLMFailure, collect_batch
+
+    try:
+        client = pipeline.llm.client
+    except LLMFailure:
+        return 0
+    conn = pipeline.connection()
+    written = 0
+    with conn.transaction():  # holds the jobs' row locks while collecting
+        jobs = conn.execute(db.query("analysis_batch_pending")).fetchall()
+        for batch_id, model, _status in jobs:
+            try:
+                results = collect_batch(client, batch_id)
+            except Exception as exc:  # provider unreachable: try again next run
+                _update_job(conn, batch_id, "unreachable", False, safe_error(exc))
+                continue
+            if not results.finished:
+                _update_job(conn, batch_id, results.status, False, None)
+                continue
+            written += _write_batch_items(pipeline, conn, batch_id, model, results)
+            _update_job(conn, batch_id, results.status, True, None)
+    return written
+
+
+def _write_batch_items(pipeline: AnalysisPipeline, conn, batch_id: str, model: str,
+                       results) -> int:
+    from healer_ops.analysis.openai_analyzer import LLMFailure, batch_answer_to_analysis
+
+    written = 0
+    rows = conn.execute(db.query("analysis_batch_items"), {"batch_id": batch_id}).fetchall()
+    for (custom_id, _diagnosis_type, signature, log_sample, local_json, execution_ids,
+         plugin_lists, theme_lists) in rows:
+        local = Analysis.model_validate(local_json)
+        prepared = Prepared(redacted_log=log_sample, redactions={}, local=local,
+                            error_signature=signature, input_hash=custom_id,
+                            started=time.perf_counter())
+        analysis, cacheable = local, False
+        if custom_id in results.answers:
+            try:
+                analysis = batch_answer_to_analysis(results.answers[custom_id], log_sample,
+                                                    local, model)
+                cacheable = True
+            except LLMFailure as failure:
+                analysis = local.model_copy(update={"fallback_reason": failure.reason})
+        else:
+            reason = results.errors.get(custom_id, f"batch_{results.status}")
+            analysis = local.model_copy(update={"fallback_reason": reason})
+        for index, execution_id in enumerate(execution_ids):
+            blacklists = (plugin_lists[index] or (), theme_lists[index] or ())
+            # The first execution carries the answer's cost; the others hit the cache.
+            result = pipeline.lookup(prepared, *blacklists) if index and cacheable else None
+            if result is None:
+                spent = analysis if index == 0 else analysis.model_copy(
+                    update={"tokens_used": 0, "cost_usd": 0.0})
+                result = pipeline.complete(prepared, spent, cacheable=cacheable and index == 0,
+                                           llm_called=cacheable and index == 0,
+                                           blacklisted_plugins=blacklists[0],
+                                           blacklisted_themes=blacklists[1])
+            write_result(conn, execution_id, result)
+            written += 1
+    return written
+
+
+def _update_job(conn, batch_id: str, status: str, collected: bool, error: str | None) -> None:
+    conn.execute(db.query("analysis_batch_update_job"), {
+        "batch_id": batch_id, "status": status, "collected": collected, "error": error})
