@@ -232,17 +232,17 @@ class _Builder:
     def _site_secrets(self, site: Site) -> dict:
         rng = stream(self.seed, "history", site.index)
         user = site.db_user
-        first, last = logs._pick(rng, _FIRST), logs._pick(rng, _LAST)
-        email = (f"{first}.{last}@{logs._pick(rng, _MAIL)}" if rng.random() < 0.6
+        first, last = logs.pick(rng, _FIRST), logs.pick(rng, _LAST)
+        email = (f"{first}.{last}@{logs.pick(rng, _MAIL)}" if rng.random() < 0.6
                  else f"admin@{site.domain}")
         return {"db_name": f"{user.split('_')[0]}_wp{rng.integers(1, 9)}", "db_user": user,
-                "db_password": logs.password(rng), "db_host": logs._pick(rng, _DB_HOSTS),
-                "admin_email": email, "memory_limit": int(logs._pick(rng, _MEMORY_LIMITS)),
-                "style": logs._pick(rng, logs.STYLES)}
+                "db_password": logs.password(rng), "db_host": logs.pick(rng, _DB_HOSTS),
+                "admin_email": email, "memory_limit": int(logs.pick(rng, _MEMORY_LIMITS)),
+                "style": logs.pick(rng, logs.STYLES)}
 
     def context(self, site: Site, when: datetime) -> logs.LogContext:
         secrets = self.site_secrets[site.id]
-        style = secrets["style"] if self.rng.random() < 0.75 else logs._pick(self.rng,
+        style = secrets["style"] if self.rng.random() < 0.75 else logs.pick(self.rng,
                                                                            logs.STYLES)
         return logs.LogContext(
             root=site.path, domain=site.domain, php_version=site.php_version,
@@ -304,7 +304,7 @@ def _error_message(rng, success, pattern, site) -> str | None:
     if pattern and "--raw" in " ".join(pattern.spec.commands) and "MEMORY" in \
             pattern.spec.commands[0]:
         return "Verification failed: HTTP 500 (PHP Parse error in wp-config.php)"
-    return logs._pick(rng, (f"Verification failed: https://{site.domain}/ still returns HTTP 500",
+    return logs.pick(rng, (f"Verification failed: https://{site.domain}/ still returns HTTP 500",
                             "Verification failed: page body below 500 bytes",
                             "Command exited with status 1",
                             "Verification timed out after 60 s",
@@ -328,7 +328,7 @@ def _execution_logs(rng, site, commands, success, pattern, ctx) -> str:
                               'syntax error, unexpected identifier "M" in '
                               f"{site.path}/wp-config.php on line {line}"))
     else:
-        lines.append(f"verify: GET {site.url} -> {logs._pick(rng, (500, 500, 503, 200))}")
+        lines.append(f"verify: GET {site.url} -> {logs.pick(rng, (500, 500, 503, 200))}")
     return "\n".join(lines)
 
 
@@ -428,14 +428,14 @@ def _incident_executions(builder: _Builder, incidents: list[Incident]) -> list[E
         recipes = _INCIDENT_RECIPES.get(incident.incident_type)
         if not recipes:
             continue
-        recipe = logs._pick(rng, recipes)
+        recipe = logs.pick(rng, recipes)
         if incident.incident_type == "white_screen" and incident.details["status_code"] == 200 \
                 and recipe == "wsod":
             fault = logs.make_fault("wsod", _fault_rng(builder.seed, incident.id),
                                     error_type="EMPTY_BODY")
         else:
             candidates = [f for f in pool if f.recipe == recipe]
-            fault = logs._pick(rng, candidates)
+            fault = logs.pick(rng, candidates)
         site = by_index[incident.site_index]
         start = (incident.outage_at or incident.starts_at) + timedelta(
             minutes=float(rng.uniform(3, 20)))

@@ -113,7 +113,7 @@ def make_fault(recipe: str, rng: np.random.Generator, **fixed) -> Fault:
 
 # ------------------------------------------------------------------------ helpers
 
-def _pick(rng: np.random.Generator, options):
+def pick(rng: np.random.Generator, options):
     return options[int(rng.integers(len(options)))]
 
 
@@ -166,10 +166,10 @@ def php(ctx: LogContext, level: str, message: str) -> str:
 
 def stack_trace(ctx: LogContext, frames: list[str]) -> str:
     root = ctx.root
-    tail = [f"{root}/wp-includes/class-wp-hook.php({_pick(ctx.rng, (324, 308, 310))}): "
+    tail = [f"{root}/wp-includes/class-wp-hook.php({pick(ctx.rng, (324, 308, 310))}): "
             "WP_Hook->apply_filters(NULL, Array)",
             f"{root}/wp-includes/plugin.php(517): WP_Hook->do_action(Array)",
-            f"{root}/wp-settings.php({_pick(ctx.rng, (700, 727, 643))}): do_action('init')",
+            f"{root}/wp-settings.php({pick(ctx.rng, (700, 727, 643))}): do_action('init')",
             f"{root}/wp-config.php({ctx.rng.integers(90, 130)}): require_once('{root[:20]}...')",
             f"{root}/wp-load.php(50): require_once('{root[:20]}...')",
             f"{root}/wp-blog-header.php(13): require_once('{root[:20]}...')",
@@ -193,7 +193,7 @@ def noise(ctx: LogContext, avoid: str = "") -> list[str]:
     rng = ctx.rng
     lines = []
     for _ in range(int(rng.choice([0, 0, 1, 1, 2, 3]))):
-        other = _pick(rng, [p for p in PLUGINS if p != avoid])
+        other = pick(rng, [p for p in PLUGINS if p != avoid])
         kind = int(rng.integers(4))
         ctx.later(float(rng.uniform(1, 400)))
         if kind == 0:
@@ -225,7 +225,7 @@ def _prefix(slug: str) -> str:
 
 
 def _plugin_file(rng: np.random.Generator, slug: str) -> str:
-    return _pick(rng, (f"includes/class-{slug}.php", f"inc/{_word(rng, 6)}.php",
+    return pick(rng, (f"includes/class-{slug}.php", f"inc/{_word(rng, 6)}.php",
                        f"{slug}.php", f"src/{_word(rng, 5).title()}/{_word(rng, 7).title()}.php",
                        f"includes/admin/{_word(rng, 6)}-functions.php"))
 
@@ -237,18 +237,18 @@ def _with_noise(ctx: LogContext, lines: list[str], avoid: str = "") -> str:
 # ------------------------------------------------------------------------ recipes
 
 def _plugin_params(rng, slugs=PLUGINS) -> dict:
-    slug = _pick(rng, slugs)
+    slug = pick(rng, slugs)
     return {"slug": slug, "file": _plugin_file(rng, slug), "line": int(rng.integers(12, 6000))}
 
 
 def _make_plugin_fatal(rng) -> dict:
     params = _plugin_params(rng)
-    kind = _pick(rng, ("UNDEFINED_FUNCTION", "CLASS_NOT_FOUND", "PHP8_TYPE_ERROR",
+    kind = pick(rng, ("UNDEFINED_FUNCTION", "CLASS_NOT_FOUND", "PHP8_TYPE_ERROR",
                        "MEMBER_ON_NULL", "ARGUMENT_COUNT", "UNDEFINED_METHOD"))
     prefix = _prefix(params["slug"])
     params.update(error_type=kind, func=f"{prefix}_{_word(rng, 4)}_{_word(rng, 5)}",
                   cls=f"{prefix.title()}\\{_word(rng, 6).title()}\\{_word(rng, 7).title()}",
-                  method=f"get_{_word(rng, 5)}", builtin=_pick(rng, ("count", "strlen",
+                  method=f"get_{_word(rng, 5)}", builtin=pick(rng, ("count", "strlen",
                                                                      "in_array", "implode")))
     return params
 
@@ -282,7 +282,7 @@ def _render_plugin_fatal(p: dict, ctx: LogContext) -> str:
 
 def _make_redeclare(rng) -> dict:
     params = _plugin_params(rng)
-    other = _pick(rng, [s for s in PLUGINS if s != params["slug"]])
+    other = pick(rng, [s for s in PLUGINS if s != params["slug"]])
     params.update(other=other, other_file=_plugin_file(rng, other),
                   func=f"{_prefix(other)}_{_word(rng, 6)}", other_line=int(rng.integers(10, 900)))
     return params
@@ -297,15 +297,15 @@ def _render_redeclare(p: dict, ctx: LogContext) -> str:
 
 
 def _make_theme_fatal(rng) -> dict:
-    theme = _pick(rng, THEMES[:-1])
-    return {"theme": theme, "file": _pick(rng, ("functions.php", "page.php", "header.php",
+    theme = pick(rng, THEMES[:-1])
+    return {"theme": theme, "file": pick(rng, ("functions.php", "page.php", "header.php",
                                                "inc/template-tags.php", "single.php",
                                                "template-parts/hero.php")),
             "line": int(rng.integers(8, 1500)),
-            "func": _pick(rng, (f"{theme.lower().replace('-', '_')}_get_content_class",
+            "func": pick(rng, (f"{theme.lower().replace('-', '_')}_get_content_class",
                                 "the_field", "get_field", f"{theme.lower()[:5]}_posted_on",
                                 "wc_get_product")),
-            "error_type": _pick(rng, ("UNDEFINED_FUNCTION", "UNDEFINED_FUNCTION", "TYPE_ERROR"))}
+            "error_type": pick(rng, ("UNDEFINED_FUNCTION", "UNDEFINED_FUNCTION", "TYPE_ERROR"))}
 
 
 def _render_theme_fatal(p: dict, ctx: LogContext) -> str:
@@ -320,14 +320,14 @@ def _render_theme_fatal(p: dict, ctx: LogContext) -> str:
 
 
 def _make_syntax(rng) -> dict:
-    where = _pick(rng, ("plugin", "plugin", "theme", "mu-plugin"))
-    slug = _pick(rng, PLUGINS) if where == "plugin" else ""
-    theme = _pick(rng, THEMES) if where == "theme" else ""
+    where = pick(rng, ("plugin", "plugin", "theme", "mu-plugin"))
+    slug = pick(rng, PLUGINS) if where == "plugin" else ""
+    theme = pick(rng, THEMES) if where == "theme" else ""
     file = {"plugin": _plugin_file(rng, slug or "x"), "theme": "functions.php",
             "mu-plugin": f"{_word(rng, 7)}-tweaks.php"}[where]
     return {"where": where, "slug": slug, "theme": theme, "file": file,
             "line": int(rng.integers(5, 900)),
-            "token": _pick(rng, ("}", ")", "end of file", "fn", "?", "=>"))}
+            "token": pick(rng, ("}", ")", "end of file", "fn", "?", "=>"))}
 
 
 def _render_syntax(p: dict, ctx: LogContext) -> str:
@@ -376,9 +376,9 @@ def _render_wpconfig_raw(p: dict, ctx: LogContext) -> str:
 
 def _make_memory(rng) -> dict:
     in_plugin = rng.random() < 0.4
-    slug = _pick(rng, PLUGINS) if in_plugin else ""
+    slug = pick(rng, PLUGINS) if in_plugin else ""
     file = (f"wp-content/plugins/{slug}/{_plugin_file(rng, slug)}" if in_plugin
-            else _pick(rng, ("wp-includes/class-wpdb.php", "wp-includes/functions.php",
+            else pick(rng, ("wp-includes/class-wpdb.php", "wp-includes/functions.php",
                              "wp-includes/meta.php", "wp-includes/class-wp-query.php",
                              "wp-admin/includes/image.php")))
     return {"file": file, "slug": slug, "line": int(rng.integers(40, 3000)),
@@ -387,7 +387,7 @@ def _make_memory(rng) -> dict:
 
 def _render_memory(p: dict, ctx: LogContext) -> str:
     rng = ctx.rng
-    tried = int(_pick(rng, (4096, 8192, 20480, 32768, 65536, 262144, 1052672, 2621440)))
+    tried = int(pick(rng, (4096, 8192, 20480, 32768, 65536, 262144, 1052672, 2621440)))
     if p["oom"]:
         allocated = ctx.memory_limit - int(rng.integers(1, 9)) * 2 ** 20
         message = (f"Out of memory (allocated {allocated}) (tried to allocate {tried} bytes) "
@@ -409,11 +409,11 @@ _DB_ERRORS = {
 
 
 def _make_db(rng) -> dict:
-    kind = _pick(rng, (*_DB_ERRORS, "DB_CORRUPTION", "DB_CORRUPTION"))
+    kind = pick(rng, (*_DB_ERRORS, "DB_CORRUPTION", "DB_CORRUPTION"))
     return {"error_type": "DB_CONNECTION" if kind == "DB_SOCKET" else kind, "kind": kind,
-            "table": _pick(rng, ("wp_options", "wp_posts", "wp_postmeta", "wp_usermeta",
+            "table": pick(rng, ("wp_options", "wp_posts", "wp_postmeta", "wp_usermeta",
                                  "wp_wc_sessions" if rng.random() < 0.3 else "wp_comments")),
-            "line": int(_pick(rng, (1982, 2019, 1633, 1653, 2035)))}
+            "line": int(pick(rng, (1982, 2019, 1633, 1653, 2035)))}
 
 
 def _render_db(p: dict, ctx: LogContext) -> str:
@@ -463,7 +463,7 @@ def _render_maintenance(p: dict, ctx: LogContext) -> str:
     if rng.random() < 0.6:
         lines.append(f"{ctx.root}/.maintenance: <?php $upgrading = {started}; ?>")
     if rng.random() < 0.5:
-        slug = _pick(rng, PLUGINS)
+        slug = pick(rng, PLUGINS)
         lines.insert(0, f"{php_timestamp(ctx.when)} Updating plugin {slug} "
                      f"({rng.integers(1, 6)}/{rng.integers(6, 14)}): Downloading update from "
                      f"https://downloads.wordpress.org/plugin/{slug}.{rng.integers(1, 9)}."
@@ -472,8 +472,8 @@ def _render_maintenance(p: dict, ctx: LogContext) -> str:
 
 
 def _make_integrity(rng) -> dict:
-    return {"error_type": _pick(rng, ("CORE_CHECKSUM", "CORE_FILE_MISSING", "UNEXPECTED_FILE")),
-            "file": _pick(rng, ("wp-includes/version.php", "wp-includes/class-wp-hook.php",
+    return {"error_type": pick(rng, ("CORE_CHECKSUM", "CORE_FILE_MISSING", "UNEXPECTED_FILE")),
+            "file": pick(rng, ("wp-includes/version.php", "wp-includes/class-wp-hook.php",
                                 "wp-includes/pluggable.php", "wp-admin/includes/file.php",
                                 "wp-includes/blocks/index.php", "wp-includes/formatting.php"))}
 
@@ -489,7 +489,7 @@ def _render_integrity(p: dict, ctx: LogContext) -> str:
                 f"or directory in {ctx.root}/wp-settings.php on line {rng.integers(20, 400)}"),
             php(ctx, "Fatal error", f"{opening} '{path}' (include_path='.:/usr/share/php') in "
                 f"{ctx.root}/wp-settings.php on line {rng.integers(20, 400)}")])
-    files = [p["file"]] + [_pick(rng, ("wp-includes/load.php", "wp-admin/admin.php",
+    files = [p["file"]] + [pick(rng, ("wp-includes/load.php", "wp-admin/admin.php",
                                        "wp-includes/plugin.php", "wp-includes/user.php"))
                            for _ in range(int(rng.integers(0, 3)))]
     if p["error_type"] == "UNEXPECTED_FILE":
@@ -507,8 +507,8 @@ def _render_integrity(p: dict, ctx: LogContext) -> str:
 
 
 def _make_permission(rng) -> dict:
-    slug = _pick(rng, PLUGINS)
-    return {"error_type": _pick(rng, ("UPLOADS_NOT_WRITABLE", "STREAM_DENIED", "UPGRADER_MKDIR")),
+    slug = pick(rng, PLUGINS)
+    return {"error_type": pick(rng, ("UPLOADS_NOT_WRITABLE", "STREAM_DENIED", "UPGRADER_MKDIR")),
             "slug": slug, "file": _plugin_file(rng, slug), "line": int(rng.integers(20, 900)),
             "cache_file": f"{_word(rng, 10)}.json"}
 
@@ -536,9 +536,9 @@ def _render_permission(p: dict, ctx: LogContext) -> str:
 
 
 def _make_cache(rng) -> dict:
-    return {"error_type": _pick(rng, ("REDIS_UNAVAILABLE", "REDIS_EXTENSION_MISSING",
+    return {"error_type": pick(rng, ("REDIS_UNAVAILABLE", "REDIS_EXTENSION_MISSING",
                                       "ADVANCED_CACHE_DROPIN")),
-            "cache_plugin": _pick(rng, ("wp-rocket", "w3-total-cache", "wp-super-cache",
+            "cache_plugin": pick(rng, ("wp-rocket", "w3-total-cache", "wp-super-cache",
                                         "litespeed-cache")),
             "line": int(rng.integers(20, 3000))}
 
@@ -567,7 +567,7 @@ def _render_cache(p: dict, ctx: LogContext) -> str:
 
 
 def _make_disk(rng) -> dict:
-    return {"error_type": "NO_SPACE", "kind": _pick(rng, ("php_write", "session", "mysql",
+    return {"error_type": "NO_SPACE", "kind": pick(rng, ("php_write", "session", "mysql",
                                                           "upgrader"))}
 
 
@@ -575,7 +575,7 @@ def _render_disk(p: dict, ctx: LogContext) -> str:
     rng = ctx.rng
     kind = p["kind"]
     if kind == "php_write":
-        n = int(_pick(rng, (4096, 8192, 16384, 262144)))
+        n = int(pick(rng, (4096, 8192, 16384, 262144)))
         line = php(ctx.later(1), "Warning", f"file_put_contents(): Only 0 of {n} bytes written, "
                    f"possibly out of free disk space in {ctx.root}/wp-includes/"
                    f"class-wp-filesystem-direct.php on line {rng.integers(60, 120)}")
@@ -604,8 +604,8 @@ def _render_disk(p: dict, ctx: LogContext) -> str:
 
 
 def _make_htaccess(rng) -> dict:
-    return {"error_type": _pick(rng, ("REDIRECT_LOOP", "INVALID_COMMAND", "TOO_MANY_REDIRECTS")),
-            "directive": _pick(rng, ("php_value", "php_flag", "Header", "ExpiresActive"))}
+    return {"error_type": pick(rng, ("REDIRECT_LOOP", "INVALID_COMMAND", "TOO_MANY_REDIRECTS")),
+            "directive": pick(rng, ("php_value", "php_flag", "Header", "ExpiresActive"))}
 
 
 def _render_htaccess(p: dict, ctx: LogContext) -> str:
@@ -627,13 +627,13 @@ def _render_htaccess(p: dict, ctx: LogContext) -> str:
     hops = "\n".join(f"< HTTP/2 301\n< location: https://{'www.' if i % 2 else ''}{ctx.domain}/"
                      for i in range(int(rng.integers(2, 5))))
     return (f"{probe_time(ctx)} curl -sIL https://{ctx.domain}/\n{hops}\n"
-            f"curl: (47) Maximum ({int(_pick(rng, (20, 50)))}) redirects followed")
+            f"curl: (47) Maximum ({int(pick(rng, (20, 50)))}) redirects followed")
 
 
 def _make_ssl(rng) -> dict:
-    return {"error_type": _pick(rng, ("CERT_EXPIRED", "LOCAL_ISSUER", "NAME_MISMATCH",
+    return {"error_type": pick(rng, ("CERT_EXPIRED", "LOCAL_ISSUER", "NAME_MISMATCH",
                                       "MIXED_CONTENT")),
-            "vendor": _pick(rng, ("api.wpmudev.com", "license.elementor.com",
+            "vendor": pick(rng, ("api.wpmudev.com", "license.elementor.com",
                                   "api.wordfence.com", "connect.advancedcustomfields.com",
                                   "api.mailchimp.com"))}
 
@@ -658,12 +658,12 @@ def _render_ssl(p: dict, ctx: LogContext) -> str:
 
 
 def _make_cron(rng) -> dict:
-    return {"error_type": _pick(rng, ("RESCHEDULE_ERROR", "SPAWN_FAILED", "RESCHEDULE_ERROR")),
-            "hook": _pick(rng, ("action_scheduler_run_queue", "wp_version_check",
+    return {"error_type": pick(rng, ("RESCHEDULE_ERROR", "SPAWN_FAILED", "RESCHEDULE_ERROR")),
+            "hook": pick(rng, ("action_scheduler_run_queue", "wp_version_check",
                                 "wpforms_process_entry_emails_meta_cleanup", "jetpack_sync_cron",
                                 "updraft_backup_database", "wp_scheduled_delete")),
-            "code": int(_pick(rng, (401, 403, 404, 500))),
-            "interval": int(_pick(rng, (60, 300, 3600, 86400)))}
+            "code": int(pick(rng, (401, 403, 404, 500))),
+            "interval": int(pick(rng, (60, 300, 3600, 86400)))}
 
 
 def _render_cron(p: dict, ctx: LogContext) -> str:
@@ -686,11 +686,11 @@ def _render_cron(p: dict, ctx: LogContext) -> str:
 
 
 def _make_timeout(rng) -> dict:
-    slug = _pick(rng, PLUGINS)
-    return {"error_type": _pick(rng, ("MAX_EXECUTION_TIME", "UPSTREAM_TIMEOUT", "CURL_TIMEOUT")),
+    slug = pick(rng, PLUGINS)
+    return {"error_type": pick(rng, ("MAX_EXECUTION_TIME", "UPSTREAM_TIMEOUT", "CURL_TIMEOUT")),
             "slug": slug, "file": _plugin_file(rng, slug), "line": int(rng.integers(20, 3000)),
-            "seconds": int(_pick(rng, (30, 60, 120))),
-            "uri": _pick(rng, ("/", "/shop/", "/wp-admin/admin-ajax.php", "/wp-json/wp/v2/posts",
+            "seconds": int(pick(rng, (30, 60, 120))),
+            "uri": pick(rng, ("/", "/shop/", "/wp-admin/admin-ajax.php", "/wp-json/wp/v2/posts",
                                "/?s=test", "/wp-cron.php?doing_wp_cron"))}
 
 
@@ -719,8 +719,8 @@ def _render_timeout(p: dict, ctx: LogContext) -> str:
 
 
 def _make_wsod(rng) -> dict:
-    return {"error_type": _pick(rng, ("EMPTY_BODY", "CRITICAL_ERROR", "MU_PLUGIN_FATAL")),
-            "mu_file": f"{_word(rng, 6)}-{_pick(rng, ('loader', 'tweaks', 'security'))}.php",
+    return {"error_type": pick(rng, ("EMPTY_BODY", "CRITICAL_ERROR", "MU_PLUGIN_FATAL")),
+            "mu_file": f"{_word(rng, 6)}-{pick(rng, ('loader', 'tweaks', 'security'))}.php",
             "func": f"{_word(rng, 4)}_{_word(rng, 6)}", "line": int(rng.integers(5, 300))}
 
 
