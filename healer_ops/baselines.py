@@ -16,15 +16,6 @@ from healer_ops import db
 # Percentile sorts and the materialized rows stay in memory instead of spilling to disk.
 WORK_MEM = "256MB"
 
-BASELINE_COLUMNS = (
-    "site_id", "period_start", "period_end",
-    "avg_response_time_ms", "median_response_time_ms", "p95_response_time_ms",
-    "mad_response_time_ms", "avg_ttfb_ms", "median_ttfb_ms", "p95_ttfb_ms", "mad_ttfb_ms",
-    "avg_page_size_bytes", "median_page_size_bytes", "p95_page_size_bytes",
-    "mad_page_size_bytes", "avg_error_rate", "sample_size", "history_days", "seasonality",
-    "seasonal_profile",
-)
-
 
 def compute_baselines(url: str | None, period_end: datetime | str, *, days: int = 28,
                       site_ids: Sequence[str] | None = None) -> dict:
@@ -34,11 +25,8 @@ def compute_baselines(url: str | None, period_end: datetime | str, *, days: int 
     """
     period_end = as_utc(period_end, "period_end")
     days = check_days(days)
-    params = {"period_ends": [period_end], "days": days, "site_ids": _site_list(site_ids)}
-    sql = db.query("baseline_upsert").replace("{stats}", db.query("baseline_stats"))
     with db.connect(url) as conn:
-        conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        rows = conn.execute(sql, params).fetchall()
+        rows = upsert_baselines(conn, period_end, days=days, site_ids=site_ids)
         conn.commit()
     start = period_end.timestamp() - days * 86400
     return {
@@ -46,29 +34,31 @@ def compute_baselines(url: str | None, period_end: datetime | str, *, days: int 
         "period_end": period_end.isoformat(),
         "days": days,
         "sites": len(rows),
-        "samples": sum(row[2] for row in rows),
-        "seasonality": dict(Counter(row[1] for row in rows)),
+        "samples": sum(row["sample_size"] for row in rows),
+        "seasonality": dict(Counter(row["seasonality"] for row in rows)),
     }
 
 
-def trailing_baselines(conn, period_ends: Sequence[datetime], *, days: int,
-                       site_ids: Sequence[str] | None = None) -> list[dict]:
-    """Baselines for several period ends at once, computed but not stored (detection's
-    fallback when no stored baseline precedes the data)."""
-    if not period_ends:
-        return []
+def upsert_baselines(conn, period_end: datetime, *, days: int,
+                     site_ids: Sequence[str] | None = None) -> list[dict]:
+    """Compute and upsert the baselines of one period on an open connection (the caller
+    commits); returns the stored rows."""
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-    params = {"period_ends": list(period_ends), "days": check_days(days),
+    params = {"period_ends": [period_end], "days": check_days(days),
               "site_ids": _site_list(site_ids)}
-    cur = conn.execute(db.query("baseline_stats"), params)
-    names = [c.name for c in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    sql = db.query("baseline_upsert").replace("{stats}", db.query("baseline_stats"))
+    return _dicts(conn.execute(sql, params))
 
 
-def stored_baselines(conn, until: datetime, site_ids: Sequence[str] | None = None) -> list[dict]:
-    """Every stored baseline whose period ends at or before `until`."""
-    cur = conn.execute(db.query("baseline_stored"),
-                       {"until": until, "site_ids": _site_list(site_ids)})
+def stored_baselines(conn, start: datetime, until: datetime,
+                     site_ids: Sequence[str] | None = None) -> list[dict]:
+    """The stored baselines that can judge data in [start, until): per site the latest one
+    ending at or before start, and every one ending inside the interval."""
+    return _dicts(conn.execute(db.query("baseline_stored"), {
+        "start": start, "until": until, "site_ids": _site_list(site_ids)}))
+
+
+def _dicts(cur) -> list[dict]:
     names = [c.name for c in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

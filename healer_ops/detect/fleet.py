@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from healer_ops import db
-from healer_ops.baselines import as_utc, stored_baselines, trailing_baselines
+from healer_ops.baselines import as_utc, stored_baselines, upsert_baselines
 from healer_ops.detect import alerts
 from healer_ops.detect.alerts import Trigger
 
@@ -44,10 +44,13 @@ class Rules:
     step_s: int = 300
     lookback_hours: float = 24.0        # history loaded before `since`
     fallback_days: int = 28             # trailing history of a computed baseline
+    baseline_max_age_days: float = 7.0  # refresh a baseline older than this
+    young_history_days: float = 7.0     # ... or a day old while history is this short
     min_baseline_samples: int = 72
     min_bucket_samples: int = 6
     # response time
     perf_window: int = 12               # cells in the rolling median (1 h)
+    perf_recent: int = 3                # ... and the latest cells must still be slow
     perf_ratio: float = 1.5
     perf_z: float = 4.0
     perf_hot_ratio: float = 1.25
@@ -61,8 +64,9 @@ class Rules:
     trend_min_growth_per_day: float = 0.10
     trend_horizon_hours: float = 48.0
     # errors
-    error_window: int = 6               # cells (30 min)
-    error_alpha: float = 1e-4
+    error_window: int = 12              # cells (1 h)
+    error_alpha: float = 1e-6           # binomial test against the site's error rate
+    error_hot_alpha: float = 0.05
     error_floor_rate: float = 0.001
     error_limit_rate: float = 0.05
     # downtime
@@ -84,7 +88,7 @@ class Rules:
     forest_trees: int = 100
     forest_train_cells: int = 20_000
     triggers: dict = field(default_factory=lambda: {
-        "PERFORMANCE_DEGRADATION": Trigger(k=6, n=6, recover=24),
+        "PERFORMANCE_DEGRADATION": Trigger(k=24, n=24, recover=24),
         "ERROR_SPIKE": Trigger(k=1, n=1, recover=12),
         "DOWNTIME": Trigger(k=1, n=1, recover=12),
         "PAGE_SIZE_ANOMALY": Trigger(k=2, n=3, recover=12),
@@ -290,35 +294,55 @@ class BaselineGrid:
 
 
 def baseline_grid(conn, grid: Grid, rules: Rules) -> BaselineGrid:
-    """Attach to each cell the latest baseline ending at or before it: stored ones first,
-    else baselines computed from the trailing history at each UTC midnight."""
+    """Attach to each cell the latest baseline ending at or before it (stored ones, plus
+    the ones refresh_baselines adds where a site has none recent enough)."""
     times = grid.times()
+    start = datetime.fromtimestamp(times[0], UTC)
     until = datetime.fromtimestamp(times[-1] + grid.step, UTC)
-    stored = stored_baselines(conn, until, grid.site_ids)
-    for record in stored:
+    records = stored_baselines(conn, start, until, grid.site_ids)
+    for record in records:
         record["source"] = "stored"
-    earliest = {}
-    for record in stored:
-        site = str(record["site_id"])
-        earliest[site] = min(earliest.get(site, record["period_end"]), record["period_end"])
-    first_day = datetime.fromtimestamp(times[0] // DAY_S * DAY_S, UTC)
-    midnights = [first_day + timedelta(days=d)
-                 for d in range(int((until - first_day) / timedelta(days=1)) + 1)]
-    lacking = [s for s in grid.site_ids
-               if s not in earliest or earliest[s] > datetime.fromtimestamp(times[0], UTC)]
-    fallback = []
-    if lacking:
-        ends = [m for m in midnights if m <= until
-                and any(s not in earliest or m < earliest[s] for s in lacking)]
-        fallback = trailing_baselines(conn, ends, days=rules.fallback_days, site_ids=lacking)
-        for record in fallback:
-            record["source"] = "trailing"
-        fallback = [r for r in fallback if str(r["site_id"]) not in earliest
-                    or r["period_end"] < earliest[str(r["site_id"])]]
-    records = [r for r in stored + fallback
-               if r["sample_size"] >= rules.min_baseline_samples
-               and r["median_response_time_ms"] is not None]
-    return _gather(grid, records, rules)
+    records += refresh_baselines(conn, grid.site_ids, records, start, until, rules)
+    usable = [r for r in records if r["sample_size"] >= rules.min_baseline_samples
+              and r["median_response_time_ms"] is not None]
+    return _gather(grid, usable, rules)
+
+
+def refresh_baselines(conn, site_ids: list[str], records: list[dict], start: datetime,
+                      until: datetime, rules: Rules) -> list[dict]:
+    """At each UTC midnight from `start`'s day to `until`, compute and store (same SQL and
+    key as the performance_baselines DAG) the baseline of the trailing `fallback_days` for
+    sites whose latest baseline is missing, older than `baseline_max_age_days`, or a day
+    old while its history is still shorter than `young_history_days`. A new site thus gets
+    a daily refreshed baseline while it builds history, without waiting for the weekly DAG,
+    and later runs reuse what was stored."""
+    ends: dict[str, list[tuple[datetime, float]]] = {s: [] for s in site_ids}
+    for record in records:
+        ends.setdefault(str(record["site_id"]), []).append(
+            (record["period_end"], _num(record["history_days"])))
+    day = timedelta(days=1)
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    computed = []
+    while midnight < until:
+        stale = [s for s in site_ids if _stale(ends[s], midnight, rules)]
+        if stale:
+            rows = upsert_baselines(conn, midnight, days=rules.fallback_days, site_ids=stale)
+            for row in rows:
+                row["source"] = "computed"
+                ends[str(row["site_id"])].append((row["period_end"], row["history_days"]))
+            computed += rows
+        midnight += day
+    return computed
+
+
+def _stale(ends: list[tuple[datetime, float]], midnight: datetime, rules: Rules) -> bool:
+    before = [(end, history) for end, history in ends if end <= midnight]
+    if not before:
+        return True
+    end, history = max(before)
+    age = (midnight - end) / timedelta(days=1)
+    young = not history >= rules.young_history_days  # NaN history counts as young
+    return age >= rules.baseline_max_age_days or (young and age >= 1)
 
 
 def _gather(grid: Grid, records: list[dict], rules: Rules) -> BaselineGrid:
@@ -444,7 +468,8 @@ def _performance(grid, base, rules, values) -> Signal:
     z = rolling_median(z_cell, w, w // 2)
     values.update(rt_ratio=ratio, rt_z=z, rt_z_cell=z_cell, ttfb_z_cell=ttfb_z_cell,
                   rt_median=rolling_median(grid.rt, w, w // 2))
-    flag = (ratio >= rules.perf_ratio) & (z >= rules.perf_z)
+    recent = rolling_median(ratio_cell, rules.perf_recent, 1) >= rules.perf_hot_ratio
+    flag = (ratio >= rules.perf_ratio) & (z >= rules.perf_z) & recent
     hot = (ratio >= rules.perf_hot_ratio) & (z >= rules.perf_hot_z)
 
     # Trend of the last `trend_hours` complete hours, for cells that are already warm.
@@ -471,7 +496,7 @@ def _performance(grid, base, rules, values) -> Signal:
     values.update(rt_growth_per_day=growth, rt_eta_hours=eta, rt_tau=tau)
     rising = ((tau >= rules.trend_tau) & (growth >= rules.trend_min_growth_per_day)
               & (eta <= rules.trend_horizon_hours))
-    early = hot & rising
+    early = hot & rising & recent
     flag = flag | early
     severity = np.select([ratio >= 3, ratio >= 2, flag & (eta <= 12), ratio >= rules.perf_ratio],
                          [3, 2, 2, 1], default=0)
@@ -495,7 +520,7 @@ def _errors(grid, base, rules, values) -> Signal:
                   error_expected=expected, timeouts=rolling_sum(grid.n_timeout, w),
                   http_5xx=rolling_sum(grid.n_5xx, w))
     flag = (errors >= 2) & (rate >= rules.error_limit_rate) & (pvalue < rules.error_alpha)
-    hot = (errors >= 1) & (pvalue < 0.01)
+    hot = (errors >= 1) & (pvalue < rules.error_hot_alpha)
     severity = np.select([rate >= 0.5, rate >= 0.2], [3, 2], default=1)
     strength = -np.log10(np.fmax(pvalue, 1e-300)) / -math.log10(rules.error_alpha)
     return Signal(flag, hot | flag, samples > 0, severity, strength)

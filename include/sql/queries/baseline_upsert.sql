@@ -31,4 +31,8 @@ ON CONFLICT (site_id, period_start, period_end) DO UPDATE SET
     seasonality = EXCLUDED.seasonality,
     seasonal_profile = EXCLUDED.seasonal_profile,
     computed_at = EXCLUDED.computed_at
-RETURNING site_id, seasonality, sample_size
+RETURNING site_id, period_start, period_end,
+    avg_response_time_ms, median_response_time_ms, p95_response_time_ms, mad_response_time_ms,
+    avg_ttfb_ms, median_ttfb_ms, p95_ttfb_ms, mad_ttfb_ms,
+    avg_page_size_bytes, median_page_size_bytes, p95_page_size_bytes, mad_page_size_bytes,
+    avg_error_rate, sample_size, history_days, seasonality, seasonal_profile
