@@ -108,13 +108,14 @@ class LoopbackOpenAI:
         async def chat(request: Request):
             raw = (await request.body()).decode("utf-8", "replace")
             body = json.loads(raw)
-            self._record("/v1/chat/completions", raw, body)
+            record = self._record("/v1/chat/completions", raw, body)
             mode = self._next_mode()
             if self.latency_s:
                 await asyncio.sleep(self.latency_s)
             if mode == "hang":
                 await asyncio.sleep(self.hang_s)  # past the client's timeout
             status, payload = self._answer(body, mode)
+            record.update(status=status, mode=mode, usage=payload.get("usage"))
             return JSONResponse(payload, status_code=status)
 
         @app.post("/v1/files")
@@ -150,9 +151,11 @@ class LoopbackOpenAI:
 
         return app
 
-    def _record(self, path: str, raw: str, body: dict) -> None:
+    def _record(self, path: str, raw: str, body: dict) -> dict:
+        record = {"path": path, "raw": raw, "body": body}
         with self._lock:
-            self.requests.append({"path": path, "raw": raw, "body": body})
+            self.requests.append(record)
+        return record
 
     def _next_mode(self) -> str:
         with self._lock:

@@ -46,6 +46,9 @@ _LINE_WRAPPERS = [
     re.compile(r"^\s*\(\s*!\s*\)\s*"),  # xdebug "( ! )"
     re.compile(r"^\s*(?:<ts>|<date>)\s*"),
 ]
+# nginx/Apache append the request to a PHP message: the site's, not the fault's.
+_SERVER_SUFFIX = re.compile(r'"?\s*while (?:reading|sending)\b.*$|,\s*(?:client|referer|request|'
+                            r'upstream|server|host):.*$', re.I)
 _LEVEL_PREFIX = re.compile(r"\bPHP\s+(?=(?:fatal|parse|warning|notice|deprecated|recoverable|"
                            r"catchable|strict)\b)", re.I)
 _NOISE_LINE = re.compile(r"^\s*(?:php\s+)?(?:deprecated|notice|strict standards|info|debug)\b"
@@ -111,6 +114,7 @@ def input_hash(signature: str, diagnosis_type: str, culprit: str | None = None) 
 
 
 def _normalize_line(line: str) -> str:
+    line = _SERVER_SUFFIX.sub("", line)
     line = _mask_paths(line)
     slugs: list[str] = []
 

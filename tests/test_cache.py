@@ -1,0 +1,129 @@
+"""ai_analysis_cache on real PostgreSQL: TTL, atomic hit counting, one row per hash, purge."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+
+from healer_ops.analysis import cache
+from healer_ops.analysis.model import Analysis, Recommendation
+
+
+def analysis(analyzer: str = "local", confidence: float = 0.9) -> Analysis:
+    return Analysis(diagnosis_type="PLUGIN_CONFLICT", confidence=confidence, culprit="acme",
+                    culprit_kind="plugin", reasoning="fatal in acme", analyzer=analyzer,
+                    model="local" if analyzer == "local" else "gpt-4.1-mini",
+                    tokens_used=0 if analyzer == "local" else 1200,
+                    cost_usd=0.0 if analyzer == "local" else 0.0011,
+                    recommendations=[Recommendation(command="wp plugin deactivate acme")])
+
+
+def store(conn, key: str = "h1", item: Analysis | None = None, ttl_days: int = 30):
+    return cache.store(conn, input_hash=key, diagnosis_type="PLUGIN_CONFLICT",
+                       error_signature="fatal error in <root>/wp-content/plugins/acme/x.php",
+                       log_sample="[REDACTED] log", analysis=item or analysis(),
+                       response_time_ms=12, ttl_days=ttl_days)
+
+
+def test_miss_store_then_hits_count(conn):
+    assert cache.lookup(conn, "h1") is None
+    row, wrote = store(conn)
+    assert wrote and row.hit_count == 0
+    assert (row.expires_at - row.created_at).days == 30
+    for expected in (1, 2, 3):
+        hit = cache.lookup(conn, "h1")
+        assert hit.hit_count == expected
+        assert hit.analysis.culprit == "acme"
+    count, last_used, created = conn.execute(
+        "SELECT hit_count, last_used_at, created_at FROM ai_analysis_cache").fetchone()
+    assert count == 3 and last_used >= created
+
+
+def test_expired_rows_are_misses_and_get_replaced(conn):
+    store(conn)
+    conn.execute("UPDATE ai_analysis_cache SET expires_at = now() - interval '1 second', "
+                 "hit_count = 7")
+    conn.commit()
+    assert cache.lookup(conn, "h1") is None
+    row, wrote = store(conn, item=analysis(confidence=0.5))
+    assert wrote and row.hit_count == 0 and row.analysis.confidence == 0.5
+    assert conn.execute("SELECT count(*) FROM ai_analysis_cache").fetchone()[0] == 1
+
+
+def test_llm_answer_replaces_a_local_row_but_not_the_reverse(conn):
+    store(conn, item=analysis("local"))
+    assert cache.lookup(conn, "h1", llm_only=True) is None  # openai mode ignores local rows
+    row, wrote = store(conn, item=analysis("openai"))
+    assert wrote and row.analysis.analyzer == "openai"
+    row, wrote = store(conn, item=analysis("local"))
+    assert not wrote and row.analysis.analyzer == "openai"
+    assert cache.lookup(conn, "h1", llm_only=True).analysis.analyzer == "openai"
+
+
+def test_concurrent_workers_one_row_exact_hit_counts(db_url):
+    """24 workers miss the same hash at the same moment, then 50 lookups race: one row, and
+    hit_count equals exactly the number of hits the workers saw."""
+    workers, lookups = 24, 50
+    barrier = threading.Barrier(workers)
+    outcome: list[tuple[bool, bool]] = []  # (hit, wrote)
+    lock = threading.Lock()
+
+    def worker():
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            barrier.wait()
+            hit = cache.lookup(conn, "shared")
+            wrote = False
+            if hit is None:
+                row, wrote = store(conn, key="shared")
+                assert row.analysis.culprit == "acme"
+            with lock:
+                outcome.append((hit is not None, wrote))
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcome) == workers
+    assert sum(wrote for _, wrote in outcome) == 1
+    first_hits = sum(hit for hit, _ in outcome)
+
+    seen: list[int] = []
+
+    def reader():
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            for _ in range(lookups // 10):
+                seen.append(cache.lookup(conn, "shared").hit_count)
+
+    readers = [threading.Thread(target=reader) for _ in range(10)]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT hit_count FROM ai_analysis_cache WHERE input_hash = "
+                            "'shared'").fetchall()
+    assert len(rows) == 1
+    assert rows[0][0] == first_hits + lookups
+    assert sorted(seen) == list(range(first_hits + 1, first_hits + lookups + 1))  # no lost bump
+
+
+def test_purge_deletes_expired_rows_in_batches(conn):
+    for n in range(25):
+        store(conn, key=f"old{n}")
+    for n in range(3):
+        store(conn, key=f"live{n}")
+    conn.execute("UPDATE ai_analysis_cache SET expires_at = now() - interval '1 day' "
+                 "WHERE input_hash LIKE 'old%'")
+    conn.commit()
+    assert cache.purge_expired(conn, batch_size=10) == {"deleted": 25, "batches": 3}
+    left = {r[0] for r in conn.execute("SELECT input_hash FROM ai_analysis_cache")}
+    assert left == {"live0", "live1", "live2"}
+    assert cache.purge_expired(conn, batch_size=10) == {"deleted": 0, "batches": 0}
+
+
+def test_purge_rejects_a_bad_batch_size(conn):
+    with pytest.raises(ValueError, match="batch_size"):
+        cache.purge_expired(conn, batch_size=0)
