@@ -133,7 +133,9 @@ def rules_decision(log: str) -> Evidence | None:
 
 
 class RuleFeatures(BaseEstimator, TransformerMixin):
-    """Indicators: each rule that matched, each type with a match, the type the rules decide."""
+    """Indicators: each rule that matched, each type with a match, the type the rules decide.
+    No rule matching is the absence of features, not a feature: otherwise "nothing matched"
+    would itself vote for UNKNOWN and the text would never get its say."""
 
     def __init__(self, weight: float = 1.0):
         self.weight = weight
@@ -149,12 +151,38 @@ class RuleFeatures(BaseEstimator, TransformerMixin):
             evidence = evidence_for(log)
             hit = {rule_index[e.rule_id] for e in evidence}
             hit |= {n_rules + DIAGNOSIS_TYPES.index(e.diagnosis_type) for e in evidence}
-            first = evidence[0].diagnosis_type if evidence else "UNKNOWN"
-            hit.add(n_rules + n_types + DIAGNOSIS_TYPES.index(first))
+            if evidence:
+                hit.add(n_rules + n_types + DIAGNOSIS_TYPES.index(evidence[0].diagnosis_type))
             rows += [row] * len(hit)
             cols += sorted(hit)
         data = np.full(len(rows), self.weight)
         return sparse.csr_matrix((data, (rows, cols)), shape=(len(logs), n_rules + 2 * n_types))
+
+
+RULE_WIDTH = len(ALL_RULE_IDS) + 2 * len(DIAGNOSIS_TYPES)  # RuleFeatures' columns
+
+
+def _without_rules(features, rule_width: int):
+    keep = np.ones(features.shape[1], dtype=np.float32)
+    keep[features.shape[1] - rule_width:] = 0.0
+    return sparse.csr_matrix(features.multiply(keep))
+
+
+class RuleDropoutSVC(LinearSVC):
+    """A linear SVM trained on every example twice: with its rule features and without them.
+    Rules explain the written corpus so well that a model seeing them always would learn
+    little from the wording; the copy without rules makes the text alone a good classifier
+    for the logs no rule matches (and an independent second opinion on those it does)."""
+
+    def __init__(self, rule_width: int = 0, C: float = 1.0, class_weight=None):
+        super().__init__(C=C, class_weight=class_weight)
+        self.rule_width = rule_width
+
+    def fit(self, X, y, sample_weight=None):
+        if not self.rule_width:
+            return super().fit(X, y, sample_weight)
+        both = sparse.vstack([sparse.csr_matrix(X), _without_rules(X, self.rule_width)])
+        return super().fit(both, np.concatenate([np.asarray(y), np.asarray(y)]))
 
 
 def build_pipeline(with_rules: bool) -> Pipeline:
@@ -171,7 +199,8 @@ def build_pipeline(with_rules: bool) -> Pipeline:
     # A linear SVM fits in a fraction of a second on this corpus; its margins are turned into
     # probabilities by temperature scaling and the decision's confidence by a calibrator,
     # both fitted on out-of-fold margins (see fit).
-    classifier = LinearSVC(C=0.5, class_weight="balanced")
+    classifier = RuleDropoutSVC(rule_width=RULE_WIDTH if with_rules else 0, C=0.5,
+                                class_weight="balanced")
     return Pipeline([("features", FeatureUnion(parts)), ("model", classifier)])
 
 
@@ -190,17 +219,14 @@ class Prediction:
 
 def _margins(model: Pipeline, logs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(margins, text margins), one column per DIAGNOSIS_TYPES entry (absent class: -inf).
-    The text margins leave out the rule features' contribution: what the wording alone says,
-    a second opinion on a rule's decision."""
+    The text margins are the same model without the rule features: what the wording alone
+    says, which decides when no rule matched and is a second opinion when one did."""
     features = model.named_steps["features"].transform(logs)
     classifier = model.named_steps["model"]
     raw = classifier.decision_function(features)
     names = [name for name, _ in model.named_steps["features"].transformer_list]
     if "rules" in names:
-        width = model.named_steps["features"].transformer_list[-1][1].transform(logs[:1]).shape[1]
-        keep = np.ones(features.shape[1], dtype=np.float32)
-        keep[features.shape[1] - width:] = 0.0
-        raw_text = classifier.decision_function(sparse.csr_matrix(features.multiply(keep)))
+        raw_text = classifier.decision_function(_without_rules(features, RULE_WIDTH))
     else:
         raw_text = raw
     full = np.full((2, len(logs), len(DIAGNOSIS_TYPES)), -np.inf)
