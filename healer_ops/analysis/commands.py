@@ -229,6 +229,12 @@ def _unsafe_reason(command: str) -> str | None:
     text = (command or "").strip()
     if not text:
         return "empty command"
+    words = text.split()
+    if words[0] != "wp":
+        return "not a WP-CLI command (must start with `wp`)"
+    forbidden = _forbidden_reason([w for w in _context_free(words)[1:] if not w.startswith("-")])
+    if forbidden:
+        return forbidden
     for char in _METACHARACTERS:
         if char in text:
             return f"contains the shell metacharacter {char!r}"
@@ -236,12 +242,13 @@ def _unsafe_reason(command: str) -> str | None:
         tokens = shlex.split(text)
     except ValueError as exc:
         return f"cannot be parsed as one command ({exc})"
-    if not tokens or tokens[0] != "wp":
-        return "not a WP-CLI command (must start with `wp`)"
     for token in tokens[1:]:
         if _DANGEROUS_GLOBAL_FLAGS.match(token):
             return f"uses the global flag {token.split('=', 1)[0]} (runs code or switches target)"
-    words = [t for t in _context_free(tokens)[1:] if not t.startswith("-")]
+    return _forbidden_reason([t for t in _context_free(tokens)[1:] if not t.startswith("-")])
+
+
+def _forbidden_reason(words: list[str]) -> str | None:
     for prefix, why in _FORBIDDEN:
         if len(words) >= len(prefix) and all(
                 w.lower().startswith(p.lower()) if p.endswith("_") else w.lower() == p.lower()
