@@ -287,7 +287,7 @@ WSOD = _rules(
      r"|errore\s+critico|kritieke\s+fout|erro\s+cr.tico|krytyczny\s+b..d|критическая\s+ошибка"
      r"|重大なエラー|kritik\s+bir\s+hata"),
     ("blank", "EMPTY_RESPONSE",
-     r"white\s+(?:screen|page)|\bWSOD\b|blank\s+(?:white\s+)?(?:page|screen)"
+     r"white\s+(?:screen|page)|(?<!no\s)\bWSOD\b|blank\s+(?:white\s+)?(?:page|screen)"
      r"|(?:page|screen|site)\s+is\s+(?:\w+\s+)?blank|empty\s+(?:response|body|"
      r"reply)|content-length:\s*0\b|curl:\s*\(52\)|\"\s+500\s+0\s|^\s*500\s+0\s*$"),
     ("http-500", "HTTP_500",

@@ -327,9 +327,20 @@ def log_entries(log: str) -> list[LogEntry]:
     return [LogEntry("\n".join(lines), _is_fatal("\n".join(lines))) for lines in groups]
 
 
+# Messages PHP only ever reports as fatal errors, quoted without their "Fatal error:" prefix
+# in bug reports and some log viewers.
+_FATAL_MESSAGE = re.compile(
+    r"call\s+to\s+undefined\s+(?:function|method)\s|call\s+to\s+a\s+member\s+function\s+\S+\s+on\s+"
+    r"(?:null|bool|false|string|array|int)|\bclass\s+[\"']?[\w/]+[\"']?\s+not\s+found\b"
+    r"|cannot\s+redeclare\s|cannot\s+declare\s+class\s|failed\s+opening\s+required\s",
+    re.IGNORECASE)
+
+
 def _is_fatal(text: str) -> bool:
     match = _SEVERITY.search(text)
-    return bool(match and match.group("fatal"))
+    if match:
+        return bool(match.group("fatal"))
+    return bool(_FATAL_MESSAGE.search(text))
 
 
 def fatal_entries(log: str) -> list[LogEntry]:
