@@ -106,3 +106,13 @@ def _entry(row) -> CachedAnalysis:
         analysis=Analysis.model_validate(analysis), model=model, tokens_used=tokens,
         cost_usd=float(cost), response_time_ms=response_ms, hit_count=hits,
         created_at=created_at, expires_at=expires_at)
+
+
+def purge(database_url: str, batch_size: int = 1000) -> dict:
+    """purge_expired on its own connection (the ai_cache_purge DAG's entry point)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        summary = purge_expired(conn, batch_size)
+        summary["remaining"] = conn.execute("SELECT count(*) FROM ai_analysis_cache").fetchone()[0]
+    return summary

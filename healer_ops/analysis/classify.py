@@ -1,0 +1,144 @@
+"""`healer-ops classify`: a JSON Lines file of logs through the analysis pipeline (cache included).
+
+Input: one `{"id": ..., "log": "..."}` object a line (other fields ignored; blank lines are
+not records). Output: one line per record, in input order, with exactly the keys
+`id, diagnosis_type, confidence, culprit, recommendations, analyzer, cache_hit`
+(`recommendations` = the allowed commands as strings).
+
+Bad input lines (not JSON, not an object, no `id`, `log` missing or not a string): by
+default nothing is written and the error names every bad line (`on_error="fail"`). With
+`on_error="record"` each bad line gets an output line of the same shape with
+`"analyzer": "error"` (diagnosis UNKNOWN, confidence 0) and is reported on stderr: never
+silently dropped. The output is written to a temporary file and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+OUTPUT_KEYS = ("id", "diagnosis_type", "confidence", "culprit", "recommendations", "analyzer",
+               "cache_hit")
+ON_ERROR = ("fail", "record")
+MAX_REPORTED_ERRORS = 20
+
+
+class InputError(ValueError):
+    """The input file has bad lines; the message names them."""
+
+    def __init__(self, path: Path, problems: list[tuple[int, str]]):
+        shown = "\n".join(f"  {path}:{line}: {why}" for line, why in problems[:MAX_REPORTED_ERRORS])
+        more = len(problems) - MAX_REPORTED_ERRORS
+        super().__init__(f"{len(problems)} bad input line(s) in {path} (each must be a JSON "
+                         f"object with \"id\" and a string \"log\"):\n{shown}"
+                         + (f"\n  ... and {more} more" if more > 0 else ""))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Record:
+    line: int
+    id: object
+    log: str | None  # None: a bad line
+    problem: str | None = None
+
+
+def read_records(path: Path) -> tuple[list[Record], list[tuple[int, str]]]:
+    """Every record of the file, and the (line, problem) of each bad one."""
+    records: list[Record] = []
+    problems: list[tuple[int, str]] = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            record = _parse(number, line)
+            records.append(record)
+            if record.problem:
+                problems.append((number, record.problem))
+    return records, problems
+
+
+def _parse(number: int, line: str) -> Record:
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return Record(number, None, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(item, dict):
+        return Record(number, None, None, f"a JSON {type(item).__name__}, not an object")
+    if "id" not in item:
+        return Record(number, None, None, 'no "id"')
+    if isinstance(item["id"], dict | list):
+        return Record(number, None, None, '"id" must be a string or a number')
+    if "log" not in item:
+        return Record(number, item["id"], None, 'no "log"')
+    if not isinstance(item["log"], str):
+        return Record(number, item["id"], None,
+                      f'"log" must be a string, not {type(item["log"]).__name__}')
+    return Record(number, item["id"], item["log"])
+
+
+def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None = None,
+                  use_cache: bool = True, concurrency: int | None = None,
+                  on_error: str = "fail", database_url: str | None = None) -> dict:
+    """Classify every record of `input_path` into `output_path`; returns a summary."""
+    from healer_ops import db
+    from healer_ops.analysis.pipeline import AnalysisPipeline
+    from healer_ops.settings import get_settings
+
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
+    input_path, output_path = Path(input_path), Path(output_path)
+    records, problems = read_records(input_path)
+    if problems and on_error == "fail":
+        raise InputError(input_path, problems)
+    url = None
+    if use_cache:
+        url = database_url or db.resolve_url()
+        db.migrate(url)
+    settings = get_settings()
+    with AnalysisPipeline(url, analyzer=analyzer, use_cache=use_cache) as pipeline:
+        pipeline.local.analyze("warm-up")  # fit the local model once, before the threads
+
+        def classify(record: Record) -> dict:
+            if record.problem:
+                return error_line(record.id)
+            return output_line(record.id, pipeline.analyze(record.log))
+
+        workers = max(1, concurrency or settings.ai_concurrency)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="classify") as pool:
+            lines = list(pool.map(classify, records))
+        summary = pipeline.stats.summary()
+    _write_atomically(output_path, lines)
+    summary.update(records=len(records), bad_lines=[line for line, _ in problems],
+                   analyzer=pipeline.analyzer, output=str(output_path))
+    return summary
+
+
+def output_line(record_id, result) -> dict:
+    analysis = result.analysis
+    return {"id": record_id, "diagnosis_type": analysis.diagnosis_type,
+            "confidence": round(analysis.confidence, 4), "culprit": analysis.culprit,
+            "recommendations": [r.command for r in analysis.recommendations],
+            "analyzer": analysis.analyzer, "cache_hit": result.cache_hit}
+
+
+def error_line(record_id) -> dict:
+    return {"id": record_id, "diagnosis_type": "UNKNOWN", "confidence": 0.0, "culprit": None,
+            "recommendations": [], "analyzer": "error", "cache_hit": False}
+
+
+def _write_atomically(path: Path, lines: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            for line in lines:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
