@@ -11,7 +11,7 @@ so re-running the same interval gives the same rows.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -35,7 +35,7 @@ class Trigger:
 
 @dataclass
 class Episode:
-    """One alert's life inside a run, in positions of the site's observation grid."""
+    """One alert's life inside a run, in cells of the run's grid."""
 
     site: int
     alert_type: str
@@ -44,7 +44,6 @@ class Episode:
     last_seen: int | None         # last anomalous grid index seen in this run
     resolved: int | None = None
     prior: dict | None = None     # the stored row this episode continues
-    evidence: dict = field(default_factory=dict)
 
 
 def track(flag: np.ndarray, hot: np.ndarray, has_data: np.ndarray, start: int,

@@ -123,12 +123,59 @@ def detect_fleet(url: str | None, since: datetime | str, until: datetime | str, 
             return _summary(since_t, until_t, grid, {}, {"rows_changed": 0}, conn)
         base = baseline_grid(conn, grid, rules)
         signals = score(grid, base, rules)
-        forest = isolation_scores(grid, signals, rules)
+        forest = AnomalyScores(grid, signals, rules)
         rows, counts = build_alerts(conn, grid, base, signals, forest, first - start, rules)
         written = alerts.write_alerts(conn, rows, grid.site_ids, since_t, until_t)
         summary = _summary(since_t, until_t, grid, counts, written, conn)
         conn.commit()
     return summary
+
+
+def detect_new_data(url: str | None, *, since: datetime | str | None = None,
+                    until: datetime | str | None = None, site_ids: list[str] | None = None,
+                    first_run_days: float = 28.0, rules: Rules = RULES) -> dict:
+    """What the asset-triggered DAG runs: score what arrived since the last run.
+
+    Default interval: from the watermark (the end of the last whole-fleet run, minus one
+    cell, which may have been incomplete) to the cell after the latest observation; on the
+    first run, the last `first_run_days` of data. Explicit since/until override it (manual
+    runs and historic re-runs). The watermark moves forward only after a whole-fleet run
+    that starts at or before it, so a re-run of old data never skips new data.
+    """
+    step = timedelta(seconds=rules.step_s)
+    with db.connect(url) as conn:
+        mark, first_seen, last_seen = conn.execute(db.query("detect_watermark_get"),
+                                                   {"scope": WATERMARK_SCOPE}).fetchone()
+    if until is None:
+        if last_seen is None:
+            return {"scored": False, "reason": "no observations in site_metrics",
+                    "watermark": mark.isoformat() if mark else None}
+        until = _floor(last_seen, step) + step
+    until = as_utc(until, "until")
+    if since is None:
+        since = (mark - step) if mark else max(_floor(first_seen, step),
+                                              until - timedelta(days=first_run_days))
+    since = as_utc(since, "since")
+    if until <= since:
+        return {"scored": False, "reason": "no new observations since the watermark",
+                "since": since.isoformat(), "until": until.isoformat(),
+                "watermark": mark.isoformat() if mark else None}
+    summary = detect_fleet(url, since, until, site_ids=site_ids, rules=rules)
+    advance = not site_ids and (mark is None or since <= mark)
+    if advance:
+        with db.connect(url) as conn:
+            conn.execute(db.query("detect_watermark_set"),
+                         {"scope": WATERMARK_SCOPE, "until": _floor(until, step)})
+            conn.commit()
+    return {"scored": True, **summary, "watermark_advanced": advance}
+
+
+WATERMARK_SCOPE = "fleet"
+
+
+def _floor(when: datetime, step: timedelta) -> datetime:
+    seconds = step.total_seconds()
+    return datetime.fromtimestamp(math.floor(when.timestamp() / seconds) * seconds, UTC)
 
 
 def _time(cell: int, step: int) -> datetime:
@@ -188,15 +235,18 @@ def load_grid(conn, start: int, stop: int, step: int, site_ids: list[str] | None
     """Read [start, stop) cells of observations (one COPY; arrays per site) into a Grid."""
     params = {"start": _time(start, step), "end": _time(stop, step),
               "site_ids": [str(s) for s in site_ids] if site_ids else None}
-    per_site = _copy_arrays(conn, db.query("detect_metrics"), params)
+    conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # arrays combine slowly
+    per_site = sorted(_copy_arrays(conn, db.query("detect_metrics"), params))
     ids = [row[0] for row in per_site]
     cells, sites = stop - start, len(ids)
     if not ids:
         zero = np.zeros((max(cells, 0), 0))
         return Grid(start, step, [], 0, zero, zero, zero, zero, zero, zero, zero, zero, zero)
     lengths = np.array([len(row[1][0]) for row in per_site])
-    cols = [np.concatenate([row[1][k] for row in per_site]) for k in range(7)]
-    t, rt, ttfb, page, status, flags, cert = cols
+    t, rt, ttfb, page, packed, cert = (np.concatenate([row[1][k] for row in per_site])
+                                       for k in range(6))
+    status, flags = packed // 4, packed % 4
     site = np.repeat(np.arange(sites), lengths)
     cell = np.floor(t / step).astype(np.int64) - start
     inside = (cell >= 0) & (cell < cells)
@@ -230,8 +280,10 @@ def load_grid(conn, start: int, stop: int, step: int, site_ids: list[str] | None
     )
 
 
+WORK_MEM = "512MB"
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-_ELEMENT = {701: (">f8", 8), 21: (">i2", 2), 20: (">i8", 8), 23: (">i4", 4)}
+_POSTGRES_EPOCH = 946_684_800  # 2000-01-01 in Unix seconds
+_INT64_MIN = np.iinfo(np.int64).min
 
 
 def _copy_arrays(conn, sql: str, params: dict) -> list[tuple[str, list[np.ndarray]]]:
@@ -264,16 +316,21 @@ def _copy_arrays(conn, sql: str, params: dict) -> list[tuple[str, list[np.ndarra
 
 
 def _parse_array(data: bytes, pos: int) -> np.ndarray:
+    """A one-dimensional float8, int2 or timestamptz (as epoch seconds, -infinity = NaN)
+    array without NULLs, in PostgreSQL's binary format."""
     ndim, has_null, oid = struct.unpack_from(">iii", data, pos)
-    code, width = _ELEMENT[oid]
-    if ndim == 0:
-        return np.empty(0, dtype=code[1:])
+    code = {701: ">f8", 21: ">i2", 1184: ">i8"}[oid]
     if has_null:
         raise ValueError("detect_metrics must not return NULL array elements")
+    if ndim == 0:
+        return np.empty(0)
     (count,) = struct.unpack_from(">i", data, pos + 12)
     element = np.dtype([("length", ">i4"), ("value", code)])
     values = np.frombuffer(data, dtype=element, count=count, offset=pos + 20)["value"]
-    return values.astype(code[1:])
+    if oid != 1184:
+        return values.astype(code[1:])
+    seconds = values.astype(np.int64) / 1e6 + _POSTGRES_EPOCH
+    return np.where(values == _INT64_MIN, np.nan, seconds)
 
 
 # -------------------------------------------------------------------------- baselines
@@ -466,8 +523,7 @@ def _performance(grid, base, rules, values) -> Signal:
         ttfb_z_cell = (grid.ttfb - base.ttfb_med) / base.ttfb_scale
     ratio = rolling_median(ratio_cell, w, w // 2)
     z = rolling_median(z_cell, w, w // 2)
-    values.update(rt_ratio=ratio, rt_z=z, rt_z_cell=z_cell, ttfb_z_cell=ttfb_z_cell,
-                  rt_median=rolling_median(grid.rt, w, w // 2))
+    values.update(rt_ratio=ratio, rt_z=z, rt_z_cell=z_cell, ttfb_z_cell=ttfb_z_cell)
     recent = rolling_median(ratio_cell, rules.perf_recent, 1) >= rules.perf_hot_ratio
     flag = (ratio >= rules.perf_ratio) & (z >= rules.perf_z) & recent
     hot = (ratio >= rules.perf_hot_ratio) & (z >= rules.perf_hot_z)
@@ -554,8 +610,7 @@ def _page_size(grid, base, rules, values) -> Signal:
         ratio = rolling_median(grid.page / base.page_med, w, w // 2)
         z_cell = (grid.page - base.page_med) / base.page_scale
     z = rolling_median(z_cell, w, w // 2)
-    values.update(page_ratio=ratio, page_z=z, page_z_cell=z_cell,
-                  page_median=rolling_median(grid.page, w, w // 2))
+    values.update(page_ratio=ratio, page_z=z, page_z_cell=z_cell)
     far = (ratio >= rules.page_ratio) | (ratio <= 1 / rules.page_ratio)
     flag = far & (np.abs(z) >= rules.page_z)
     hot = (ratio >= rules.page_hot_ratio) | (ratio <= 1 / rules.page_hot_ratio)
@@ -575,67 +630,94 @@ def _certificates(grid, rules, values) -> Signal:
 
 
 def rolling_sum(a: np.ndarray, window: int) -> np.ndarray:
-    """Sum of the last `window` cells (fewer at the start) down each column."""
-    c = np.cumsum(np.nan_to_num(a, nan=0.0), axis=0)
-    out = c.copy()
-    out[window:] -= c[:-window]
-    return out
+    """Sum of the last `window` cells (fewer at the start) per column."""
+    import bottleneck
+
+    return bottleneck.move_sum(a.astype(float), min(window, len(a)), min_count=1, axis=0)
 
 
 def rolling_median(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
     """Median of the last `window` cells with at least `min_periods` values, per column."""
-    import pandas as pd
+    import bottleneck
 
-    frame = pd.DataFrame(a)
-    return frame.rolling(window, min_periods=min_periods).median().to_numpy()
+    window = min(window, len(a))
+    return bottleneck.move_median(a, window, min_count=min(min_periods, window), axis=0)
 
 
 def hourly_median(a: np.ndarray, per_hour: int) -> np.ndarray:
     """Median of each hour's cells (hours aligned to the grid start, which is on the hour)."""
+    import bottleneck
+
     cells, sites = a.shape
     hours = cells // per_hour
-    blocks = a[:hours * per_hour].reshape(hours, per_hour, sites)
-    with np.errstate(invalid="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN hours stay NaN
-            return np.nanmedian(blocks, axis=1)
+    return bottleneck.nanmedian(a[:hours * per_hour].reshape(hours, per_hour, sites), axis=1)
 
 
 # ----------------------------------------------------------------------- isolation forest
 
-def isolation_scores(grid: Grid, signals: Signals, rules: Rules) -> np.ndarray:
-    """Per hour and site, the IsolationForest anomaly score renormalized to 0-100 against
-    the run's history of scores (the share of scored hours that were less anomalous)."""
-    from sklearn.ensemble import IsolationForest
+class AnomalyScores:
+    """IsolationForest over hourly per-site feature windows, fitted on a sample of the run's
+    hours; a score is renormalized 0-100 against the sample's own scores, the history
+    (Elastic-style: -log10 of the share of history at least as anomalous, so the most
+    anomalous hour of N scores about 100, one in ten about 100 / log10(N))."""
 
-    v = signals.values
-    per_hour = HOUR_S // grid.step
-    features = [hourly_median(v[k], per_hour) for k in
-                ("rt_z_cell", "ttfb_z_cell", "page_z_cell", "failure_cell")]
-    errors = hourly_sum(grid.n_error, per_hour) / np.fmax(hourly_sum(grid.n, per_hour), 1)
-    features.append(errors)
-    features += [np.diff(f, axis=0, prepend=np.nan) for f in features[:3]]
-    matrix = np.clip(np.stack([f.ravel() for f in features], axis=1), -50, 50)
-    usable = np.isfinite(matrix).all(axis=1)
-    normalized = np.full(matrix.shape[0], np.nan)
-    if usable.sum() >= 50:
-        train = matrix[usable]
+    FEATURES = ("rt_z_cell", "ttfb_z_cell", "page_z_cell", "failure_cell")
+
+    def __init__(self, grid: Grid, signals: Signals, rules: Rules):
+        per_hour = HOUR_S // grid.step
+        v = signals.values
+        features = [hourly_median(v[k], per_hour) for k in self.FEATURES]
+        n = hourly_sum(grid.n, per_hour)
+        features.append(hourly_sum(grid.n_error, per_hour) / np.fmax(n, 1))
+        features += [np.diff(f, axis=0, prepend=np.nan) for f in features[:3]]
+        self.features = np.clip(np.stack(features, axis=-1), -50, 50)  # hours x sites x k
+        self.per_hour, self.start = per_hour, grid.start
+        self.forest, self.history = None, np.empty(0)
+        usable = np.flatnonzero(np.isfinite(self.features).all(axis=-1).ravel())
+        if usable.size < 50:
+            return
+        from sklearn.ensemble import IsolationForest
+
         rng = np.random.default_rng(0)
-        if len(train) > rules.forest_train_cells:
-            train = train[rng.choice(len(train), rules.forest_train_cells, replace=False)]
-        forest = IsolationForest(n_estimators=rules.forest_trees, random_state=0).fit(train)
-        raw = -forest.score_samples(matrix[usable])
-        normalized[usable] = renormalize(raw, raw)
-    hours = features[0].shape[0]
-    return normalized.reshape(hours, -1)
+        sample = rng.choice(usable, min(usable.size, rules.forest_train_cells), replace=False)
+        train = self.features.reshape(-1, self.features.shape[-1])[np.sort(sample)]
+        self.forest = IsolationForest(n_estimators=rules.forest_trees, random_state=0)
+        self.forest.fit(train)
+        self.history = np.sort(-self.forest.score_samples(train))
+
+    def hours_of(self, cells: slice) -> slice:
+        """The hours (rows of `features`) that the cells of a span fall in."""
+        first = (cells.start + self.start % self.per_hour) // self.per_hour
+        last = (cells.stop - 1 + self.start % self.per_hour) // self.per_hour
+        return slice(first, last + 1)
+
+    def max_scores(self, requests: list[tuple[slice, int]]) -> list[float | None]:
+        """For each (cells, site), the highest renormalized score of the site's hours that
+        the cells fall in (one IsolationForest call for all of them)."""
+        if self.forest is None or not requests:
+            return [None] * len(requests)
+        blocks = []
+        for cells, site in requests:
+            rows = self.features[self.hours_of(cells), site]
+            blocks.append(rows[np.isfinite(rows).all(axis=-1)])
+        sizes = [len(b) for b in blocks]
+        if not sum(sizes):
+            return [None] * len(requests)
+        scores = renormalize(-self.forest.score_samples(np.concatenate(blocks)), self.history)
+        out, pos = [], 0
+        for size in sizes:
+            out.append(float(scores[pos:pos + size].max()) if size else None)
+            pos += size
+        return out
 
 
 def renormalize(scores: np.ndarray, history: np.ndarray) -> np.ndarray:
-    """0-100: the percentage of the history's scores that are lower (Elastic-style)."""
-    ordered = np.sort(history)
-    return 100.0 * np.searchsorted(ordered, scores, side="left") / max(len(ordered), 1)
+    """0-100 scores of raw anomaly scores against their sorted history (see AnomalyScores)."""
+    from healer_ops.detect.series import pvalue_to_score
+
+    count = len(history)
+    share = (count - np.searchsorted(history, scores, side="left") + 1) / (count + 1)
+    return 100.0 * pvalue_to_score(share, math.log10(count + 1))
 
 
 def hourly_sum(a: np.ndarray, per_hour: int) -> np.ndarray:
@@ -646,35 +728,42 @@ def hourly_sum(a: np.ndarray, per_hour: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- alerts
 
-def build_alerts(conn, grid: Grid, base: BaselineGrid, signals: Signals, forest: np.ndarray,
+def build_alerts(conn, grid: Grid, base: BaselineGrid, signals: Signals, forest: AnomalyScores,
                  first: int, rules: Rules) -> tuple[list[dict], dict]:
     """Episodes of every (site, type) from cell `first` on, as predictive_alerts rows."""
     since = _time(grid.start + first, grid.step)
     prior = alerts.prior_alerts(conn, grid.site_ids, since)
-    rows, counts = [], {}
+    episodes = []
     for alert_type, signal in signals.by_type.items():
         trigger = rules.triggers[alert_type]
         active = signal.flag[max(first - trigger.n, 0):].any(axis=0)
         candidates = set(np.flatnonzero(active).tolist()) | _prior_sites(prior, grid, alert_type)
         for site in sorted(candidates):
-            site_id = grid.site_ids[site]
-            key = alerts.dedup_key(site_id, alert_type)
-            previous = prior.get(key)
-            if not active[site] and previous is None:
-                continue
+            previous = prior.get(alerts.dedup_key(grid.site_ids[site], alert_type))
             spans = alerts.track(signal.flag[:, site], signal.hot[:, site],
                                  signal.has_data[:, site], first, trigger, previous is not None)
             for opened, first_bad, last_seen, resolved in spans:
-                row = _alert_row(grid, base, signals, forest, alert_type, site, opened,
-                                 first_bad, last_seen, resolved, previous if opened is None
-                                 else None, first, rules)
-                if row is None:
-                    continue
-                rows.append(row)
-                tally = counts.setdefault(alert_type, {"opened": 0, "updated": 0, "resolved": 0})
-                tally["opened" if opened is not None else "updated"] += 1
-                tally["resolved"] += resolved is not None
+                if opened is None and last_seen is None and resolved is None:
+                    continue  # an open alert with nothing new in this run stays as it is
+                episodes.append(alerts.Episode(site, alert_type, opened, first_bad, last_seen,
+                                               resolved, previous if opened is None else None))
+    spans = [_span(e, first, grid) for e in episodes]
+    anomaly = forest.max_scores([(span, e.site) for span, e in zip(spans, episodes,
+                                                                     strict=True)])
+    rows, counts = [], {}
+    for episode, span, score in zip(episodes, spans, anomaly, strict=True):
+        rows.append(_alert_row(grid, base, signals, episode, span, score, rules))
+        tally = counts.setdefault(episode.alert_type, {"opened": 0, "updated": 0, "resolved": 0})
+        tally["opened" if episode.opened is not None else "updated"] += 1
+        tally["resolved"] += episode.resolved is not None
     return rows, counts
+
+
+def _span(episode: alerts.Episode, first: int, grid: Grid) -> slice:
+    """The cells of an episode inside this run (from its opening or the run's start)."""
+    lo = episode.opened if episode.opened is not None else first
+    hi = (episode.resolved if episode.resolved is not None else grid.shape[0]) - 1
+    return slice(max(lo, 0), max(hi, lo) + 1)
 
 
 def _prior_sites(prior: dict, grid: Grid, alert_type: str) -> set[int]:
@@ -683,25 +772,18 @@ def _prior_sites(prior: dict, grid: Grid, alert_type: str) -> set[int]:
             if row["alert_type"] == alert_type and row["site_id"] in column}
 
 
-def _alert_row(grid, base, signals, forest, alert_type, site, opened, first_bad, last_seen,
-               resolved, previous, first, rules) -> dict | None:
+def _alert_row(grid, base, signals, episode, span, anomaly, rules) -> dict:
+    alert_type, site, previous = episode.alert_type, episode.site, episode.prior
     signal = signals.by_type[alert_type]
     site_id = grid.site_ids[site]
-    if previous is not None and last_seen is None and resolved is None:
-        return None  # an open alert with nothing new in this run stays as it is
-    report = last_seen if last_seen is not None else (opened if opened is not None else None)
+    report = episode.last_seen if episode.last_seen is not None else episode.opened
     if report is None:  # a prior alert that recovers without new anomalies in this run
-        report = _last_flag_before(signal.flag[:, site], resolved)
-    lo = opened if opened is not None else first
-    hi = (resolved if resolved is not None else grid.shape[0]) - 1
-    span = slice(max(lo, 0), max(hi, lo) + 1)
+        report = _last_flag_before(signal.flag[:, site], episode.resolved)
     flagged = signal.flag[span, site]
     severity_code = int(signal.severity[span, site][flagged].max()) if flagged.any() else 1
     severity = alerts.SEVERITIES[severity_code]
     if previous is not None:
         severity = alerts.max_severity(severity, previous["severity"])
-    per_hour = HOUR_S // grid.step
-    hour_of = lambda cell: (cell + grid.start % per_hour) // per_hour  # noqa: E731
     if report is None:
         evidence = {"prediction": previous["prediction"], "current": previous["current_metrics"],
                     "baseline": previous["baseline_metrics"], "deviation": previous["deviation"],
@@ -710,8 +792,6 @@ def _alert_row(grid, base, signals, forest, alert_type, site, opened, first_bad,
         strength = 1.0
     else:
         evidence = EVIDENCE[alert_type](grid, base, signals, site, report, rules)
-        hours = forest[hour_of(span.start):hour_of(span.stop - 1) + 1, site]
-        anomaly = float(np.nanmax(hours)) if np.isfinite(hours).any() else None
         strength = float(np.nan_to_num(signal.strength[report, site], nan=1.0))
     if alert_type == "SSL_EXPIRY" and report is not None:
         days = signals.values["cert_days_left"][report, site]
@@ -721,8 +801,8 @@ def _alert_row(grid, base, signals, forest, alert_type, site, opened, first_bad,
         confidence = max(confidence, previous["confidence"])
     time = lambda cell: _time(grid.start + cell, grid.step)  # noqa: E731
     current = dict(evidence["current"])
-    if first_bad is not None:
-        current["first_anomalous_at"] = time(first_bad).isoformat()
+    if episode.first_anomalous is not None:
+        current["first_anomalous_at"] = time(episode.first_anomalous).isoformat()
     return {
         "site_id": site_id, "alert_type": alert_type, "severity": severity,
         "prediction": evidence["prediction"], "confidence": round(confidence, 3),
@@ -731,11 +811,11 @@ def _alert_row(grid, base, signals, forest, alert_type, site, opened, first_bad,
         "anomaly_score": None if anomaly is None else round(anomaly, 1),
         "predicted_at": evidence["predicted_at"],
         "dedup_key": alerts.dedup_key(site_id, alert_type),
-        "status": "open" if resolved is None else "resolved",
-        "opened_at": previous["opened_at"] if previous is not None else time(opened),
-        "last_seen_at": (time(last_seen) if last_seen is not None
+        "status": "open" if episode.resolved is None else "resolved",
+        "opened_at": previous["opened_at"] if previous is not None else time(episode.opened),
+        "last_seen_at": (time(episode.last_seen) if episode.last_seen is not None
                          else previous["last_seen_at"]),
-        "resolved_at": None if resolved is None else time(resolved),
+        "resolved_at": None if episode.resolved is None else time(episode.resolved),
     }
 
 
@@ -782,10 +862,10 @@ def _baseline_evidence(base: BaselineGrid, cell: int, site: int) -> dict:
 
 def _performance_evidence(grid, base, signals, site, cell, rules) -> dict:
     v = signals.values
-    window = slice(max(cell - rules.perf_window + 1, 0), cell + 1)
-    recent = grid.rt[window, site]
+    recent = _window(grid.rt, cell, site, rules.perf_window)
     p95 = float(np.nanpercentile(recent, 95)) if np.isfinite(recent).any() else None
-    median, ratio = v["rt_median"][cell, site], v["rt_ratio"][cell, site]
+    median = float(np.nanmedian(recent)) if np.isfinite(recent).any() else None
+    ratio = v["rt_ratio"][cell, site]
     base_med = base.rt_med[cell, site]
     record = base.records[base.index[cell, site]]
     base_p95 = _num(record["p95_response_time_ms"]) * base_med / _num(
@@ -812,6 +892,10 @@ def _performance_evidence(grid, base, signals, site, cell, rules) -> dict:
             "baseline": _baseline_evidence(base, cell, site) | {
                 "limit_response_time_ms": _round(limit, 1)},
             "deviation": v["rt_z"][cell, site], "predicted_at": predicted_at}
+
+
+def _window(values: np.ndarray, cell: int, site: int, cells: int) -> np.ndarray:
+    return values[max(cell - cells + 1, 0):cell + 1, site]
 
 
 def _error_evidence(grid, base, signals, site, cell, rules) -> dict:
@@ -850,7 +934,9 @@ def _downtime_evidence(grid, base, signals, site, cell, rules) -> dict:
 
 def _page_evidence(grid, base, signals, site, cell, rules) -> dict:
     v = signals.values
-    size, ratio = v["page_median"][cell, site], v["page_ratio"][cell, site]
+    recent = _window(grid.page, cell, site, rules.page_window)
+    size = float(np.nanmedian(recent)) if np.isfinite(recent).any() else None
+    ratio = v["page_ratio"][cell, site]
     base_size = base.page_med[cell, site]
     change = ratio - 1
     text = (f"page size {_bytes(size)} vs {_bytes(base_size)} baseline ({change:+.0%}) over "

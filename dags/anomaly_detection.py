@@ -1,0 +1,62 @@
+"""
+### anomaly_detection
+
+Runs whenever `site_metrics_ingest` updates the `site_metrics` asset. Scores the new
+observations of every site against its seasonal baseline (robust z-scores), an
+IsolationForest over hourly feature windows and a Theil-Sen trend forecast, and opens,
+updates or resolves `predictive_alerts` (PERFORMANCE_DEGRADATION, ERROR_SPIKE, DOWNTIME,
+PAGE_SIZE_ANOMALY, SSL_EXPIRY): one alert per ongoing problem, with a trigger window and a
+recovery window.
+
+Which data: an asset-triggered run has no time-based interval, so the run scores from the
+watermark in `detection_watermarks` (where the last whole-fleet run stopped, minus one
+5-minute cell that may have been incomplete) to the cell after the latest observation; the
+first run scores the last 28 days. Params `since` / `until` (ISO 8601) override this for
+manual runs and historic re-runs (re-running an interval leaves the same rows; such runs
+never move the watermark past data they skipped); `site_ids` limits a run to some sites.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+
+from healer_ops.settings import SITE_METRICS_ASSET
+
+SITE_METRICS = Asset(name=SITE_METRICS_ASSET["name"], uri=SITE_METRICS_ASSET["uri"])
+
+
+@dag(
+    dag_id="anomaly_detection",
+    schedule=[SITE_METRICS],
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["healer", "detection"],
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    params={
+        "since": Param(None, type=["null", "string"],
+                       description="Score from this time (ISO 8601; default: the watermark)"),
+        "until": Param(None, type=["null", "string"],
+                       description="Score up to this time (default: the latest observation)"),
+        "site_ids": Param([], type="array", items={"type": "string"},
+                          description="Only these site ids (empty: every site)"),
+    },
+)
+def anomaly_detection():
+    @task
+    def detect_anomalies(params=None) -> dict:
+        from healer_ops import db
+        from healer_ops.detect.fleet import detect_new_data
+
+        return detect_new_data(db.resolve_url("healer_db"), since=params["since"] or None,
+                               until=params["until"] or None,
+                               site_ids=params["site_ids"] or None)
+
+    detect_anomalies()
+
+
+anomaly_detection()

@@ -1,0 +1,57 @@
+"""
+### performance_baselines
+
+Weekly (and on demand). Learns what "normal" is for every site: for the period of `days`
+days (param, default 28) that ends at the run's data interval end, it computes in
+PostgreSQL each site's average, median, p95 and MAD of response time, TTFB and page size,
+its error rate and sample size, and a seasonal profile of response time (weekday x hour
+once the data spans three weeks, hour of day once it spans three days, else none), and
+upserts them into `performance_baselines` keyed by (site_id, period_start, period_end):
+re-running a period replaces its rows.
+
+Backfill past weeks with `airflow backfill create --dag-id performance_baselines
+--from-date ... --to-date ...`; a manual run computes the period ending at its logical
+date. Param `site_ids` limits a run to some sites (empty: every site).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+
+@dag(
+    dag_id="performance_baselines",
+    schedule="@weekly",
+    start_date=pendulum.datetime(2025, 1, 5, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["healer", "baselines"],
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    params={
+        "days": Param(28, type="integer", minimum=1, maximum=366,
+                      description="Days of history in each baseline period"),
+        "site_ids": Param([], type="array", items={"type": "string"},
+                          description="Only these site ids (empty: every site)"),
+    },
+)
+def performance_baselines():
+    @task
+    def compute_baselines(data_interval_start=None, data_interval_end=None,
+                          params=None) -> dict:
+        from healer_ops import baselines, db
+        from healer_ops.intervals import effective_interval
+
+        _, period_end = effective_interval(data_interval_start, data_interval_end,
+                                           timedelta(weeks=1))
+        return baselines.compute_baselines(db.resolve_url("healer_db"), period_end,
+                                           days=int(params["days"]),
+                                           site_ids=params["site_ids"] or None)
+
+    compute_baselines()
+
+
+performance_baselines()
