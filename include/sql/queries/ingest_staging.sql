@@ -1,4 +1,4 @@
--- Session-local staging for one COPY of validated metrics (emptied before each use).
+-- Session-local staging for one binary COPY of validated metrics (emptied before each use).
 CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     site_id          uuid,
     observed_at      timestamptz,
