@@ -200,3 +200,46 @@ def test_concurrent_misses_on_one_fault_make_one_llm_call(db_url, conn, openai_s
     assert len(openai_server.chat_requests()) == 1
     assert sum(r.cache_hit for r in results) == 7
     assert cache_rows(conn)[0][1] == 7
+
+
+def test_classify_command_output_shape_cache_and_bad_lines(db_url, local_analyzer, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from healer_ops.cli import app
+
+    source = tmp_path / "logs.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "log": fatal("/var/www/a"), "extra": 1},
+        {"id": 7, "log": fatal("/srv/b", 99)},
+        {"id": "c", "log": LOG_WITH_SECRETS},
+    ]) + "\n\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["classify", "--input", str(source), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["a", 7, "c"]
+    for line in lines:
+        assert list(line) == ["id", "diagnosis_type", "confidence", "culprit",
+                              "recommendations", "analyzer", "cache_hit"]
+        assert all(isinstance(c, str) for c in line["recommendations"])
+    assert (lines[0]["diagnosis_type"], lines[0]["culprit"]) == ("PLUGIN_CONFLICT", "acme-forms")
+    assert sorted(line["cache_hit"] for line in lines[:2]) == [False, True]  # same fault
+    assert lines[2]["cache_hit"] is False
+    assert "Sup3rS3cret!" not in out.read_text()
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "log": "x"}\nnot json\n{"id": 2}\n')
+    failed = CliRunner().invoke(app, ["classify", "--input", str(bad), "--output",
+                                      str(tmp_path / "none.jsonl")])
+    assert failed.exit_code == 2
+    assert "bad.jsonl:2: not valid JSON" in failed.output and 'bad.jsonl:3: no "log"' in (
+        failed.output)
+    assert not (tmp_path / "none.jsonl").exists()
+    kept = CliRunner().invoke(app, ["classify", "--input", str(bad), "--output",
+                                    str(tmp_path / "kept.jsonl"), "--on-error", "record"])
+    assert kept.exit_code == 0
+    records = [json.loads(x) for x in (tmp_path / "kept.jsonl").read_text().splitlines()]
+    assert [r["analyzer"] for r in records] == ["local", "error", "error"]
+    assert [r["id"] for r in records] == [1, None, 2]

@@ -101,7 +101,7 @@ def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None =
         db.migrate(url)
     settings = get_settings()
     with AnalysisPipeline(url, analyzer=analyzer, use_cache=use_cache) as pipeline:
-        pipeline.local.analyze("warm-up")  # fit the local model once, before the threads
+        pipeline.warm_up()
 
         def classify(record: Record) -> dict:
             if record.problem:

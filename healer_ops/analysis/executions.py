@@ -61,6 +61,8 @@ def analyze_failed_executions(database_url: str | None = None, *, limit: int | N
         if pipeline.analyzer == "openai":
             batch["batch_collected"] = collect_batches(pipeline)
         claims = claim(pipeline.connection(), limit or settings.ai_batch_size)
+        if claims:
+            pipeline.warm_up()
         failures: list[str] = []
         if mode == "batch" and pipeline.analyzer == "openai":
             claims, submitted, waiting = submit_batch_for(pipeline, claims, failures)

@@ -180,6 +180,10 @@ class AnalysisPipeline:
         return self._result(prepared, analysis, False, llm_called, blacklisted_plugins,
                             blacklisted_themes)
 
+    def warm_up(self) -> None:
+        """Load the local model once, before worker threads race to load it."""
+        self.local.analyze("warm-up")
+
     def close(self) -> None:
         for conn in self._connections:
             conn.close()
