@@ -114,8 +114,9 @@ def detect_file(input_path: str | Path, output_path: str | Path, config=None) ->
     config = config or detector.DEFAULT_CONFIG
     series = read_series(input_path)
     scores = detector.score_series(series.values, series.timestamps, config)
-    alerts = detector.alerts(scores, config)
+    alerts = detector.alerts(scores)
     write_scores(output_path, series, scores, alerts)
     return {"rows": len(scores), "missing": int(np.isnan(series.values).sum()),
-            "out_of_order": int((np.diff(series.timestamps.asi8) < 0).sum()),
+            "out_of_order": int((series.timestamps.to_series().diff().dt.total_seconds() < 0)
+                                .sum()),
             "alerts": int(alerts.sum())}
