@@ -120,6 +120,18 @@ def test_server_down():
     assert failure.value.reason == "unavailable"
 
 
+def test_an_endpoint_that_keeps_failing_is_not_called_again_this_run(openai_server):
+    openai_server.mode = "500"
+    llm = analyzer(openai_server, ai_max_retries=0)
+    reasons = []
+    for _ in range(5):
+        with pytest.raises(LLMFailure) as failure:
+            llm.analyze(LOG, LOCAL)
+        reasons.append(failure.value.reason)
+    assert reasons == ["server_error"] * 3 + ["circuit_open"] * 2
+    assert len(openai_server.chat_requests()) == 3
+
+
 def test_budget_cap_stops_calls_before_they_happen(openai_server):
     llm = analyzer(openai_server)
     first = llm.analyze(LOG, LOCAL)

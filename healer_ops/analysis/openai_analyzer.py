@@ -11,6 +11,8 @@
   0.5 s doubling up to 8 s, Retry-After honoured).
 - Tokens and cost from the response's `usage`, priced with settings.MODEL_PRICES_PER_MTOK
   (cached input tokens at their own price; Batch API at half price).
+- A circuit breaker per run: after 3 consecutive endpoint failures (timeout, unreachable,
+  429 or 5xx after the retries) the run stops calling it (`circuit_open`).
 - A budget per run: a call is made only if its worst case (the whole prompt uncached plus
   the most output tokens allowed) still fits; otherwise the failure is `over_budget`.
 - The long fixed instructions come first and the log last, so that OpenAI's prompt caching
@@ -41,6 +43,10 @@ BATCH_DISCOUNT = 0.5
 MAX_LOG_CHARS = 6000
 DEFAULT_CONNECTION_ID = "openai_default"
 SCHEMA_NAME = "wordpress_root_cause"
+# After this many consecutive failures of the endpoint itself (after the SDK's retries), a
+# run stops calling it: an LLM that is down must not cost every execution a full timeout.
+CIRCUIT_BREAKER_FAILURES = 3
+_ENDPOINT_FAILURES = {"timeout", "unavailable", "rate_limited", "server_error", "auth_error"}
 
 
 class LLMFailure(Exception):
@@ -308,6 +314,7 @@ class OpenAIAnalyzer:
         self._credentials = (api_key, base_url)
         self._client_error: LLMFailure | None = None
         self._lock = threading.Lock()
+        self._consecutive_failures = 0
 
     @property
     def client(self):
@@ -323,9 +330,25 @@ class OpenAIAnalyzer:
             return self._client
 
     def analyze(self, redacted_log: str, local: Analysis) -> Analysis:
+        try:
+            result = self._analyze(redacted_log, local)
+        except LLMFailure as failure:
+            if failure.reason in _ENDPOINT_FAILURES:
+                with self._lock:
+                    self._consecutive_failures += 1
+            raise
+        with self._lock:
+            self._consecutive_failures = 0
+        return result
+
+    def _analyze(self, redacted_log: str, local: Analysis) -> Analysis:
         import openai
 
         client = self.client
+        with self._lock:
+            if self._consecutive_failures >= CIRCUIT_BREAKER_FAILURES:
+                raise LLMFailure("circuit_open", f"{self._consecutive_failures} consecutive "
+                                                 "endpoint failures in this run")
         request = build_request(self.model, redacted_log)
         reserved = worst_case_cost(self.model, request)
         if not self.budget.reserve(reserved):

@@ -219,7 +219,8 @@ class AnalysisPipeline:
             return self.llm.analyze(redacted, local), True, True
         except LLMFailure as failure:
             log.warning("openai analyzer failed (%s); falling back to local", failure.reason)
-            called = failure.reason not in ("over_budget", "no_api_key", "unknown_model_price")
+            called = failure.reason not in ("over_budget", "no_api_key", "unknown_model_price",
+                                            "circuit_open")
             return local.model_copy(update={"fallback_reason": failure.reason}), False, called
         except Exception as exc:  # any other failure also falls back, never stops the run
             log.warning("openai analyzer error (%s); falling back to local",
