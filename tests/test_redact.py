@@ -73,6 +73,11 @@ CASES = [
      ["MIIEpAIBAAKCAQEA1"], []),
     ("POST /wp-admin/admin-ajax.php?action=save&_wpnonce=3f2a1b9c8d", ["3f2a1b9c8d"],
      ["action=save"]),
+    ("SMTP -> get_lines(): CLIENT -> SERVER: AUTH LOGIN\nCLIENT -> SERVER: am9obkBleGFtcGxl\n"
+     "CLIENT -> SERVER: c2VjcmV0cGFzcw==\nSERVER -> CLIENT: 535 5.7.8 Authentication failed",
+     ["am9obkBleGFtcGxl", "c2VjcmV0cGFzcw=="], ["AUTH LOGIN", "535 5.7.8 Authentication failed"]),
+    ("webhook secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw rejected",
+     ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], ["rejected"]),
 ]
 
 DIAGNOSTIC_ONLY = [

@@ -43,6 +43,8 @@ _TOKEN_SHAPES = [
     r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",  # JWT
     r"\bnpm_[A-Za-z0-9]{30,}",
     r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face
+    r"\bwhsec_[A-Za-z0-9+/=]{20,}",  # webhook signing secrets (Stripe, ...)
+    r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+",
 ]
 
 _IPV4 = re.compile(
@@ -163,6 +165,10 @@ RULES: list[Rule] = [
         r"(?P<head>[?&](?:key|k|auth|code|sig|license|license_key|hash|access|secret)=)"
         r"(?P<value>[^&\s#'\"]+)", re.I),
         _keep_group("value")),
+    # PHPMailer/WP Mail SMTP debug: AUTH LOGIN sends the user and password base64-encoded
+    Rule("smtp_auth", re.compile(r"(?P<head>CLIENT -> SERVER:\s*)(?P<value>[A-Za-z0-9+/]{8,}={0,2})"
+                                 r"\s*$", re.M),
+         _keep_group("value")),
     Rule("token_shape", re.compile("|".join(_TOKEN_SHAPES)), "[TOKEN]"),
     # Access denied for user 'name'@'host': the user is a secret, a remote host name too.
     Rule("db_user", re.compile(
