@@ -89,7 +89,7 @@ class Rules:
     forest_train_cells: int = 20_000
     triggers: dict = field(default_factory=lambda: {
         "PERFORMANCE_DEGRADATION": Trigger(k=24, n=24, recover=24),
-        "ERROR_SPIKE": Trigger(k=1, n=1, recover=12),
+        "ERROR_SPIKE": Trigger(k=2, n=2, recover=12),
         "DOWNTIME": Trigger(k=1, n=1, recover=12),
         "PAGE_SIZE_ANOMALY": Trigger(k=2, n=3, recover=12),
         "SSL_EXPIRY": Trigger(k=1, n=1, recover=12),
@@ -136,9 +136,10 @@ def detect_new_data(url: str | None, *, since: datetime | str | None = None,
                     first_run_days: float = 28.0, rules: Rules = RULES) -> dict:
     """What the asset-triggered DAG runs: score what arrived since the last run.
 
-    Default interval: from the watermark (the end of the last whole-fleet run, minus one
-    cell, which may have been incomplete) to the cell after the latest observation; on the
-    first run, the last `first_run_days` of data. Explicit since/until override it (manual
+    Default interval: from the watermark (where the last whole-fleet run stopped) to the
+    start of the cell holding the latest observation (that cell may still be filling; the
+    next run scores it), so every scored cell is complete; on the first run, the last
+    `first_run_days` of data. Explicit since/until override it (manual
     runs and historic re-runs). The watermark moves forward only after a whole-fleet run
     that starts at or before it, so a re-run of old data never skips new data.
     """
@@ -150,11 +151,10 @@ def detect_new_data(url: str | None, *, since: datetime | str | None = None,
         if last_seen is None:
             return {"scored": False, "reason": "no observations in site_metrics",
                     "watermark": mark.isoformat() if mark else None}
-        until = _floor(last_seen, step) + step
+        until = _floor(last_seen, step)
     until = as_utc(until, "until")
     if since is None:
-        since = (mark - step) if mark else max(_floor(first_seen, step),
-                                              until - timedelta(days=first_run_days))
+        since = mark or max(_floor(first_seen, step), until - timedelta(days=first_run_days))
     since = as_utc(since, "since")
     if until <= since:
         return {"scored": False, "reason": "no new observations since the watermark",
@@ -357,8 +357,6 @@ def baseline_grid(conn, grid: Grid, rules: Rules) -> BaselineGrid:
     start = datetime.fromtimestamp(times[0], UTC)
     until = datetime.fromtimestamp(times[-1] + grid.step, UTC)
     records = stored_baselines(conn, start, until, grid.site_ids)
-    for record in records:
-        record["source"] = "stored"
     records += refresh_baselines(conn, grid.site_ids, records, start, until, rules)
     usable = [r for r in records if r["sample_size"] >= rules.min_baseline_samples
               and r["median_response_time_ms"] is not None]
@@ -385,7 +383,6 @@ def refresh_baselines(conn, site_ids: list[str], records: list[dict], start: dat
         if stale:
             rows = upsert_baselines(conn, midnight, days=rules.fallback_days, site_ids=stale)
             for row in rows:
-                row["source"] = "computed"
                 ends[str(row["site_id"])].append((row["period_end"], row["history_days"]))
             computed += rows
         midnight += day
@@ -511,6 +508,12 @@ def score(grid: Grid, base: BaselineGrid, rules: Rules) -> Signals:
         "SSL_EXPIRY": _certificates(grid, rules, values),
     }
     return Signals(by_type, values)
+
+
+# Errors that an outage explains are the outage, not a second problem: no ERROR_SPIKE opens
+# while the site's DOWNTIME alert is open (its trigger needs two cells in a row, so an
+# outage's first failures, before DOWNTIME opens, do not open one either).
+EXPLAINED_BY = {"ERROR_SPIKE": "DOWNTIME"}
 
 
 def _performance(grid, base, rules, values) -> Signal:
@@ -670,7 +673,11 @@ class AnomalyScores:
         n = hourly_sum(grid.n, per_hour)
         features.append(hourly_sum(grid.n_error, per_hour) / np.fmax(n, 1))
         features += [np.diff(f, axis=0, prepend=np.nan) for f in features[:3]]
-        self.features = np.clip(np.stack(features, axis=-1), -50, 50)  # hours x sites x k
+        # an hour without answers (or before a baseline) has no z-scores: neutral 0 there,
+        # its failure and error rates still speak
+        stacked = np.nan_to_num(np.stack(features, axis=-1), nan=0.0)
+        self.features = np.clip(stacked, -50, 50)  # hours x sites x k
+        self.features[n == 0] = np.nan             # no observation at all: not scored
         self.per_hour, self.start = per_hour, grid.start
         self.forest, self.history = None, np.empty(0)
         usable = np.flatnonzero(np.isfinite(self.features).all(axis=-1).ravel())
@@ -713,11 +720,9 @@ class AnomalyScores:
 
 def renormalize(scores: np.ndarray, history: np.ndarray) -> np.ndarray:
     """0-100 scores of raw anomaly scores against their sorted history (see AnomalyScores)."""
-    from healer_ops.detect.series import pvalue_to_score
-
     count = len(history)
     share = (count - np.searchsorted(history, scores, side="left") + 1) / (count + 1)
-    return 100.0 * pvalue_to_score(share, math.log10(count + 1))
+    return 100.0 * np.clip(-np.log10(share) / math.log10(count + 1), 0.0, 1.0)
 
 
 def hourly_sum(a: np.ndarray, per_hour: int) -> np.ndarray:
@@ -734,14 +739,23 @@ def build_alerts(conn, grid: Grid, base: BaselineGrid, signals: Signals, forest:
     since = _time(grid.start + first, grid.step)
     prior = alerts.prior_alerts(conn, grid.site_ids, since)
     episodes = []
-    for alert_type, signal in signals.by_type.items():
+    open_cells: dict[tuple[str, int], np.ndarray] = {}
+    order = sorted(signals.by_type, key=lambda t: t in EXPLAINED_BY)  # explainers first
+    for alert_type in order:
+        signal = signals.by_type[alert_type]
         trigger = rules.triggers[alert_type]
         active = signal.flag[max(first - trigger.n, 0):].any(axis=0)
         candidates = set(np.flatnonzero(active).tolist()) | _prior_sites(prior, grid, alert_type)
         for site in sorted(candidates):
             previous = prior.get(alerts.dedup_key(grid.site_ids[site], alert_type))
-            spans = alerts.track(signal.flag[:, site], signal.hot[:, site],
-                                 signal.has_data[:, site], first, trigger, previous is not None)
+            flag = signal.flag[:, site]
+            explained = open_cells.get((EXPLAINED_BY.get(alert_type), site))
+            if explained is not None:
+                flag = flag & ~explained
+            spans = alerts.track(flag, signal.hot[:, site], signal.has_data[:, site], first,
+                                 trigger, previous is not None)
+            if alert_type in EXPLAINED_BY.values():
+                open_cells[(alert_type, site)] = _open_mask(spans, first, grid.shape[0])
             for opened, first_bad, last_seen, resolved in spans:
                 if opened is None and last_seen is None and resolved is None:
                     continue  # an open alert with nothing new in this run stays as it is
@@ -757,6 +771,14 @@ def build_alerts(conn, grid: Grid, base: BaselineGrid, signals: Signals, forest:
         tally["opened" if episode.opened is not None else "updated"] += 1
         tally["resolved"] += episode.resolved is not None
     return rows, counts
+
+
+def _open_mask(spans: list[tuple], first: int, cells: int) -> np.ndarray:
+    """Cells during which the episodes' alert was open."""
+    mask = np.zeros(cells, dtype=bool)
+    for opened, _, _, resolved in spans:
+        mask[first if opened is None else opened:cells if resolved is None else resolved] = True
+    return mask
 
 
 def _span(episode: alerts.Episode, first: int, grid: Grid) -> slice:
@@ -803,6 +825,10 @@ def _alert_row(grid, base, signals, episode, span, anomaly, rules) -> dict:
     current = dict(evidence["current"])
     if episode.first_anomalous is not None:
         current["first_anomalous_at"] = time(episode.first_anomalous).isoformat()
+    elif previous is not None and "first_anomalous_at" in previous["current_metrics"]:
+        current["first_anomalous_at"] = previous["current_metrics"]["first_anomalous_at"]
+    if previous is not None and previous["anomaly_score"] is not None:
+        anomaly = max(anomaly or 0.0, previous["anomaly_score"])
     return {
         "site_id": site_id, "alert_type": alert_type, "severity": severity,
         "prediction": evidence["prediction"], "confidence": round(confidence, 3),
@@ -843,10 +869,9 @@ def _round(value, digits: int = 3):
 def _baseline_evidence(base: BaselineGrid, cell: int, site: int) -> dict:
     i = base.index[cell, site]
     if i < 0:
-        return {"source": "none"}
+        return {"available": False}
     record = base.records[i]
     return {
-        "source": record["source"],
         "period_start": record["period_start"].isoformat(),
         "period_end": record["period_end"].isoformat(),
         "seasonality": record["seasonality"],
