@@ -74,3 +74,31 @@ def bench_generator(
         typer.echo(f"{r['sites']} sites x {r['days']:g} days: {r['rows']} rows, "
                    f"{r['incidents']} incidents in {r['seconds']} s "
                    f"({r['rows_per_second']} rows/s)")
+
+
+@fleet_app.command("serve")
+def serve(
+    sites: int = typer.Option(1000, "--sites", min=1, help="Simulated WordPress sites"),
+    port: int = typer.Option(8800, "--port", min=0, max=65535, help="Port on 127.0.0.1"),
+    seed: int = typer.Option(7, help="Same seed, same site behaviour"),
+    incidents: Path | None = typer.Option(None, help='JSON list of {"site", "profile", '
+                                          '"start_s", "end_s"} (seconds into each hour)'),
+    register: bool = typer.Option(False, "--register", help="Also upsert the sites' urls "
+                                  "into wp_sites of the configured database"),
+) -> None:
+    """Serve N simulated WordPress sites on loopback (site i at /site-iii.example.test/)."""
+    from healer_ops.fleet import server
+
+    def announce(base_url: str) -> None:
+        if register:
+            from healer_ops import db
+
+            url = db.resolve_url()
+            db.migrate(url)
+            server.register_sites(url, base_url, sites)
+        typer.echo(f"fleet of {sites} sites at {base_url}/site-001.example.test/ ... "
+                   f"(Ctrl-C stops)", err=True)
+        typer.echo(base_url)
+
+    server.serve(sites, port, seed=seed, announce=announce,
+                 incidents=server.load_incidents(incidents) if incidents else None)
