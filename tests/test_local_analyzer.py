@@ -147,6 +147,14 @@ def test_confidence_is_a_probability_for_any_input(analyzer, log):
     assert analysis.diagnosis_type in DIAGNOSIS_TYPES
 
 
+@pytest.mark.parametrize("log", ["require(" * 50_000, "parse error " * 30_000,
+                                 "Fatal error: in " + "a" * 300_000, "<b" * 100_000])
+def test_huge_and_pathological_logs_still_get_an_analysis(analyzer, log):
+    # patterns are bounded (no catastrophic backtracking) and huge logs are clipped
+    analysis = analyzer.analyze(log)
+    assert analysis.diagnosis_type in DIAGNOSIS_TYPES and 0.0 <= analysis.confidence <= 1.0
+
+
 def test_rejects_non_text(analyzer):
     with pytest.raises(TypeError, match="log must be a str"):
         analyzer.analyze(b"bytes")

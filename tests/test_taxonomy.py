@@ -160,3 +160,13 @@ def test_fatal_entries_need_a_php_fatal_not_prose():
     assert not fatal_entries("WordPress detects when a plugin causes a fatal error on your site")
     assert not fatal_entries("Site Health: Your site has no critical issues.")
     assert not fatal_entries("PHP Warning:  Uncaught exceptions are logged elsewhere")
+
+
+def test_clip_log_keeps_the_beginning_and_the_end():
+    from healer_ops.analysis.taxonomy import CLIPPED_MARK, clip_log
+
+    log = "first cause\n" + "noise\n" * 100 + "last error"
+    assert clip_log(log) == log
+    clipped = clip_log(log, limit=40)
+    assert clipped.startswith("first cause") and clipped.endswith("last error")
+    assert CLIPPED_MARK in clipped and len(clipped) < len(log)

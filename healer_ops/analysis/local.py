@@ -14,6 +14,7 @@ from healer_ops.analysis.rules import Evidence
 from healer_ops.analysis.taxonomy import (
     Culprit,
     RemediationCommand,
+    clip_log,
     find_culprit,
     remediation_commands,
 )
@@ -109,6 +110,7 @@ class LocalAnalyzer:
     def analyze(self, log: str) -> Analysis:
         if not isinstance(log, str):
             raise TypeError(f"log must be a str, not {type(log).__name__}")
+        log = clip_log(log)
         prediction = self.model.predict([log])[0]
         diagnosis_type = prediction.diagnosis_type
         supporting = _supporting_evidence(prediction.evidence, diagnosis_type)

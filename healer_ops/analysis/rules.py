@@ -14,7 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from healer_ops.analysis.taxonomy import Culprit, LogEntry, fatal_culprit, log_entries, prepare
+from healer_ops.analysis.taxonomy import (
+    CLIPPED_MARK,
+    Culprit,
+    LogEntry,
+    fatal_culprit,
+    log_entries,
+    prepare,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ MAINTENANCE = _rules(
     ("update-failed", "MAINTENANCE_STUCK",
      r"automated\s+wordpress\s+update\s+has\s+failed\s+to\s+complete"),
     ("maintenance-file", "MAINTENANCE_STUCK",
-     r"\.maintenance\b[^\n]*\b(?:exists|found|left|stuck|still)\b"
+     r"\.maintenance\b[^\n]{0,300}\b(?:exists|found|left|stuck|still)\b"
      r"|(?:stuck|left|remove|delete)[^\n]{0,40}\.maintenance\b"),
 )
 
@@ -77,7 +84,7 @@ DISK_FULL = _rules(
 SYNTAX_ERROR = _rules(
     "SYNTAX_ERROR",
     ("wp-config", "WP_CONFIG_SYNTAX",
-     r"(?<!json )(?<!xml )parse\s*error\b[^\n]*wp-config\.php"),
+     r"(?<!json )(?<!xml )parse\s*error\b[^\n]{0,300}wp-config\.php"),
     ("parse-error", "SYNTAX_ERROR",
      r"(?<!json )(?<!xml )(?<!json\.)\bparse\s*error\b|\bE_PARSE\b|\bParseError\b"),
     ("unexpected", "SYNTAX_ERROR",
@@ -141,7 +148,7 @@ DB_ERROR = _rules(
     ("corruption", "DB_CORRUPTION",
      r"is\s+marked\s+as\s+crashed|incorrect\s+key\s+file|one\s+or\s+more\s+database\s+tables\s+are"
      r"\s+unavailable|(?:index|table|page|b-tree)[^\n]{0,60}\bis\s+corrupt|\bcorrupt(?:ed)?\s+"
-     r"(?:table|index|page|database)|innodb:[^\n]*corrupt|database\s+page\s+corruption"
+     r"(?:table|index|page|database)|innodb:[^\n]{0,300}corrupt|database\s+page\s+corruption"
      r"|\|\s*error\s*\|\s*corrupt|error\s*:\s*(?:corrupt|table\s+upgrade\s+required)"
      r"|incorrect\s+information\s+in\s+file"
      r"|got\s+error\s+(?!28\b)\d+\s+from\s+storage\s+engine|duplicate\s+entry\s+'0'\s+for\s+key"
@@ -165,7 +172,7 @@ PERMISSION = _rules(
      r"|(?:unable\s+to|could\s+not|cannot|can.t)\s+write\s+to\b"),
     ("ftp-credentials", "FILESYSTEM_METHOD",
      r"needs\s+to\s+access\s+your\s+web\s+server|(?:enter|provide)\s+your\s+ftp\s+credentials"
-     r"|connection\s+information[^\n]*ftp|unable\s+to\s+locate\s+wordpress\s+(?:content|plugin|"
+     r"|connection\s+information[^\n]{0,300}ftp|unable\s+to\s+locate\s+wordpress\s+(?:content|plugin|"
      r"theme|root)\s+directory"),
 )
 
@@ -175,9 +182,9 @@ INTEGRITY = _rules(
      r"(?:doesn.?t|does\s+not)\s+verify\s+against\s+checksums?|checksums?\s+(?:do(?:es)?\s+not|"
      r"don.?t)\s+match|file\s+should\s+not\s+exist"),
     ("missing-core-file", "CORE_MISSING_FILE",
-     r"failed\s+opening\s+(?:required\s+)?'(?!\.)[^'\n]*wp-(?:includes|admin)/"
-     r"|failed\s+opening\s+required\s+'(?!\.)[^'\n]*/wp-(?:settings|load|blog-header)\.php'"
-     r"|(?:require|include)(?:_once)?\([^)\n]*wp-(?:includes|admin)/[^)\n]*\):\s+failed\s+to\s+"
+     r"failed\s+opening\s+(?:required\s+)?'(?!\.)[^'\n]{0,300}wp-(?:includes|admin)/"
+     r"|failed\s+opening\s+required\s+'(?!\.)[^'\n]{0,300}/wp-(?:settings|load|blog-header)\.php'"
+     r"|(?:require|include)(?:_once)?\([^)\n]{0,300}wp-(?:includes|admin)/[^)\n]{0,300}\):\s+failed\s+to\s+"
      r"open\s+stream:\s+no\s+such\s+file"),
     ("malware", "POSSIBLE_COMPROMISE",
      r"eval\s*\(\s*(?:base64_decode|gzinflate|str_rot13|gzuncompress)\s*\("),
@@ -197,7 +204,7 @@ CACHE = _rules(
      r"|\bMemcached?::\w+\(\)"),
     ("drop-in", "OBJECT_CACHE",
      r"cannot\s+redeclare\s+wp_cache_\w+\(\)|undefined\s+(?:function\s+wp_cache_\w+|method\s+"
-     r"WP_Object_Cache::)|wp-content/(?:object|advanced)-cache\.php[^\n]*(?:no\s+such\s+file|"
+     r"WP_Object_Cache::)|wp-content/(?:object|advanced)-cache\.php[^\n]{0,300}(?:no\s+such\s+file|"
      r"failed\s+to\s+open|failed\s+opening)"),
 )
 
@@ -217,7 +224,7 @@ PLUGIN_OR_THEME = (
         "THEME_CONFLICT",
         ("recovery-mode", "THEME_FATAL", r"caught\s+an\s+error\s+with\s+your\s+theme"),
         ("broken-theme", "THEME_BROKEN",
-         r"the\s+theme\s+directory\s+\"?[^\"\n]*\"?\s*does\s+not\s+exist|stylesheet\s+is\s+missing"
+         r"the\s+theme\s+directory\s+\"?[^\"\n]{0,200}\"?\s*does\s+not\s+exist|stylesheet\s+is\s+missing"
          r"|template\s+is\s+missing|the\s+parent\s+theme\s+is\s+missing"),
     ),
 )
@@ -394,6 +401,7 @@ _MINOR_ONLY = re.compile(
 
 def _notices_only(entries: list[LogEntry]) -> Evidence | None:
     """Only deprecations/notices: nothing to heal."""
+    entries = [entry for entry in entries if not entry.head.startswith(CLIPPED_MARK)]
     if entries and all(_MINOR_ONLY.search(entry.head) and not entry.fatal for entry in entries):
         return Evidence("HEALTHY:notices-only", "HEALTHY", "NOTICES_ONLY", entries[0].head[:300])
     return None

@@ -248,17 +248,29 @@ _BREAK_BEFORE_LITERAL_NEWLINE = re.compile(
     r"\\n(?=\s*(?:Stack trace|#\d+ |thrown|PHP |\[|\d{4}[-/]\d\d[-/]\d\d))")
 
 
+MAX_LOG_CHARS = 200_000  # longer logs: the first and last halves (where errors and causes are)
+CLIPPED_MARK = "[... clipped ...]"
+
+
+def clip_log(log: str, limit: int = MAX_LOG_CHARS) -> str:
+    """The log cut to `limit` characters, keeping its beginning and its end."""
+    if len(log) <= limit:
+        return log
+    half = limit // 2
+    return f"{log[:half]}\n{CLIPPED_MARK}\n{log[-half:]}"
+
+
 def prepare(log: str) -> str:
     """The log made regular for matching; line structure is kept."""
     text = log.replace("\r\n", "\n").replace("\r", "\n").translate(_QUOTES)
     text = _BREAK_BEFORE_LITERAL_NEWLINE.sub("\n", text)  # one-line logs with literal "\n"
     text = text.replace("\\/", "/")  # JSON-escaped slashes
-    if re.search(r"<(?:b|br|p|div|span|font|table|td|tr|html|body|h\d)\b[^>]*>", text, re.I):
+    if re.search(r"<(?:b|br|p|div|span|font|table|td|tr|html|body|h\d)\b[^>]{0,500}>", text, re.I):
         text = re.sub(r"<br\s*/?>|</p>|</div>|</tr>|</h\d>", "\n", text, flags=re.I)
-        text = re.sub(r"<[a-zA-Z/!][^>\n]*>", " ", text)
+        text = re.sub(r"<[a-zA-Z/!][^>\n]{0,500}>", " ", text)
         text = html.unescape(text)
     text = text.replace("\\", "/")  # Windows paths (and namespaces; harmless for matching)
-    text = re.sub(r"\s*PHP message: ", "\nPHP message: ", text)  # nginx/FPM bundles
+    text = text.replace("PHP message: ", "\nPHP message: ")  # nginx/FPM bundles
     return text
 
 
@@ -281,15 +293,15 @@ _ENTRY_START = re.compile(
 _SEVERITY = re.compile(
     r"(?P<fatal>fatal\s+error\s*:|fatal\s+error\s+(?=uncaught|call\s+to|allowed|maximum|cannot|"
     r"class|require|out\s+of)|PHP\s+Fatal\b|erreur\s+fatale\s*:|parse\s+error\s*:|\bParseError\b"
-    r"|\buncaught\s+[\w/]*(?:error|exception)\b|\bE_(?:ERROR|PARSE|COMPILE_ERROR|CORE_ERROR|"
+    r"|\buncaught\s+[\w/]{0,200}(?:error|exception)\b|\bE_(?:ERROR|PARSE|COMPILE_ERROR|CORE_ERROR|"
     r"USER_ERROR|RECOVERABLE_ERROR)\b|(?-i:\bCRITICAL\b)|\bcritical\s+-\s)"
     r"|(?P<minor>\bwarning\s*:|PHP\s+warning\b|\bnotice\s*:|PHP\s+notice\b|\bdeprecated\s*:"
     r"|PHP\s+deprecated\b|strict\s+standards\s*:|\bE_(?:WARNING|NOTICE|DEPRECATED|USER_WARNING|"
     r"USER_NOTICE|USER_DEPRECATED|STRICT)\b|WordPress\s+database\s+error)",
     re.IGNORECASE)
 # nginx/Apache append the request to a PHP message; its URL is not where the error is.
-_SERVER_SUFFIX = re.compile(r'(?:"?\s*while (?:reading|sending)\b|,\s*(?:client|referer|request|'
-                            r'upstream|server|host):).*$', re.IGNORECASE | re.MULTILINE)
+_SERVER_SUFFIX = re.compile(r'(?:"?[ \t]?while (?:reading|sending)\b|,[ \t]?(?:client|referer|'
+                            r'request|upstream|server|host):).*$', re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -350,7 +362,8 @@ def fatal_entries(log: str) -> list[LogEntry]:
 # Components a path can point into. Custom content folders (Bedrock's app/, content/, ...)
 # are accepted when the segment is plugins/themes/mu-plugins and the path is not core's.
 _COMPONENT = re.compile(
-    r"(?P<base>wp-content|[\w.-]+)/(?P<dir>plugins|themes|mu-plugins)/(?P<rest>[^\s'\"():,;]+)"
+    r"(?<![\w.-])(?P<base>wp-content|[\w.-]+)/(?P<dir>plugins|themes|mu-plugins)/"
+    r"(?P<rest>[^\s'\"():,;]+)"
     r"|(?:wp-content|app|content)/(?P<dropin>advanced-cache|object-cache|db|db-error|sunrise|maintenance|"
     r"php-error|fatal-error-handler|install|blog-deleted|blog-inactive|blog-suspended)\.php"
     r"|(?P<core>wp-(?:includes|admin)/|wp-(?:settings|load|blog-header|config|cron|login)\.php)",
