@@ -82,6 +82,14 @@ def test_site_specific_values_are_masked(a, b):
     assert error_signature(redact(a)) == error_signature(redact(b))
 
 
+def test_html_display_errors_match_the_error_log():
+    html = ("<br />\n<b>Fatal error</b>:  Uncaught Error: Call to undefined function foo() in "
+            "<b>/var/www/html/wp-content/plugins/acme/a.php</b> on line <b>12</b><br />")
+    text = ("PHP Fatal error:  Uncaught Error: Call to undefined function foo() in "
+            "/home/x/public_html/wp-content/plugins/acme/a.php on line 99")
+    assert error_signature(redact(html)) == error_signature(redact(text))
+
+
 def test_notices_and_repeats_do_not_change_the_signature():
     base = ("PHP Parse error:  syntax error, unexpected '}' in /x/wp-content/themes/t1/f.php "
             "on line 3")

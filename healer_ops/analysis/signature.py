@@ -21,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from healer_ops.analysis.taxonomy import prepare
+
 SIGNATURE_VERSION = "sig1"
 MAX_SIGNATURE_LINES = 8
 MAX_LINE_CHARS = 300
@@ -41,7 +43,7 @@ _LINE_WRAPPERS = [
     re.compile(r"^\s*(?:default|stderr|stdout):\s*", re.I),
     re.compile(r"^[\w.<>-]+@[\w.<>-]+\s*\|\s*"),  # docker service prefix
     re.compile(r"^\s*(?:\[(?:[^\[\]]|\[[^\]]*\])*\]\s*)+"),  # [ts] [level] [pid] [client [IP]:n]
-    re.compile(r"^\s*(?:<ts>\s*)?(?:\[(?:error|crit|alert|emerg|warn|notice)\]\s+)?"
+    re.compile(r"^\s*(?:<date>\s*)?(?:<ts>\s*)?(?:\[(?:error|crit|alert|emerg|warn|notice)\]\s+)?"
                r"(?:<n>#<n>:\s*)?(?:\*<n>\s+)?", re.I),  # nginx: ts [error] pid#tid: *cid
     re.compile(r"^\s*\(\s*!\s*\)\s*"),  # xdebug "( ! )"
     re.compile(r"^\s*(?:<ts>|<date>)\s*"),
@@ -49,6 +51,8 @@ _LINE_WRAPPERS = [
 # nginx/Apache append the request to a PHP message: the site's, not the fault's.
 _SERVER_SUFFIX = re.compile(r'"?\s*while (?:reading|sending)\b.*$|,\s*(?:client|referer|request|'
                             r'upstream|server|host):.*$', re.I)
+# What is left of a line that only wrapped a PHP message (nginx, Apache proxy_fcgi).
+_WRAPPER_ONLY = re.compile(r"^(?:fastcgi sent in stderr|got error|\w+: got error)\W*$")
 _LEVEL_PREFIX = re.compile(r"\bPHP\s+(?=(?:fatal|parse|warning|notice|deprecated|recoverable|"
                            r"catchable|strict)\b)", re.I)
 _NOISE_LINE = re.compile(r"^\s*(?:php\s+)?(?:deprecated|notice|strict standards|info|debug)\b"
@@ -97,10 +101,10 @@ _MARK = "\ue000"
 
 def error_signature(redacted_log: str) -> str:
     """The normalized fault of a (redacted) log: the same on every site with that fault."""
-    text = (redacted_log or "").replace("\\n", "\n").replace("\\/", "/").replace("\\", "/")
+    text = prepare((redacted_log or "").replace("\\n", "\n"))  # HTML, quotes, \ paths
     text = _INLINE_FRAMES.sub(" ", text)
     lines = [_normalize_line(line) for line in text.splitlines() if not _STACK_FRAME.match(line)]
-    lines = [line for line in lines if line]
+    lines = [line for line in lines if line and not _WRAPPER_ONLY.match(line)]
     errors = [line for line in lines if not _NOISE_LINE.search(line)]
     chosen = _unique(errors or lines)[:MAX_SIGNATURE_LINES]
     return "\n".join(chosen)
@@ -142,11 +146,16 @@ def _normalize_line(line: str) -> str:
     line = _CODE.sub(keep_code, line)
     line = _NUMBER.sub("<n>", line)
     line = _restore(line, 0xF100, codes)
-    for wrapper in _LINE_WRAPPERS:
-        line = wrapper.sub("", line, count=1)
+    for _ in range(3):  # wrappers nest (a timestamp, then [error], then "PHP message:")
+        before = line
+        for wrapper in _LINE_WRAPPERS:
+            line = wrapper.sub("", line, count=1)
+        if line == before:
+            break
     line = _LEVEL_PREFIX.sub("", line)
     line = _restore(line, 0xE100, slugs)
-    line = re.sub(r"\s+", " ", line).strip(" '\"").lower()
+    line = re.sub(r"\s+", " ", line)
+    line = re.sub(r"\s+(?=[:;,])", "", line).strip(" '\"").lower()  # "error</b>:" as text
     return line[:MAX_LINE_CHARS]
 
 
