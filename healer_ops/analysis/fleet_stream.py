@@ -96,7 +96,8 @@ _CORE_TABLES = (r"options|posts|postmeta|users|usermeta|comments|commentmeta|ter
 
 def _database_names(text: str, site: Site, rng: random.Random) -> str:
     """Each site has its own database name and often its own table prefix."""
-    prefix = rng.choice(["wp_", "wp_", "wp7f_", "site_", f"{site.user[:4]}_"])
+    own = re.sub(r"[^A-Za-z0-9]", "", site.user)[:4] or "x"  # WordPress allows [A-Za-z0-9_]
+    prefix = rng.choice(["wp_", "wp_", "wp7f_", "site_", f"{own}_"])
     text = re.sub(r"(['‘`])\w+\.(?=\w+_(?:" + _CORE_TABLES + r")\b)",
                   lambda m: m.group(1) + site.user + "_db.", text)
     return re.sub(r"\bwp_(?=(?:\d+_)?(?:" + _CORE_TABLES + r")\b)", prefix, text)
