@@ -151,10 +151,14 @@ def _root_cause(diagnosis_type: str, error_type: str | None, culprit: Culprit | 
     return _ROOT_CAUSE[diagnosis_type].format(culprit=described, detail=detail, at=at)
 
 
+def _quote(line: str, limit: int = 200) -> str:
+    return repr(line if len(line) <= limit else line[:limit - 3] + "...")
+
+
 def _reasoning(prediction, supporting: Evidence | None, culprit: Culprit | None) -> str:
     parts = []
     if prediction.decided_by == "rules" and supporting:
-        parts.append(f"Rule {supporting.rule_id} matched: {supporting.line!r}.")
+        parts.append(f"Rule {supporting.rule_id} matched: {_quote(supporting.line)}.")
         others = sorted({e.diagnosis_type for e in prediction.evidence}
                         - {prediction.diagnosis_type})
         if others:
@@ -162,13 +166,15 @@ def _reasoning(prediction, supporting: Evidence | None, culprit: Culprit | None)
                          "taxonomy's priority order.")
     elif supporting:
         parts.append(f"No rule decided; the classifier chose {prediction.diagnosis_type}, "
-                     f"supported by rule {supporting.rule_id}: {supporting.line!r}.")
+                     f"supported by rule {supporting.rule_id}: {_quote(supporting.line)}.")
     else:
         parts.append(f"No signature rule matched; the classifier chose "
                      f"{prediction.diagnosis_type} from the wording of the log.")
-    if culprit:
+    if culprit and not (supporting and culprit.evidence[:200] == supporting.line[:200]):
         parts.append(f"Culprit {culprit.kind} '{culprit.slug}' from the fatal line: "
-                     f"{culprit.evidence!r}.")
+                     f"{_quote(culprit.evidence)}.")
+    elif culprit:
+        parts.append(f"Culprit {culprit.kind} '{culprit.slug}' from that line.")
     parts.append(f"Calibrated confidence {prediction.confidence:.2f}.")
     return " ".join(parts)
 
