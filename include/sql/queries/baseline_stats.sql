@@ -46,8 +46,8 @@ keyed AS MATERIALIZED (
            abs(o.rt - l.rt_q[1]) AS rt_dev,
            abs(o.ttfb - l.ttfb_q[1]) AS ttfb_dev,
            abs(o.page - l.page_q[1]) AS page_dev,
-           CASE l.seasonality WHEN 'weekday_hour' THEN o.dow::text || ':' || o.hod
-                              WHEN 'hour' THEN '*:' || o.hod END AS bucket
+           CASE l.seasonality WHEN 'weekday_hour' THEN o.dow * 100 + o.hod
+                              WHEN 'hour' THEN o.hod END AS bucket
     FROM obs o
     JOIN leveled l USING (period_end, site_id)
 ),
@@ -68,8 +68,10 @@ buckets AS MATERIALIZED (
 ),
 profiles AS MATERIALIZED (
     SELECT b.period_end, b.site_id,
-           jsonb_object_agg(b.bucket, jsonb_build_object('median', b.med, 'mad', b.mad,
-                                                         'n', b.n)) AS profile
+           jsonb_object_agg(CASE WHEN b.bucket >= 100 THEN (b.bucket / 100) || ':'
+                                 || (b.bucket %% 100) ELSE '*:' || b.bucket END,
+                            jsonb_build_object('median', b.med, 'mad', b.mad, 'n', b.n))
+               AS profile
     FROM (
         SELECT b.period_end, b.site_id, b.bucket, b.n, b.med,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(k.rt - b.med)) AS mad
