@@ -7,6 +7,7 @@ by weekday x hour, or by hour only, or none, depending on how many seasons the d
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ def upsert_baselines(conn, period_end: datetime, *, days: int,
     commits); returns the stored rows."""
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     params = {"period_ends": [period_end], "days": check_days(days),
-              "site_ids": _site_list(site_ids)}
+              "site_ids": site_list(site_ids)}
     sql = db.query("baseline_upsert").replace("{stats}", db.query("baseline_stats"))
     return _dicts(conn.execute(sql, params))
 
@@ -55,7 +56,7 @@ def stored_baselines(conn, start: datetime, until: datetime,
     """The stored baselines that can judge data in [start, until): per site the latest one
     ending at or before start, and every one ending inside the interval."""
     return _dicts(conn.execute(db.query("baseline_stored"), {
-        "start": start, "until": until, "site_ids": _site_list(site_ids)}))
+        "start": start, "until": until, "site_ids": site_list(site_ids)}))
 
 
 def _dicts(cur) -> list[dict]:
@@ -81,9 +82,17 @@ def check_days(days) -> int:
     return days
 
 
-def _site_list(site_ids: Sequence[str] | None) -> list[str] | None:
+def site_list(site_ids: Sequence[str] | str | None) -> list[str] | None:
+    """Site ids as a list of uuid strings (None or empty: every site); a value that is not a
+    uuid is rejected with its position."""
     if site_ids is None:
         return None
     if isinstance(site_ids, str):
         site_ids = [s for s in site_ids.replace(",", " ").split() if s]
-    return [str(s) for s in site_ids] or None
+    checked = []
+    for i, value in enumerate(site_ids):
+        try:
+            checked.append(str(uuid.UUID(str(value))))
+        except ValueError as exc:
+            raise ValueError(f"site_ids[{i}]: {value!r} is not a site id (a uuid)") from exc
+    return checked or None

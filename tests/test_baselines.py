@@ -164,7 +164,8 @@ def test_rerunning_a_period_replaces_its_rows(conn, db_url, fleet):
 
 
 @pytest.mark.parametrize("bad, message", [({"days": 0}, "days"), ({"days": 2.5}, "days"),
-                                          ({"period_end": "next tuesday"}, "period_end")])
+                                          ({"period_end": "next tuesday"}, "period_end"),
+                                          ({"site_ids": ["site-7"]}, r"site_ids\[0\]")])
 def test_bad_arguments_are_named(db_url, bad, message):
     args = {"period_end": END, "days": 28} | bad
     with pytest.raises(ValueError, match=message):

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from healer_ops import db
-from healer_ops.baselines import as_utc, stored_baselines, upsert_baselines
+from healer_ops.baselines import as_utc, site_list, stored_baselines, upsert_baselines
 from healer_ops.detect import alerts
 from healer_ops.detect.alerts import Trigger
 
@@ -118,6 +118,8 @@ def detect_fleet(url: str | None, since: datetime | str, until: datetime | str, 
     start = start // step
     since_t, until_t = _time(first, step), _time(stop, step)
     with db.connect(url) as conn:
+        # one detection run at a time: alert rows are replaced per interval
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('healer_ops.detect_fleet'))")
         grid = load_grid(conn, start, max(stop, first), step, site_ids)
         if not grid.site_ids or stop <= first:
             return _summary(since_t, until_t, grid, {}, {"rows_changed": 0}, conn)
@@ -234,7 +236,7 @@ class Grid:
 def load_grid(conn, start: int, stop: int, step: int, site_ids: list[str] | None) -> Grid:
     """Read [start, stop) cells of observations (one COPY; arrays per site) into a Grid."""
     params = {"start": _time(start, step), "end": _time(stop, step),
-              "site_ids": [str(s) for s in site_ids] if site_ids else None}
+              "site_ids": site_list(site_ids)}
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # arrays combine slowly
     per_site = sorted(_copy_arrays(conn, db.query("detect_metrics"), params))
