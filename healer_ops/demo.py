@@ -83,7 +83,7 @@ def demo_schedule(start: datetime, end: datetime, drop_dir: Path) -> list[tuple]
     return [
         ("site_metrics_ingest", end,
          {"mode": "files", "drop_dir": str(drop_dir), "start": iso(start), "end": iso(end)}),
-        ("performance_baselines", end, {"period_end": iso(end)}),
+        ("performance_baselines", end, {}),
         ("anomaly_detection", end, {"since": iso(start), "until": iso(end)}),
         ("ai_failure_analysis", end, {}),
         ("pattern_effectiveness", end, {}),
@@ -94,7 +94,9 @@ def demo_schedule(start: datetime, end: datetime, drop_dir: Path) -> list[tuple]
 def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
     """(figure, value) pairs for the summary table, from the database and the task summaries."""
     with db.connect(demo.url) as conn:
-        count = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        def count(sql: str):
+            return conn.execute(sql).fetchone()[0]
+
         metrics = count("SELECT count(*) FROM site_metrics")
         quarantined = count("SELECT count(*) FROM metric_quarantine")
         baselines = count("SELECT count(*) FROM performance_baselines")
@@ -109,8 +111,7 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
     analysis = _task(demo, "ai_failure_analysis")
     purge = _task(demo, "ai_cache_purge")
     score = demo.detection_score
-    hits = analysis.get("cache_hits", 0)
-    hit_rate = hits / analysis["analyzed"] if analysis.get("analyzed") else 0.0
+    hit_rate = analysis.get("hit_rate", 0.0)
     return [
         ("sites x days", f"{demo.generated['sites']} x {demo.generated['days']}"),
         ("metric rows ingested", f"{metrics:,}"),
@@ -118,7 +119,8 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
         ("baselines computed", f"{baselines:,}"),
         ("incidents injected", f"{incidents}"),
         ("alerts opened (open now)", f"{alerts_total} ({alerts_open})"),
-        ("incidents matched / missed", f"{score.get('matched', 0)} / {score.get('missed', 0)}"),
+        ("incidents matched / missed",
+         f"{score.get('matched_incidents', 0)} / {len(score.get('missed', []))}"),
         ("false alerts", f"{score.get('false_alerts', 0)}"),
         ("alert precision / recall",
          f"{score.get('precision', 0):.2f} / {score.get('recall', 0):.2f}"),
@@ -126,7 +128,7 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
         ("analysis cache hit rate", f"{hit_rate:.0%}"),
         ("AI cost", f"${cost:.4f}"),
         ("patterns auto-approved", f"{approved} of {patterns}"),
-        ("cache rows purged", f"{purge.get('purged', 0)}"),
+        ("cache rows purged", f"{purge.get('deleted', 0)}"),
     ]
 
 
