@@ -6,7 +6,8 @@ what differs between two sites with the same fault: install paths up to wp-conte
 wp-includes or wp-admin, host names, timestamps, line numbers, byte counts and memory sizes,
 pids, ports, request ids, hex addresses, uuids and other numbers. It also drops what differs
 in shape only: log-line wrappers (Apache, nginx, PHP-FPM, debug.log prefixes), stack frames,
-notices and deprecations next to real errors, repeated lines, and letter case.
+the less telling lines (notices and deprecations next to errors, deprecations next to
+notices), repeated lines, and letter case.
 
 ``input_hash`` = sha256 over the signature, the diagnosis type and the culprit slug. The
 diagnosis type is the LOCAL analyzer's (cheap, offline, deterministic): the same log always
@@ -55,8 +56,11 @@ _SERVER_SUFFIX = re.compile(r'"?\s*while (?:reading|sending)\b.*$|,\s*(?:client|
 _WRAPPER_ONLY = re.compile(r"^(?:fastcgi sent in stderr|got error|\w+: got error)\W*$")
 _LEVEL_PREFIX = re.compile(r"\bPHP\s+(?=(?:fatal|parse|warning|notice|deprecated|recoverable|"
                            r"catchable|strict)\b)", re.I)
-_NOISE_LINE = re.compile(r"^\s*(?:php\s+)?(?:deprecated|notice|strict standards|info|debug)\b"
-                         r"|^\s*stack trace:?\s*$|^\s*thrown\s*$|^\s*call stack\b", re.I)
+# Lines by how much they say about the fault; a signature keeps the most telling tier present
+# (errors, else notices, else deprecations), so debug.log chatter next to it changes nothing.
+_STRUCTURE_LINE = re.compile(r"^\s*stack trace:?\s*$|^\s*thrown\s*$|^\s*call stack\b", re.I)
+_NOTICE_LINE = re.compile(r"^\s*(?:php\s+)?(?:notice|strict standards)\b", re.I)
+_CHATTER_LINE = re.compile(r"^\s*(?:php\s+)?(?:deprecated|info|debug)\b", re.I)
 _STACK_FRAME = re.compile(r"^\s*#\d+\s|^\s*\d+\s+\d+\.\d+\s+\d+\s")  # PHP and xdebug frames
 _INLINE_FRAMES = re.compile(r"\s*Stack trace:.*?(?=\bthrown in\b|$)", re.I)
 
@@ -105,8 +109,11 @@ def error_signature(redacted_log: str) -> str:
     text = _INLINE_FRAMES.sub(" ", text)
     lines = [_normalize_line(line) for line in text.splitlines() if not _STACK_FRAME.match(line)]
     lines = [line for line in lines if line and not _WRAPPER_ONLY.match(line)]
-    errors = [line for line in lines if not _NOISE_LINE.search(line)]
-    chosen = _unique(errors or lines)[:MAX_SIGNATURE_LINES]
+    lines = [line for line in lines if not _STRUCTURE_LINE.search(line)] or lines
+    errors = [line for line in lines
+              if not (_NOTICE_LINE.search(line) or _CHATTER_LINE.search(line))]
+    notices = [line for line in lines if _NOTICE_LINE.search(line)]
+    chosen = _unique(errors or notices or lines)[:MAX_SIGNATURE_LINES]
     return "\n".join(chosen)
 
 
