@@ -72,8 +72,13 @@ def demo(
     console = Console()
     began = time.perf_counter()
     url = demo_module.demo_database_url()
-    prepare_airflow(get_settings().home / "airflow", url)
-    run = demo_module.run_demo(url, sites=sites, days=days, seed=seed,
+    home = get_settings().home
+    prepare_airflow(home / "airflow", url)
+    log_file = home / "demo" / "airflow-runs.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_text("")
+    console.print(f"DAG run logs: {log_file}")
+    run = demo_module.run_demo(url, sites=sites, days=days, seed=seed, log_file=log_file,
                                progress=lambda text: console.print(f"[dim]{text}[/dim]"))
     table = Table(title=f"HealerOps demo ({time.perf_counter() - began:.0f} s)")
     table.add_column("figure")

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,16 +64,45 @@ def dag_bag():
     return bag
 
 
-def run_dag(dag_id: str, logical_date=None, conf: dict | None = None) -> dict:
-    """Run one DAG to completion with dag.test(); return its state and each task's summary."""
+def run_dag(dag_id: str, logical_date=None, conf: dict | None = None,
+            log_file: Path | None = None) -> dict:
+    """Run one DAG to completion with dag.test(); return its state and each task's summary.
+
+    With `log_file`, everything the run prints (Airflow's task logs) is appended there
+    instead of the terminal.
+    """
     import pendulum
 
     dag = dag_bag().get_dag(dag_id)
     if dag is None:
         raise KeyError(f"no DAG {dag_id!r} in {DAGS_FOLDER}")
-    run = dag.test(logical_date=logical_date or pendulum.now("UTC"), run_conf=conf or {})
+    with output_to(log_file):
+        run = dag.test(logical_date=logical_date or pendulum.now("UTC"), run_conf=conf or {})
     return {"dag_id": dag_id, "state": str(run.state), "run_id": run.run_id,
             "tasks": task_summaries(run)}
+
+
+@contextmanager
+def output_to(log_file: Path | None):
+    """Send this process's stdout and stderr (file descriptors 1 and 2) to a file."""
+    if log_file is None:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "ab") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
 def task_summaries(run) -> dict[str, object]:

@@ -45,8 +45,12 @@ def demo_end(now: datetime | None = None) -> datetime:
 
 
 def run_demo(url: str, *, sites: int = 50, days: int = 14, seed: int = 7,
-             end: datetime | None = None, work_dir: Path | None = None, progress=print) -> DemoRun:
-    """Run the pipeline on `url` (an empty or demo database). Airflow must be prepared."""
+             end: datetime | None = None, work_dir: Path | None = None, progress=print,
+             log_file: Path | None = None) -> DemoRun:
+    """Run the pipeline on `url` (an empty or demo database). Airflow must be prepared.
+
+    The DAG runs' own logs go to `log_file` when given.
+    """
     from healer_ops.dagrun import run_dag
     from healer_ops.fleet.generator import generate_fleet
 
@@ -65,11 +69,13 @@ def run_demo(url: str, *, sites: int = 50, days: int = 14, seed: int = 7,
     for dag_id, logical_date, conf in demo_schedule(start, end, drop_dir):
         progress(f"running {dag_id} ...")
         began = time.perf_counter()
-        result = run_dag(dag_id, logical_date=logical_date, conf=conf)
+        result = run_dag(dag_id, logical_date=logical_date, conf=conf, log_file=log_file)
         demo.seconds[dag_id] = time.perf_counter() - began
         if result["state"] != "success":
-            raise RuntimeError(f"{dag_id} ended {result['state']}: see the task log above")
+            raise RuntimeError(f"{dag_id} ended {result['state']}: see {log_file or 'the log'}")
         demo.dag_runs[dag_id] = result["tasks"]
+        for task_id, summary in result["tasks"].items():
+            progress(f"  {task_id}: {summary}")
 
     from healer_ops.detect.evaluate import score_alerts
 
