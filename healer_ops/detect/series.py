@@ -1,27 +1,29 @@
 """Strictly causal anomaly scores for one univariate metric series (`healer-ops detect`).
 
-The score of row t uses rows 0..t only. Rows are grouped into steps of about an hour
-(the spacing comes from the first ``spacing_rows`` timestamps; nothing is scored before).
-At the end of each step three kinds of evidence are weighed:
+The score of row t uses rows 0..t only. Rows are grouped into steps of about an hour (the
+spacing comes from the first ``spacing_rows`` timestamps; nothing is scored before). At the
+end of each step three kinds of evidence are weighed:
 
 1. Novelty of the last few hours' shape: distance to the nearest earlier window of the
    series (``series_novelty``); a pattern seen before, however large, is not news.
-2. The same novelty on the day-over-day difference ``x_t - x_{t-day}``: a daily peak
-   that does not come, or comes at the wrong hour, is new there.
-3. Point statistics, given a small share of the false-alarm budget: robust z-scores of a
-   value against the rows before it at several window lengths, of the day-over-day
-   difference, and of the mean of the last rows (a level shift).
+2. The same novelty on the day-over-day difference (``x_t`` minus the median of the same
+   time on the last days): a daily peak that does not come, or comes at the wrong hour,
+   is new there.
+3. Point statistics, with a tiny share (``point_weight``) of the false-alarm budget so only
+   extreme outliers count: robust z-scores of a value against the rows before it at several
+   window lengths, of the day-over-day difference, and of the mean of the last rows.
 
 Each is calibrated into a p-value against its OWN history (``series_stats.tail_pvalues``:
 empirical frequency plus an extreme-value tail), so the same number means the same on a
-quiet and on a noisy series. The evidence is combined by weighted Bonferroni (the smallest
+quiet and on a noisy series. The evidence is combined by weighted Bonferroni (smallest
 p / weight), mapped to a score in [0, 1] with 0.5 at ``alert_pvalue``, and thinned so one
 problem is one detection: a row keeps its score only if it beats the ``hold`` rows before
 it, and nothing scores in the ``hold`` rows after an alert.
 
-Missing values (NaN) are left out of the histories, score 0 and never alert. Parameters
-are in rows/steps/p-values, chosen once for the kind of data (metrics sampled every few
-minutes to every hour) on the NAB corpus (see `healer-ops bench nab`), not per file.
+Missing values (NaN) score 0 and never alert (the novelty carries the last known value).
+Parameters are in rows/steps/p-values, chosen once for the kind of data (metrics sampled
+every few minutes to every hour) on the NAB corpus (see `healer-ops bench nab`), not per
+file.
 """
 
 from __future__ import annotations
@@ -57,14 +59,15 @@ class SeriesDetectorConfig:
     exclude_steps: int = 24  # nearest earlier window: at least this many steps back ...
     library_steps: int = 1000  # ... and at most this many
     novelty_warmup_steps: int = 30  # steps of novelty history before its p-values count
+    reference_seasons: int = 5  # day-over-day: median of the same time on the last days
     point_windows: tuple[int, ...] = (16, 64, 288)  # robust z-scores against these many rows
     seasonal_window: int = 288  # robust z of the day-over-day difference
     mean_rows: int = 12  # level shift: mean of the last rows ...
     mean_window: int = 576  # ... against the median/IQR of the rows before them
     point_warmup_rows: int = 200
     scale_floor_fraction: float = 0.05  # IQR floor: this fraction of the long-run std
+    point_weight: float = 0.001  # share of the false-alarm budget of the point statistics
     tail_quantile: float = 0.98  # exceedances above this quantile fit the exponential tail
-    point_weight: float = 0.01  # share of the false-alarm budget of the point statistics
     alert_pvalue: float = 0.03  # combined p at which a step alerts (score 0.5)
     hold: int = 200  # rows: one detection per problem within this span
 
@@ -90,7 +93,7 @@ def point_pvalues(values: np.ndarray, season: int | None,
     statistics = [robust_zscore(values, window, floor) for window in config.point_windows]
     statistics.append(mean_shift_zscore(values, config.mean_rows, config.mean_window, floor))
     if season:
-        difference = seasonal_difference(values, season)
+        difference = seasonal_difference(values, season, config.reference_seasons)
         statistics.append(robust_zscore(difference, config.seasonal_window,
                                         scale_floor(difference, config.scale_floor_fraction)))
     pvalues = np.min([two_sided_pvalues(z, **tail) for z in statistics], axis=0)
@@ -115,15 +118,15 @@ def step_pvalues(values: np.ndarray, timestamps,
     rows_per_step = max(1, round(config.step_seconds / spacing)) if spacing else 1
     season = round(86400 / spacing) if spacing else None
     season = season if season and 4 <= season <= len(values) else None
-    steps = len(values) // rows_per_step
 
     novelty = [novelty_pvalues(values, rows_per_step, 0, config)]
     if season:
-        difference = seasonal_difference(values, season)
+        difference = seasonal_difference(values, season, config.reference_seasons)
         novelty.append(novelty_pvalues(difference, rows_per_step, season, config))
     novelty_weight = (1.0 - config.point_weight) / len(novelty)
     combined = np.min(novelty, axis=0) / novelty_weight
 
+    steps = len(values) // rows_per_step
     point = point_pvalues(values, season, config)[:steps * rows_per_step]
     point = np.minimum(1.0, point.reshape(steps, rows_per_step).min(axis=1) * rows_per_step)
     combined = np.minimum(combined, point / config.point_weight)

@@ -14,6 +14,8 @@ shared by the univariate detector (`series.py`) and may be reused by the fleet d
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -55,13 +57,21 @@ def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
     return (recent_mean - median) / np.maximum(iqr / IQR_TO_SIGMA, floor)
 
 
-def seasonal_difference(values: np.ndarray, season: int) -> np.ndarray:
-    """``x_t - x_{t-season}`` (NaN for the first season)."""
+def seasonal_difference(values: np.ndarray, season: int, seasons: int = 1) -> np.ndarray:
+    """``x_t`` minus the median of the same time in the last ``seasons`` seasons.
+
+    With several seasons (as far as known) the reference ignores one odd day, so an
+    anomaly does not come back as a false "echo" one season later. NaN for the first season.
+    """
     values = np.asarray(values, dtype=float)
-    out = np.full(len(values), np.nan)
-    if 0 < season < len(values):
-        out[season:] = values[season:] - values[:-season]
-    return out
+    n = len(values)
+    earlier = np.full((seasons, n), np.nan)
+    for k in range(1, seasons + 1):
+        if 0 < k * season < n:
+            earlier[k - 1, k * season:] = values[:-k * season]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: first season
+        return values - np.nanmedian(earlier, axis=0)
 
 
 def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 100,
