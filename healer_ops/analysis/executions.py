@@ -61,6 +61,7 @@ def analyze_failed_executions(database_url: str | None = None, *, limit: int | N
         if pipeline.analyzer == "openai":
             batch["batch_collected"] = collect_batches(pipeline)
         claims = claim(pipeline.connection(), limit or settings.ai_batch_size)
+        claimed = len(claims)
         if claims:
             pipeline.warm_up()
         failures: list[str] = []
@@ -72,7 +73,7 @@ def analyze_failed_executions(database_url: str | None = None, *, limit: int | N
             failures += [err for err in pool.map(lambda c: analyze_claim(pipeline, c), claims)
                          if err]
         summary = pipeline.stats.summary()
-    summary.update(batch, claimed=len(claims) + batch["batched"], failed=len(failures),
+    summary.update(batch, claimed=claimed, failed=len(failures),
                    analyzer=pipeline.analyzer, mode=mode,
                    seconds=round(time.perf_counter() - started, 3))
     if failures:
