@@ -188,15 +188,17 @@ def _read_csv_fast(path: Path, data: bytes, header: list[str],
     starts = np.r_[0, newlines + 1]
     ends = np.r_[newlines, len(data)]
     nonempty = np.flatnonzero(ends > starts) + 1  # 1-based physical lines with content
-    bad_lines = {row.number + 1 for row in invalid}
-    data_lines = nonempty[1:]  # the first is the header
+    # pyarrow numbers rows 1, 2, ... over the non-empty lines, the header included
+    bad_lines = [int(nonempty[row.number - 1]) for row in invalid]
+    data_lines = nonempty[1:]
     if bad_lines:
-        data_lines = data_lines[~np.isin(data_lines, list(bad_lines))]
+        data_lines = data_lines[~np.isin(data_lines, bad_lines)]
     if len(data_lines) != table.num_rows:  # the line bookkeeping disagrees: take the slow road
         return _read_csv_exact(path, data, header)
-    malformed = [MalformedRow(f"line {row.number + 1}", {"line": row.text},
+    malformed = [MalformedRow(f"line {number}", {"line": row.text},
                               f"{row.actual_columns} field(s), the header has "
-                              f"{row.expected_columns}") for row in invalid]
+                              f"{row.expected_columns}")
+                 for number, row in zip(bad_lines, invalid, strict=True)]
     frame = table.to_pandas()
     return RawBatch(str(path), frame, data_lines, malformed)
 
@@ -225,8 +227,10 @@ def _read_csv_exact(path: Path, data: bytes, header: list[str]) -> RawBatch:
                 continue
             rows.append(record)
             lines.append(first_line)
-    except csv.Error as exc:
-        raise IngestFileError(f"{path}: line {reader.line_num}: {exc}") from exc
+    except csv.Error as exc:  # the record that failed starts after the previous one
+        hint = (" (a quoted value that starts here is never closed)"
+                if "end of data" in str(exc) else "")
+        raise IngestFileError(f"{path}: line {previous_end + 1}: {exc}{hint}") from exc
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
     frame = pd.DataFrame({name: pd.array(list(values), dtype="str")
                           for name, values in zip(header, columns, strict=True)})

@@ -1,0 +1,89 @@
+"""
+### site_metrics_ingest
+
+Every 5 minutes: measures the fleet and loads `site_metrics`, producing the `site_metrics`
+asset that `anomaly_detection` runs on.
+
+**Modes** (param `mode`):
+- `probe`: an asynchronous HTTP probe of every enabled site of `wp_sites` (its `url`):
+  response time, time to first byte, page size, status, error class (timeout, dns, tls,
+  connection, http, wsod), WordPress' critical-error marker and, for https, the
+  certificate's expiry. Observed at the end of the run's interval, so a retry replaces the
+  same rows. Refuses intervals older than an hour: history is loaded from files.
+- `files`: the rows of the run's interval from the drop folder (`drop_dir`, default
+  `HEALER_DROP_DIR`, else `.healer/drop`), one file per UTC day named
+  `site_metrics_YYYY-MM-DD.csv` (or `.jsonl`, `.parquet`). Rows of those files outside the
+  interval belong to other runs (`out_of_scope`); a row whose time cannot be placed, or lies
+  on another day than its file's, is quarantined by the run holding the day's 00:00 UTC.
+- `auto` (default): `files` for backfill runs, `probe` otherwise. So
+  `airflow backfill create --dag-id site_metrics_ingest --from-date 2025-01-01 --to-date
+  2025-01-14` loads exactly each 5-minute interval's rows from the drop folder (add
+  `--dag-run-conf '{"drop_dir": "/data/drop"}'` for another folder).
+
+Params `start`/`end` (ISO 8601) replace the interval (e.g. one run for 14 days of history),
+`site_ids` limits the run to some sites.
+
+Every row is validated with Great Expectations (columns and types, known site, ranges,
+time not in the future and inside the interval, duplicates in the batch). Rejected rows go
+to `metric_quarantine` verbatim with all their reasons; the rest are upserted on
+(site_id, observed_at). A file that cannot be parsed fails the run, naming file and line,
+and nothing of the run is loaded. The returned summary: `input_rows = loaded + quarantined
++ duplicates` (merged), with `quarantined_by_reason`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+
+from healer_ops.settings import SITE_METRICS_ASSET, get_settings
+
+SITE_METRICS = Asset(name=SITE_METRICS_ASSET["name"], uri=SITE_METRICS_ASSET["uri"])
+_settings = get_settings()
+DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
+
+
+@dag(
+    dag_id="site_metrics_ingest",
+    # Real 5-minute data intervals: scheduled and backfill runs each cover [start, end).
+    schedule=CronDataIntervalTimetable("*/5 * * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=4,
+    doc_md=__doc__,
+    tags=["healer", "ingest"],
+    default_args={"retries": 3, "retry_delay": timedelta(minutes=1)},
+    params={
+        "mode": Param("auto", enum=["auto", "probe", "files"],
+                      description="probe the live sites, load the drop folder, or auto "
+                                  "(files for backfills, probe otherwise)"),
+        "site_ids": Param([], type="array", items={"type": "string"},
+                          description="Only these site ids (empty: every site)"),
+        "drop_dir": Param(DEFAULT_DROP_DIR, type=["null", "string"],
+                          description="Folder of site_metrics_YYYY-MM-DD.* day files"),
+        "start": Param(None, type=["null", "string"],
+                       description="Interval start override (ISO 8601, UTC if no zone)"),
+        "end": Param(None, type=["null", "string"],
+                     description="Interval end override (exclusive)"),
+    },
+)
+def site_metrics_ingest():
+    @task(outlets=[SITE_METRICS])
+    def ingest_site_metrics(params=None, dag_run=None, data_interval_start=None,
+                            data_interval_end=None) -> dict:
+        from healer_ops import db
+        from healer_ops.ingest.runs import run_ingest
+
+        run_type = getattr(dag_run.run_type, "value", str(dag_run.run_type))
+        return run_ingest(db.resolve_url("healer_db"), mode=params["mode"], run_type=run_type,
+                          interval_start=data_interval_start, interval_end=data_interval_end,
+                          start=params["start"], end=params["end"],
+                          site_ids=params["site_ids"] or None, drop_dir=params["drop_dir"],
+                          run_id=dag_run.run_id)
+
+    ingest_site_metrics()
+
+
+site_metrics_ingest()
