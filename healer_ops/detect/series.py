@@ -17,8 +17,8 @@ Each is calibrated into a p-value against its OWN history (``series_stats.tail_p
 empirical frequency plus an extreme-value tail), so the same number means the same on a
 quiet and on a noisy series. The evidence is combined by weighted Bonferroni (smallest
 p / weight), mapped to a score in [0, 1] with 0.5 at ``alert_pvalue``, and thinned so one
-problem is one detection: a row keeps its score only if it beats the ``hold`` rows before
-it, and nothing scores in the ``hold`` rows after an alert.
+problem is one detection: a row keeps its score only if it beats the ``hold_steps`` steps
+before it, and nothing scores in the ``hold_steps`` steps after an alert.
 
 Missing values (NaN) score 0 and never alert (the novelty carries the last known value).
 Parameters are in rows/steps/p-values, chosen once for the kind of data (metrics sampled
@@ -69,7 +69,7 @@ class SeriesDetectorConfig:
     point_weight: float = 0.001  # share of the false-alarm budget of the point statistics
     tail_quantile: float = 0.98  # exceedances above this quantile fit the exponential tail
     alert_pvalue: float = 0.03  # combined p at which a step alerts (score 0.5)
-    hold: int = 200  # rows: one detection per problem within this span
+    hold_steps: int = 17  # one detection per problem within this many steps (~17 hours)
 
 
 DEFAULT_CONFIG = SeriesDetectorConfig()
@@ -142,14 +142,16 @@ def score_series(values: np.ndarray, timestamps,
     """
     values = np.asarray(values, dtype=float)
     pvalues = np.ones(len(values))
-    if len(values) >= config.spacing_rows:
-        per_step, rows_per_step = step_pvalues(values, timestamps, config)
-        pvalues[rows_per_step - 1::rows_per_step][:len(per_step)] = per_step
-        pvalues[:config.spacing_rows] = 1.0
+    if len(values) < config.spacing_rows:
+        return np.zeros(len(values))
+    per_step, rows_per_step = step_pvalues(values, timestamps, config)
+    pvalues[rows_per_step - 1::rows_per_step][:len(per_step)] = per_step
+    pvalues[:config.spacing_rows] = 1.0
     pvalues[~np.isfinite(values)] = 1.0
     scores = pvalue_to_score(pvalues, config.alert_pvalue)
-    scores = suppress_repeats(scores, config.hold)
-    return silence_after_alerts(scores, ALERT_SCORE, config.hold)
+    hold = config.hold_steps * rows_per_step
+    scores = suppress_repeats(scores, hold)
+    return silence_after_alerts(scores, ALERT_SCORE, hold)
 
 
 def alerts(scores: np.ndarray) -> np.ndarray:
