@@ -132,3 +132,10 @@ def test_dev_corpus_keeps_its_error_lines():
         log = json.loads(line)["log"]
         _, counts = redact_with_report(log)
         assert set(counts) <= {"ipv4", "ipv6", "email"}, (log[:80], counts)
+
+
+def test_apache_ipv6_client_with_port_is_redacted():
+    log = "[client 2a02:810d:4b40:1a00::71:47029] AH01071: Got error 'PHP message: x'"
+    redacted = redact(log)
+    assert "2a02" not in redacted and "810d" not in redacted
+    assert redacted.startswith("[client [IP]:47029]")

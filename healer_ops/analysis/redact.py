@@ -98,14 +98,25 @@ def _connect_args(match: re.Match[str]) -> str:
 
 def _ipv6(match: re.Match[str]) -> str:
     text = match.group(0)
-    candidate = text.strip("[]").split("%", 1)[0]
+    inner = text.strip("[]")  # brackets stay, the zone (%eth0) goes with the address
+    candidate = inner.split("%", 1)[0]
     if candidate.count(":") < 2 or ("::" not in candidate and candidate.count(":") < 7):
         return text  # times like 06:09:02 are not addresses
+    if _is_ipv6(candidate):
+        return text.replace(inner, "[IP]")
+    # Apache writes "[client 2a02:...::71:47029]": the address, then ":port" with no brackets.
+    address, _, port = candidate.rpartition(":")
+    if port.isdigit() and _is_ipv6(address):
+        return text.replace(candidate, f"[IP]:{port}")
+    return text
+
+
+def _is_ipv6(text: str) -> bool:
     try:
-        ipaddress.IPv6Address(candidate)
+        ipaddress.IPv6Address(text)
     except ValueError:
-        return text
-    return "[IP]"
+        return False
+    return True
 
 
 def _ipv4(match: re.Match[str]) -> str:
