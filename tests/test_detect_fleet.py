@@ -171,7 +171,7 @@ def _synthetic_site(conn, days: float, errors_at: list[datetime]) -> str:
 
 def test_alert_is_updated_while_it_lasts_and_resolved_once(db_url, conn):
     day = END - timedelta(days=1)
-    burst = [day + timedelta(minutes=m) for m in (0, 5, 10)]
+    burst = [day + timedelta(minutes=m) for m in (0, 5, 15)]  # (3 in a row would be an outage)
     # quiet for an hour, then every other probe fails: flapping, never 60% down
     flaps = [day + timedelta(minutes=m) for m in (75, 85, 95, 105, 115, 125)]
     _synthetic_site(conn, 3, burst + flaps)

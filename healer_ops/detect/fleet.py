@@ -71,7 +71,8 @@ class Rules:
     error_limit_rate: float = 0.05
     # downtime
     down_window: int = 6
-    down_rate: float = 0.6
+    down_rate: float = 0.8
+    outage_cells: int = 3               # every probe of these last cells failed: an outage
     down_min: int = 3
     down_hot_rate: float = 0.2
     blank_page_fraction: float = 0.05   # a 2xx page under 5% of the usual size is blank
@@ -509,6 +510,8 @@ def score(grid: Grid, base: BaselineGrid, rules: Rules) -> Signals:
         "PAGE_SIZE_ANOMALY": _page_size(grid, base, rules, values),
         "SSL_EXPIRY": _certificates(grid, rules, values),
     }
+    # While every recent probe fails, the errors are an outage (DOWNTIME), not a spike.
+    by_type["ERROR_SPIKE"].flag &= ~values["all_failing"]
     return Signals(by_type, values)
 
 
@@ -601,8 +604,11 @@ def _downtime(grid, base, rules, values) -> Signal:
     samples = rolling_sum(grid.n, w)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = fails / samples
+    recent = rules.outage_cells
     values.update(failures=fails, failure_rate=rate, blank_pages=rolling_sum(n_blank, w),
-                  failure_cell=n_fail / np.where(grid.n > 0, grid.n, np.nan))
+                  failure_cell=n_fail / np.where(grid.n > 0, grid.n, np.nan),
+                  all_failing=(rolling_sum(n_fail, recent) >= rolling_sum(grid.n, recent))
+                  & (rolling_sum(grid.n, recent) >= recent))
     flag = (fails >= rules.down_min) & (rate >= rules.down_rate)
     hot = rate >= rules.down_hot_rate
     severity = np.full(grid.shape, 3)
