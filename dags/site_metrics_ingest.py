@@ -49,7 +49,9 @@ DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
     dag_id="site_metrics_ingest",
     # Real 5-minute data intervals: scheduled and backfill runs each cover [start, end).
     schedule=CronDataIntervalTimetable("*/5 * * * *", timezone="UTC"),
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    # Early, so that backfills can reach years of history (catchup stays off for the
+    # scheduler): a run before a DAG's start_date gets no task at all.
+    start_date=pendulum.datetime(2010, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=4,
     doc_md=__doc__,
