@@ -83,6 +83,33 @@ def test_injected_anomaly_raises_an_alert_soon_after(kind):
     assert detector.alerts(scores)[ANOMALY_AT:ANOMALY_AT + 100].sum() <= 2
 
 
+def test_hourly_short_series_detects_a_spike():
+    """AdExchange-like: 1600 hourly rows with a daily cycle; one spike late in the series."""
+    rng = np.random.default_rng(11)
+    stamps = pd.date_range("2026-01-01", periods=1600, freq="h")
+    t = np.arange(1600)
+    values = 2.0 + 0.8 * np.sin(2 * np.pi * t / 24) + rng.gamma(2.0, 0.1, 1600)
+    values[1300] += 6.0
+    scores = detector.score_series(values, stamps)
+    alerted = np.flatnonzero(detector.alerts(scores))
+    assert 1300 in alerted
+    assert len(alerted) <= 6  # false alerts: at most about one per ten days of data
+
+
+def test_irregular_timestamps_flatline_and_short_series():
+    rng = np.random.default_rng(12)
+    gaps = rng.choice([240, 300, 300, 300, 360, 3600], size=2500)  # jitter and holes
+    stamps = pd.to_datetime("2026-02-01") + pd.to_timedelta(np.cumsum(gaps), unit="s")
+    flat = np.full(2500, 45.0)
+    assert not detector.alerts(detector.score_series(flat, stamps)).any()
+    stepped = flat.copy()
+    stepped[1800:] = 60.0  # a flat metric that suddenly moves
+    hits = np.flatnonzero(detector.alerts(detector.score_series(stepped, stamps)))
+    assert len(hits) >= 1 and 1800 <= hits[0] <= 1812
+    short = detector.score_series(np.arange(50.0), stamps[:50])
+    assert len(short) == 50 and not short.any()
+
+
 def test_a_score_means_the_same_on_a_quiet_and_a_noisy_series():
     stamps, values = periodic_series(seed=6)
     quiet = detector.score_series(values, stamps)
