@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from healer_ops.bench import nab as bench_nab
 from healer_ops.cli import app
 from healer_ops.detect import series as detector
 from healer_ops.detect import series_stats as stats
@@ -186,3 +188,30 @@ def test_bad_input_is_refused_naming_the_line(tmp_path, content, message):
                                       "--output", str(tmp_path / "out.csv")])
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.skipif(not bench_nab.DEFAULT_SCORER.is_file(), reason="NAB scorer not beside repo")
+def test_bench_nab_runs_detect_on_every_labelled_file_and_scores_it(tmp_path):
+    nab, results = tmp_path / "nab", tmp_path / "results"
+    windows = {}
+    for category, seed in (("catA", 21), ("catB", 22)):
+        (nab / "data" / category).mkdir(parents=True)
+        stamps, values = periodic_series(seed)
+        values[ANOMALY_AT] += 300
+        write_csv(nab / "data" / category / "series.csv", stamps, values)
+        window = [stamps[ANOMALY_AT - 100], stamps[ANOMALY_AT + 100]]
+        windows[f"{category}/series.csv"] = [[str(s) + ".000000" for s in window]]
+    (nab / "labels").mkdir()
+    (nab / "labels" / "combined_windows.json").write_text(json.dumps(windows))
+    result = CliRunner().invoke(app, ["bench", "nab", "--nab", str(nab), "--results",
+                                      str(results), "--name", "probe", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["run"]["files"] == 2 and report["run"]["rows"] == 2 * ROWS
+    assert (results / "catA" / "probe_series.csv").is_file()
+    standard = report["scores"]["standard"]
+    assert standard["windows_detected"] == 2 and standard["normalized"] > 90
+    assert set(report["leave_one_category_out"]) == {"catA", "catB"}
+    bad = CliRunner().invoke(app, ["bench", "nab", "--nab", str(nab), "--results",
+                                   str(results), "--name", "has_underscore"])
+    assert bad.exit_code == 2 and "must not contain '_'" in bad.output

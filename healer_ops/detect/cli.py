@@ -46,6 +46,14 @@ def bench_nab(
 
     nab = nab or bench.DEFAULT_NAB_DIR
     scorer = scorer or bench.DEFAULT_SCORER
+    problem = ("the detector name must not contain '_' (NAB splits file names on it)"
+               if "_" in name else
+               f"{nab}/labels/combined_windows.json not found" if not
+               (nab / "labels" / "combined_windows.json").is_file() else
+               f"NAB scorer {scorer} not found (use --scorer)" if not scorer.is_file() else None)
+    if problem:
+        typer.secho(f"error: {problem}", fg="red", err=True)
+        raise typer.Exit(2)
     run = bench.run_detector(nab, results, name)
     report = {"run": run, "scores": bench.score_results(nab, results, name, scorer)}
     if loco:
