@@ -13,7 +13,12 @@ def detect(
     output: Path = typer.Option(..., "--output",
                                 help="CSV written: timestamp,value,anomaly_score,alert"),
 ) -> None:
-    """Score one univariate series, strictly causally (row t uses rows up to t only)."""
+    """Score one univariate series, strictly causally (row t uses rows up to t only).
+
+    Output: timestamp,value,anomaly_score,alert, one row per input row; alert = score >= 0.5.
+    A missing value (empty, NaN, null, NA) is kept, scored 0 and never alerts; a value that
+    is not a number, an unparsable timestamp or a missing column is refused naming the line.
+    """
     from healer_ops.detect.series_io import SeriesInputError, detect_file
 
     if not input.is_file():

@@ -104,7 +104,7 @@ def write_scores(path: str | Path, series: Series, scores: np.ndarray,
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["timestamp", "value", "anomaly_score", "alert"])
         for row in zip(series.timestamp_text, series.value_text, scores, alerts, strict=True):
-            writer.writerow([row[0], row[1], f"{row[2]:.6g}", int(row[3])])
+            writer.writerow([row[0], row[1], f"{row[2]:.6f}", int(row[3])])
 
 
 def detect_file(input_path: str | Path, output_path: str | Path, config=None) -> dict:
