@@ -209,3 +209,19 @@ def test_unknown_rule_codes_are_not_invented(sites, db_url, tmp_path):
     assert set(quarantine(sites, path.resolve())) == {"line 2", "line 4"}
     with psycopg.connect(db_url) as other:
         assert other.execute("SELECT count(*) FROM site_metrics").fetchone()[0] == 1
+
+
+def test_overlapping_load_updates_changed_rows_and_adds_new_ones(sites, db_url, tmp_path):
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    write_rows(first, [valid_row(m) for m in range(4)])
+    write_rows(second, [valid_row(1), valid_row(2) | {"status_code": "503", "error": "true"},
+                        valid_row(4)])
+    assert ingest_file(db_url, first)["changed_rows"] == 4  # new history: appended
+    summary = ingest_file(db_url, second)  # overlaps: staging + ON CONFLICT DO UPDATE
+    assert (summary["loaded"], summary["changed_rows"]) == (3, 3)  # 1 same (source moved)
+    rows = sites.execute("SELECT extract(minute FROM observed_at)::int, status_code, source"
+                         " FROM site_metrics ORDER BY observed_at").fetchall()
+    assert rows == [(0, 200, "file:first.csv"), (1, 200, "file:second.csv"),
+                    (2, 503, "file:second.csv"), (3, 200, "file:first.csv"),
+                    (4, 200, "file:second.csv")]
+    assert ingest_file(db_url, second)["changed_rows"] == 0
