@@ -109,6 +109,7 @@ def test_finds_each_injected_incident_type(small_fleet, conn):
     assert "baseline" in degradation["prediction"] and " ms" in degradation["prediction"]
     assert degradation["current_metrics"]["ratio"] >= 1.25
     assert degradation["baseline_metrics"]["median_response_time_ms"] > 0
+    assert degradation["current_metrics"]["at_open"]["at"] == degradation["opened_at"].isoformat()
     assert all(0 <= r["anomaly_score"] <= 100 and 0 < r["confidence"] < 1 for r in rows), [
         (r["alert_type"], r["anomaly_score"], r["confidence"]) for r in rows]
     cert = next(r for r in rows if r["alert_type"] == "SSL_EXPIRY")
@@ -150,8 +151,10 @@ def test_consecutive_runs_give_the_alerts_of_one_run(small_fleet, conn):
 
 # ---------------------------------------------------------- one problem, one alert
 
-def _synthetic_site(conn, days: float, errors_at: list[datetime]) -> str:
-    """A quiet site with 5-minute probes over `days` days before END; 500s at `errors_at`."""
+def _synthetic_site(conn, days: float, errors_at: list[datetime],
+                    slowdown: tuple[datetime, float] | None = None) -> str:
+    """A quiet site with 5-minute probes over `days` days before END; 500s at `errors_at`;
+    from slowdown[0] on, response times grow by slowdown[1] (a fraction) per day."""
     site_id = str(uuid.uuid4())
     conn.execute("INSERT INTO wp_sites (id, domain, url) VALUES (%s, %s, %s)",
                  [site_id, "flappy.example", "https://flappy.example/"])
@@ -162,6 +165,8 @@ def _synthetic_site(conn, days: float, errors_at: list[datetime]) -> str:
         for step in range(int(days * 288)):
             when = END - timedelta(days=days) + timedelta(minutes=5 * step)
             rt = float(300 * rng.lognormal(0, 0.1))
+            if slowdown and when >= slowdown[0]:
+                rt *= (1 + slowdown[1]) ** ((when - slowdown[0]) / timedelta(days=1))
             failed = when in errors
             copy.write_row((site_id, when, rt, rt * 0.4, 900 if failed else 50_000,
                             500 if failed else 200, failed))
@@ -195,6 +200,22 @@ def test_alert_is_updated_while_it_lasts_and_resolved_once(db_url, conn):
     assert resolved["id"] == opened["id"] and resolved["status"] == "resolved"
     assert resolved["resolved_at"] >= flaps[-1] + timedelta(hours=1)
     assert resolved["opened_at"] == opened["opened_at"]
+
+
+def test_trend_forecast_predicts_when_the_limit_is_crossed(db_url, conn):
+    growth = 0.6  # +60% a day from 2 days before END: 3x baseline 2.34 days after it starts
+    ramp_start = END - timedelta(days=2)
+    site_id = _synthetic_site(conn, 10, [], slowdown=(ramp_start, growth))
+    detect_fleet(db_url, END - timedelta(days=3), END)
+    (alert,) = _alerts(conn)
+    assert alert["site_id"] == uuid.UUID(site_id)
+    assert alert["alert_type"] == "PERFORMANCE_DEGRADATION" and alert["status"] == "open"
+    opening = alert["current_metrics"]["at_open"]
+    assert "rising" in opening["prediction"] and "expected to pass" in opening["prediction"]
+    crossing = ramp_start + timedelta(days=np.log(3) / np.log(1 + growth))
+    for predicted in (datetime.fromisoformat(opening["predicted_at"]), alert["predicted_at"]):
+        assert abs(predicted - crossing) < timedelta(hours=12), (predicted, crossing)
+    assert alert["current_metrics"]["growth_per_day"] == pytest.approx(growth, abs=0.25)
 
 
 def test_new_data_runs_move_the_watermark(db_url, conn):

@@ -606,6 +606,8 @@ def _downtime(grid, base, rules, values) -> Signal:
         rate = fails / samples
     recent = rules.outage_cells
     values.update(failures=fails, failure_rate=rate, blank_pages=rolling_sum(n_blank, w),
+                  down_samples=samples, down_timeouts=rolling_sum(grid.n_timeout, w),
+                  down_5xx=rolling_sum(grid.n_5xx, w),
                   failure_cell=n_fail / np.where(grid.n > 0, grid.n, np.nan),
                   all_failing=(rolling_sum(n_fail, recent) >= rolling_sum(grid.n, recent))
                   & (rolling_sum(grid.n, recent) >= recent))
@@ -806,6 +808,7 @@ def _alert_row(grid, base, signals, episode, span, anomaly, rules) -> dict:
     alert_type, site, previous = episode.alert_type, episode.site, episode.prior
     signal = signals.by_type[alert_type]
     site_id = grid.site_ids[site]
+    time = lambda cell: _time(grid.start + cell, grid.step)  # noqa: E731
     report = episode.last_seen if episode.last_seen is not None else episode.opened
     if report is None:  # a prior alert that recovers without new anomalies in this run
         report = _last_flag_before(signal.flag[:, site], episode.resolved)
@@ -823,14 +826,24 @@ def _alert_row(grid, base, signals, episode, span, anomaly, rules) -> dict:
     else:
         evidence = EVIDENCE[alert_type](grid, base, signals, site, report, rules)
         strength = float(np.nan_to_num(signal.strength[report, site], nan=1.0))
+    # what the alert said when it opened (the page an operator got), kept while it lasts
+    if episode.opened is not None:
+        opening = (evidence if episode.opened == report else
+                   EVIDENCE[alert_type](grid, base, signals, site, episode.opened, rules))
+        at_open = {"at": time(episode.opened).isoformat(), "prediction": opening["prediction"],
+                   "predicted_at": _iso(opening["predicted_at"])}
+    else:
+        at_open = previous["current_metrics"].get("at_open")
+    predicted_at = (evidence["predicted_at"]
+                    or (at_open or {}).get("predicted_at")
+                    or (previous or {}).get("predicted_at"))
     if alert_type == "SSL_EXPIRY" and report is not None:
         days = signals.values["cert_days_left"][report, site]
         anomaly = round(100 * min(1.0, max(0.0, 1 - days / rules.cert_warning_days)), 1)
     confidence = _confidence(alert_type, strength, anomaly)
     if previous is not None:
         confidence = max(confidence, previous["confidence"])
-    time = lambda cell: _time(grid.start + cell, grid.step)  # noqa: E731
-    current = dict(evidence["current"])
+    current = dict(evidence["current"], at_open=at_open)
     if episode.first_anomalous is not None:
         current["first_anomalous_at"] = time(episode.first_anomalous).isoformat()
     elif previous is not None and "first_anomalous_at" in previous["current_metrics"]:
@@ -843,7 +856,7 @@ def _alert_row(grid, base, signals, episode, span, anomaly, rules) -> dict:
         "current_metrics": current, "baseline_metrics": evidence["baseline"],
         "deviation": _round(evidence["deviation"]),
         "anomaly_score": None if anomaly is None else round(anomaly, 1),
-        "predicted_at": evidence["predicted_at"],
+        "predicted_at": _parse_time(predicted_at),
         "dedup_key": alerts.dedup_key(site_id, alert_type),
         "status": "open" if episode.resolved is None else "resolved",
         "opened_at": previous["opened_at"] if previous is not None else time(episode.opened),
@@ -851,6 +864,14 @@ def _alert_row(grid, base, signals, episode, span, anomaly, rules) -> dict:
                          else previous["last_seen_at"]),
         "resolved_at": None if episode.resolved is None else time(episode.resolved),
     }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def _parse_time(when) -> datetime | None:
+    return datetime.fromisoformat(when) if isinstance(when, str) else when
 
 
 def _last_flag_before(flag: np.ndarray, end: int | None) -> int | None:
@@ -936,9 +957,11 @@ def _error_evidence(grid, base, signals, site, cell, rules) -> dict:
     errors, samples = int(v["errors"][cell, site]), int(v["samples"][cell, site])
     rate, expected = v["error_rate"][cell, site], v["error_expected"][cell, site]
     minutes = rules.error_window * grid.step // 60
+    parts = [_count(v["timeouts"][cell, site], "timeout"),
+             _count(v["http_5xx"][cell, site], "HTTP 5xx", "HTTP 5xx")]
     text = (f"error rate {rate:.0%} over the last {minutes} min ({errors} of {samples} probes: "
-            f"{int(v['timeouts'][cell, site])} timeouts, {int(v['http_5xx'][cell, site])} "
-            f"HTTP 5xx) vs {expected:.2%} baseline; above the {rules.error_limit_rate:.0%} limit")
+            f"{', '.join(p for p in parts if not p.startswith('0 '))}) vs {expected:.2%} "
+            f"baseline; above the {rules.error_limit_rate:.0%} limit")
     deviation = (rate - expected) / math.sqrt(expected * (1 - expected) / max(samples, 1))
     current = {"at": _time(grid.start + cell, grid.step).isoformat(), "error_rate": _round(rate),
                "errors": errors, "samples": samples,
@@ -950,13 +973,13 @@ def _error_evidence(grid, base, signals, site, cell, rules) -> dict:
 
 def _downtime_evidence(grid, base, signals, site, cell, rules) -> dict:
     v = signals.values
-    fails, samples = int(v["failures"][cell, site]), int(v["samples"][cell, site])
+    fails, samples = int(v["failures"][cell, site]), int(v["down_samples"][cell, site])
     minutes = rules.down_window * grid.step // 60
-    parts = [f"{int(v['timeouts'][cell, site])} timeouts",
-             f"{int(v['http_5xx'][cell, site])} HTTP 5xx",
-             f"{int(v['blank_pages'][cell, site])} blank pages"]
+    parts = [_count(v["down_timeouts"][cell, site], "timeout"),
+             _count(v["down_5xx"][cell, site], "HTTP 5xx", "HTTP 5xx"),
+             _count(v["blank_pages"][cell, site], "blank page")]
     text = (f"site down: {fails} of {samples} probes failed in the last {minutes} min "
-            f"({', '.join(parts)})")
+            f"({', '.join(p for p in parts if not p.startswith('0 '))})")
     current = {"at": _time(grid.start + cell, grid.step).isoformat(),
                "failure_rate": _round(v["failure_rate"][cell, site]), "failures": fails,
                "samples": samples}
@@ -1002,6 +1025,11 @@ EVIDENCE = {
     "PAGE_SIZE_ANOMALY": _page_evidence,
     "SSL_EXPIRY": _cert_evidence,
 }
+
+
+def _count(n, singular: str, plural: str | None = None) -> str:
+    n = int(n)
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _ms(value) -> str:
