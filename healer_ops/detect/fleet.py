@@ -671,8 +671,8 @@ def hourly_median(a: np.ndarray, per_hour: int) -> np.ndarray:
 class AnomalyScores:
     """IsolationForest over hourly per-site feature windows, fitted on a sample of the run's
     hours; a score is renormalized 0-100 against the sample's own scores, the history
-    (Elastic-style: -log10 of the share of history at least as anomalous, so the most
-    anomalous hour of N scores about 100, one in ten about 100 / log10(N))."""
+    (Elastic-style, see renormalize), so 50 means "as unusual as the top 1% of hours"
+    whether the site is quiet or noisy (the features are per-site robust z-scores)."""
 
     FEATURES = ("rt_z_cell", "ttfb_z_cell", "page_z_cell", "failure_cell")
 
@@ -728,11 +728,15 @@ class AnomalyScores:
         return out
 
 
-def renormalize(scores: np.ndarray, history: np.ndarray) -> np.ndarray:
-    """0-100 scores of raw anomaly scores against their sorted history (see AnomalyScores)."""
+def renormalize(scores: np.ndarray, history: np.ndarray, top_share: float = 0.01) -> np.ndarray:
+    """0-100 scores of raw anomaly scores against their sorted history: the share of the
+    history at least as anomalous, mapped like the series detector's p-values (the top 1%
+    scores 50, the top 0.01% 75; the order of the evidence is kept)."""
+    from healer_ops.detect.series_stats import pvalue_to_score
+
     count = len(history)
     share = (count - np.searchsorted(history, scores, side="left") + 1) / (count + 1)
-    return 100.0 * np.clip(-np.log10(share) / math.log10(count + 1), 0.0, 1.0)
+    return 100.0 * pvalue_to_score(share, top_share)
 
 
 def hourly_sum(a: np.ndarray, per_hour: int) -> np.ndarray:
