@@ -84,10 +84,11 @@ def test_every_outcome_is_recorded_with_its_class(fleet, conn, db_url):
 
 
 def test_a_retried_probe_round_replaces_its_rows(fleet, conn, db_url):
-    register_sites(db_url, fleet.base_url, 2)
+    ids = register_sites(db_url, fleet.base_url, len(PROFILES))
+    healthy = [ids[0], ids[7]]
     slot = datetime(2026, 1, 5, 10, 5, tzinfo=UTC)
     for _ in range(2):
-        summary = probe_sites(db_url, observed_at=slot, site_ids=None, timeout_s=3)
+        summary = probe_sites(db_url, observed_at=slot, site_ids=healthy, timeout_s=3)
         assert summary["loaded"] == 2
     rows = conn.execute("SELECT observed_at FROM site_metrics").fetchall()
     assert rows == [(slot,), (slot,)]

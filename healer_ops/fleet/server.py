@@ -217,6 +217,7 @@ def serve(sites: int, port: int = 8800, *, host: str = "127.0.0.1", seed: int = 
     scheme = "https" if certfile else "http"
     config = uvicorn.Config(make_app(fleet), log_level="warning", access_log=False,
                             lifespan="off", backlog=4096, timeout_keep_alive=30,
+                            timeout_graceful_shutdown=1,  # a hanging site must not hold it
                             ssl_certfile=certfile, ssl_keyfile=keyfile)
     announce(f"{scheme}://{host}:{sock.getsockname()[1]}")
     uvicorn.Server(config).run(sockets=[sock])
