@@ -13,7 +13,7 @@ from scipy.stats import theilslopes
 from healer_ops.detect import alerts
 from healer_ops.detect.alerts import Trigger
 from healer_ops.detect.evaluate import score_alerts
-from healer_ops.detect.fleet import detect_fleet, detect_new_data
+from healer_ops.detect.fleet import RULES, detect_fleet, detect_new_data, for_step
 from healer_ops.detect.forecast import rolling_trends, theil_sen, time_to_cross
 from healer_ops.fleet.generator import generate_fleet
 
@@ -118,6 +118,26 @@ def test_finds_each_injected_incident_type(small_fleet, conn):
     # the run stored the trailing baselines it judged against, for later runs to reuse
     assert conn.execute("SELECT count(DISTINCT period_end) FROM performance_baselines"
                         ).fetchone()[0] >= 3
+
+
+def test_sparser_probes_get_longer_cells(small_fleet, conn):
+    conn.execute("DELETE FROM site_metrics WHERE date_part('minute', observed_at)::int % 15 <> 0")
+    conn.commit()
+    summary = detect_fleet(small_fleet, END - timedelta(days=4), END)
+    assert summary["observations"] == 6 * 4 * 96
+    report = score_alerts(small_fleet)
+    assert report["precision"] == 1.0, report["false"]
+    found = {kind for kind, counts in report["by_incident_type"].items() if counts["matched"]}
+    assert {"slow_degradation", "white_screen", "cert_expiry"} <= found
+    assert report["lead_times"]["before_outage"] == 1
+
+
+def test_rules_keep_their_time_on_longer_cells():
+    rules = for_step(RULES, 900)
+    assert rules.perf_window == 4 and rules.error_window == 4   # one hour
+    assert rules.down_window == 3 and rules.outage_cells == 3   # at least 3 probes
+    assert rules.triggers["PERFORMANCE_DEGRADATION"] == Trigger(k=8, n=8, recover=8)
+    assert for_step(RULES, 300) is RULES
 
 
 def test_clean_fleet_stays_quiet(db_url, conn):

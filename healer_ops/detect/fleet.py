@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -39,7 +39,8 @@ HOUR_S = 3600
 
 @dataclass(frozen=True)
 class Rules:
-    """Thresholds of the detectors (cells are `step_s` seconds of one site)."""
+    """Thresholds of the detectors. Counts of cells are for 5-minute cells (the probes'
+    cadence); for sparser data the grid's cells are longer (see `for_step`)."""
 
     step_s: int = 300
     lookback_hours: float = 24.0        # history loaded before `since`
@@ -98,6 +99,44 @@ class Rules:
 
 
 RULES = Rules()
+STEPS = (300, 600, 900, 1200, 1800, 3600)  # cell lengths that divide an hour
+
+
+def for_step(rules: Rules, step: int) -> Rules:
+    """The rules on cells of `step` seconds: every window keeps its length in time, with
+    enough cells to hold the evidence it counts (at least 3 where 3 failures are needed)."""
+    if step == rules.step_s:
+        return rules
+    factor = rules.step_s / step
+
+    def cells(count: int, at_least: int = 1) -> int:
+        return max(at_least, math.ceil(count * factor))
+
+    triggers = {}
+    for name, t in rules.triggers.items():
+        n = cells(t.n)
+        triggers[name] = Trigger(k=min(cells(t.k), n), n=n, recover=cells(t.recover, 2))
+    return replace(rules, step_s=step,
+                   min_baseline_samples=cells(rules.min_baseline_samples, 12),
+                   perf_window=cells(rules.perf_window, 3),
+                   perf_recent=cells(rules.perf_recent), error_window=cells(rules.error_window, 3),
+                   down_window=cells(rules.down_window, 3),
+                   outage_cells=cells(rules.outage_cells, 3),
+                   page_window=cells(rules.page_window, 3), triggers=triggers)
+
+
+def choose_step(per_site: list, rules: Rules) -> int:
+    """The grid's cell length: the fleet's typical sampling interval (median over sites),
+    rounded up to one of STEPS, never below the rules' own step."""
+    intervals = []
+    for _, arrays in per_site:
+        t = arrays[0]
+        if len(t) > 2:
+            intervals.append((t.max() - t.min()) / (len(t) - 1))
+    if not intervals:
+        return rules.step_s
+    typical = float(np.median(intervals))
+    return next((s for s in STEPS if s >= max(rules.step_s, 0.9 * typical)), STEPS[-1])
 
 
 # ------------------------------------------------------------------------------ entry
@@ -112,16 +151,18 @@ def detect_fleet(url: str | None, since: datetime | str, until: datetime | str, 
     since, until = as_utc(since, "since"), as_utc(until, "until")
     if until <= since:
         raise ValueError(f"until ({until.isoformat()}) must be after since ({since.isoformat()})")
-    step = rules.step_s
-    first = math.floor(since.timestamp() / step)
-    stop = math.floor(until.timestamp() / step)
-    start = math.floor((since.timestamp() - rules.lookback_hours * HOUR_S) / HOUR_S) * HOUR_S
-    start = start // step
-    since_t, until_t = _time(first, step), _time(stop, step)
+    begin = math.floor((since.timestamp() - rules.lookback_hours * HOUR_S) / HOUR_S) * HOUR_S
     with db.connect(url) as conn:
         # one detection run at a time: alert rows are replaced per interval
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('healer_ops.detect_fleet'))")
-        grid = load_grid(conn, start, max(stop, first), step, site_ids)
+        per_site = load_observations(conn, begin, until.timestamp(), site_ids)
+        rules = for_step(rules, choose_step(per_site, rules))
+        step = rules.step_s
+        first = math.floor(since.timestamp() / step)
+        stop = math.floor(until.timestamp() / step)
+        start = begin // step
+        since_t, until_t = _time(first, step), _time(stop, step)
+        grid = build_grid(per_site, start, max(stop, first), step)
         if not grid.site_ids or stop <= first:
             return _summary(since_t, until_t, grid, {}, {"rows_changed": 0}, conn)
         base = baseline_grid(conn, grid, rules)
@@ -234,13 +275,20 @@ class Grid:
         return (self.start + np.arange(self.shape[0])) * float(self.step)
 
 
-def load_grid(conn, start: int, stop: int, step: int, site_ids: list[str] | None) -> Grid:
-    """Read [start, stop) cells of observations (one COPY; arrays per site) into a Grid."""
-    params = {"start": _time(start, step), "end": _time(stop, step),
-              "site_ids": site_list(site_ids)}
+def load_observations(conn, start: float, end: float,
+                      site_ids: list[str] | None) -> list[tuple[str, list[np.ndarray]]]:
+    """Every observation of [start, end) (epoch seconds), per site: (site_id, [observed_at,
+    response_time_ms, ttfb_ms, page_size_bytes, status*4+flags, cert_expires_at]) arrays,
+    read with one binary COPY."""
+    params = {"start": datetime.fromtimestamp(start, UTC),
+              "end": datetime.fromtimestamp(end, UTC), "site_ids": site_list(site_ids)}
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # arrays combine slowly
-    per_site = sorted(_copy_arrays(conn, db.query("detect_metrics"), params))
+    return sorted(_copy_arrays(conn, db.query("detect_metrics"), params))
+
+
+def build_grid(per_site: list, start: int, stop: int, step: int) -> Grid:
+    """Place the observations on [start, stop) cells of `step` seconds."""
     ids = [row[0] for row in per_site]
     cells, sites = stop - start, len(ids)
     if not ids:
