@@ -227,9 +227,14 @@ def run_expectations(frame: pd.DataFrame, specs: list[tuple[str, str, dict]]
     """Run the expectations on `frame` (RangeIndex); the failing row positions per rule."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
+    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (context.data_sources.add_pandas("metrics")
              .add_dataframe_asset("batch").add_batch_definition_whole_dataframe("whole"))
