@@ -58,7 +58,10 @@ def ingest_file(url: str, path, *, interval_start=None, interval_end=None, site_
 def ingest_drop(url: str, drop_dir, interval_start, interval_end, *, site_ids=None,
                 run_id=None) -> dict:
     """Load the rows of [start, end) from the day files of a drop folder (one transaction)."""
-    start, end = _interval(interval_start, interval_end)
+    interval = _interval(interval_start, interval_end)
+    if interval is None:
+        raise ValueError("a drop-folder run needs interval_start and interval_end")
+    start, end = interval
     drop_dir = Path(drop_dir)
     if not drop_dir.is_dir():
         raise FileNotFoundError(f"drop folder {drop_dir} does not exist")
