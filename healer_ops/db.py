@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -114,7 +114,9 @@ def ensure_database(admin_url: str, dbname: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
+            # another process may create it between our check and our CREATE
+            with suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                conn.execute(f'CREATE DATABASE "{dbname}"')
 
 
 def drop_database(admin_url: str, dbname: str) -> None:

@@ -71,3 +71,17 @@ def test_airflow_connection_wins_inside_airflow(monkeypatch, db_url):
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT current_database()").fetchone()[0] == \
             psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]
+
+
+def test_ensure_database_tolerates_a_concurrent_creator(pg_admin_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = "healer_race_" + __import__("uuid").uuid4().hex[:10]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda _: db.ensure_database(pg_admin_url, name), range(4)))
+        with psycopg.connect(pg_admin_url) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
+                                [name]).fetchone()[0] == 1
+    finally:
+        db.drop_database(pg_admin_url, name)
