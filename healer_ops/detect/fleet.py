@@ -1,17 +1,19 @@
 """Predictive anomaly detection over the whole fleet, into predictive_alerts.
 
-A run scores the observations of [since, until) (plus a look-back that fills rolling windows,
-trends and the trigger/recovery windows) on a time grid of 5-minute cells x sites, so every
-step is one numpy operation over the fleet, not a loop over sites:
+A run scores the observations of [since, until) (plus a 24 h look-back that fills rolling
+windows, trends and the trigger/recovery windows) on a time grid of cells x sites (5-minute
+cells, longer when the fleet is probed less often), so every step is one numpy operation over
+the fleet, not a loop over sites:
 
 - robust z-scores against each site's seasonal baseline (the latest stored baseline that
-  ends at or before the cell, else one computed from the trailing history);
-- response time (rolling 1 h median) -> PERFORMANCE_DEGRADATION, plus a Theil-Sen trend of
-  the seasonally adjusted response time that warns before the 1.5x threshold and predicts
-  when 3x baseline is crossed; errors in the last 30 min against the site's error rate
-  (binomial test) -> ERROR_SPIKE; failed probes (errors, timeouts, 5xx, blank pages) ->
-  DOWNTIME; page size far from baseline -> PAGE_SIZE_ANOMALY; certificate expiry ahead ->
-  SSL_EXPIRY;
+  ends at or before the cell; where a site has none recent enough, one is computed from the
+  trailing history and stored);
+- response time (rolling 1 h median vs the baseline of that hour, sustained 2 h) ->
+  PERFORMANCE_DEGRADATION, plus a Theil-Sen trend of the seasonally adjusted response time
+  that warns earlier when it climbs steadily and predicts when 3x baseline is crossed;
+  errors of the last hour against the site's own error rate (binomial test) -> ERROR_SPIKE;
+  nearly every probe failing (errors, timeouts, 5xx, blank pages) -> DOWNTIME; page size far
+  from baseline -> PAGE_SIZE_ANOMALY; certificate expiry within 14 days -> SSL_EXPIRY;
 - an IsolationForest over hourly per-site feature windows (z-scores of response time, TTFB,
   page size, error and failure rates, and their changes) gives every alert an anomaly_score
   renormalized 0-100 against the run's history of scores, and part of its confidence.
