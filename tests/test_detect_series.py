@@ -58,6 +58,17 @@ def test_scores_are_causal():
         assert not np.array_equal(rescored[cut + 1:], baseline[cut + 1:])
 
 
+def test_scoring_a_prefix_gives_the_same_scores_as_the_whole_series():
+    """Streaming equivalence: the series cut after row t scores rows 0..t as the whole does."""
+    stamps, values = periodic_series(seed=9)
+    values[1200:1260] *= 1.8
+    values[2100] -= 300
+    whole = detector.score_series(values, stamps)
+    for cut in (99, 150, 1000, 1259, 2101, 2900):
+        prefix = detector.score_series(values[:cut + 1], stamps[:cut + 1])
+        np.testing.assert_allclose(prefix, whole[:cut + 1], rtol=0, atol=1e-9)
+
+
 def test_clean_periodic_series_rarely_alert():
     """Ten clean series of ten days each: at most one false alert in all of them."""
     false_alerts = 0

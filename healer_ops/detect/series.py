@@ -117,7 +117,7 @@ def step_pvalues(values: np.ndarray, timestamps,
     spacing = spacing_seconds(timestamps, config.spacing_rows)
     rows_per_step = max(1, round(config.step_seconds / spacing)) if spacing else 1
     season = round(86400 / spacing) if spacing else None
-    season = season if season and 4 <= season <= len(values) else None
+    season = season if season and season >= 4 else None
 
     novelty = [novelty_pvalues(values, rows_per_step, 0, config)]
     if season:
