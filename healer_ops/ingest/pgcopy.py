@@ -43,8 +43,10 @@ def _encode(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
     if kind == "timestamptz":
         micros = series.dt.tz_convert("UTC").to_numpy("datetime64[us]").view(np.int64)
         return micros - _PG_EPOCH_US, nulls
-    if kind == "text":
-        return series.fillna("").astype(str).str.encode("utf-8").to_numpy(object), nulls
+    if kind == "text":  # few distinct values (a class, a source): encode each once
+        codes, uniques = pd.factorize(series)
+        encoded = np.array([str(u).encode("utf-8") for u in uniques] + [b""], dtype=object)
+        return encoded[codes], nulls
     if kind == "bool":
         return series.to_numpy(bool, na_value=False), nulls
     dtype = "float64" if kind == "float8" else "int64"

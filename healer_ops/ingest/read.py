@@ -101,10 +101,13 @@ def read_csv(path: Path, data: bytes) -> RawBatch:
     if header is None:
         return _empty_batch(path)
     _check_columns(path, header, f"line {header_line} (header)")
-    newlines = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
-    if _quoted_newlines(data, newlines):
+    if b'"' in data and _quoted_newlines(data, _newlines(data)):
         return _read_csv_exact(path, data, header)
-    return _read_csv_fast(path, data, header, newlines)
+    return _read_csv_fast(path, data, header)
+
+
+def _newlines(data: bytes) -> np.ndarray:
+    return np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
 
 
 def _text_bytes(path: Path, data: bytes) -> bytes:
@@ -158,8 +161,7 @@ def _quoted_newlines(data: bytes, newlines: np.ndarray) -> bool:
     return bool((per_line % 2).any())
 
 
-def _read_csv_fast(path: Path, data: bytes, header: list[str],
-                   newlines: np.ndarray) -> RawBatch:
+def _read_csv_fast(path: Path, data: bytes, header: list[str]) -> RawBatch:
     """pyarrow's parser (threaded); valid only when no value spans lines."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -185,14 +187,19 @@ def _read_csv_fast(path: Path, data: bytes, header: list[str],
             table = parse(False, invalid)
     except pa.ArrowInvalid:  # the csv module names the line that is wrong
         return _read_csv_exact(path, data, header)
-    starts = np.r_[0, newlines + 1]
-    ends = np.r_[newlines, len(data)]
-    nonempty = np.flatnonzero(ends > starts) + 1  # 1-based physical lines with content
-    # pyarrow numbers rows 1, 2, ... over the non-empty lines, the header included
-    bad_lines = [int(nonempty[row.number - 1]) for row in invalid]
-    data_lines = nonempty[1:]
-    if bad_lines:
-        data_lines = data_lines[~np.isin(data_lines, bad_lines)]
+    if not invalid and not data.startswith(b"\n") and b"\n\n" not in data:
+        data_lines = np.arange(2, table.num_rows + 2)  # one row per line after the header
+        bad_lines = []
+    else:
+        newlines = _newlines(data)
+        starts = np.r_[0, newlines + 1]
+        ends = np.r_[newlines, len(data)]
+        nonempty = np.flatnonzero(ends > starts) + 1  # 1-based physical lines with content
+        # pyarrow numbers rows 1, 2, ... over the non-empty lines, the header included
+        bad_lines = [int(nonempty[row.number - 1]) for row in invalid]
+        data_lines = nonempty[1:]
+        if bad_lines:
+            data_lines = data_lines[~np.isin(data_lines, bad_lines)]
     if len(data_lines) != table.num_rows:  # the line bookkeeping disagrees: take the slow road
         return _read_csv_exact(path, data, header)
     malformed = [MalformedRow(f"line {number}", {"line": row.text},
