@@ -1,8 +1,8 @@
 """Strictly causal anomaly scores for one univariate metric series (`healer-ops detect`).
 
-The score of row t uses rows 0..t only. Rows are grouped into steps of about an hour (the
-spacing comes from the first ``spacing_rows`` timestamps; nothing is scored before). At the
-end of each step three kinds of evidence are weighed:
+The score of row t uses rows 0..t only. Rows are grouped into steps of about an hour, at most
+12 rows (the spacing comes from the first ``spacing_rows`` timestamps; nothing is scored
+before). At the end of each step three kinds of evidence are weighed:
 
 1. Novelty of the last few hours' shape: distance to the nearest earlier window of the
    series (``series_novelty``); a pattern seen before, however large, is not news.
@@ -55,6 +55,7 @@ class SeriesDetectorConfig:
 
     spacing_rows: int = 100  # rows whose timestamps fix the spacing; no score before
     step_seconds: float = 3600.0  # a novelty step: about an hour of rows (at least one row)
+    max_rows_per_step: int = 12  # ... and at most this many (sub-minute data: shorter steps)
     window_steps: int = 6  # a shape is this many steps
     exclude_steps: int = 24  # nearest earlier window: at least this many steps back ...
     library_steps: int = 1000  # ... and at most this many
@@ -115,7 +116,8 @@ def step_pvalues(values: np.ndarray, timestamps,
                  config: SeriesDetectorConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, int]:
     """Combined p-value per complete step, and the rows per step."""
     spacing = spacing_seconds(timestamps, config.spacing_rows)
-    rows_per_step = max(1, round(config.step_seconds / spacing)) if spacing else 1
+    rows_per_step = (min(config.max_rows_per_step, max(1, round(config.step_seconds / spacing)))
+                     if spacing else 1)
     season = round(86400 / spacing) if spacing else None
     season = season if season and season >= 4 else None
 
@@ -126,10 +128,11 @@ def step_pvalues(values: np.ndarray, timestamps,
     novelty_weight = (1.0 - config.point_weight) / len(novelty)
     combined = np.min(novelty, axis=0) / novelty_weight
 
-    steps = len(values) // rows_per_step
-    point = point_pvalues(values, season, config)[:steps * rows_per_step]
-    point = np.minimum(1.0, point.reshape(steps, rows_per_step).min(axis=1) * rows_per_step)
-    combined = np.minimum(combined, point / config.point_weight)
+    if config.point_weight > 0:
+        steps = len(values) // rows_per_step
+        point = point_pvalues(values, season, config)[:steps * rows_per_step]
+        point = point.reshape(steps, rows_per_step).min(axis=1) * rows_per_step
+        combined = np.minimum(combined, point / config.point_weight)
     return np.minimum(1.0, combined), rows_per_step
 
 
