@@ -93,7 +93,7 @@ class Rules:
     forest_train_cells: int = 20_000
     triggers: dict = field(default_factory=lambda: {
         "PERFORMANCE_DEGRADATION": Trigger(k=24, n=24, recover=24),
-        "ERROR_SPIKE": Trigger(k=2, n=2, recover=12),
+        "ERROR_SPIKE": Trigger(k=1, n=1, recover=12),
         "DOWNTIME": Trigger(k=1, n=1, recover=12),
         "PAGE_SIZE_ANOMALY": Trigger(k=2, n=3, recover=12),
         "SSL_EXPIRY": Trigger(k=1, n=1, recover=12),
@@ -566,8 +566,8 @@ def score(grid: Grid, base: BaselineGrid, rules: Rules) -> Signals:
 
 
 # Errors that an outage explains are the outage, not a second problem: no ERROR_SPIKE opens
-# while the site's DOWNTIME alert is open (its trigger needs two cells in a row, so an
-# outage's first failures, before DOWNTIME opens, do not open one either).
+# while the site's DOWNTIME alert is open (and none while every recent probe fails, see
+# score(), so an outage's first failures, before DOWNTIME opens, do not open one either).
 EXPLAINED_BY = {"ERROR_SPIKE": "DOWNTIME"}
 
 
