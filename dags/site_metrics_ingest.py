@@ -16,9 +16,11 @@ asset that `anomaly_detection` runs on.
   interval belong to other runs (`out_of_scope`); a row whose time cannot be placed, or lies
   on another day than its file's, is quarantined by the run holding the day's 00:00 UTC.
 - `auto` (default): `files` for backfill runs, `probe` otherwise. So
-  `airflow backfill create --dag-id site_metrics_ingest --from-date 2025-01-01 --to-date
-  2025-01-14` loads exactly each 5-minute interval's rows from the drop folder (add
-  `--dag-run-conf '{"drop_dir": "/data/drop"}'` for another folder).
+  `airflow backfill create --dag-id site_metrics_ingest --from-date 2025-01-01T00:00
+  --to-date 2025-01-14T23:55` loads exactly each 5-minute interval's rows of January 1-14
+  from the drop folder: one run per interval start from `--from-date` to `--to-date`
+  inclusive, each covering [start, start + 5 min). Add `--dag-run-conf '{"drop_dir":
+  "/data/drop"}'` for another folder (or `{"mode": "files"}` to say it explicitly).
 
 Params `start`/`end` (ISO 8601) replace the interval (e.g. one run for 14 days of history),
 `site_ids` limits the run to some sites.
