@@ -238,6 +238,18 @@ def test_trend_forecast_predicts_when_the_limit_is_crossed(db_url, conn):
     assert alert["current_metrics"]["growth_per_day"] == pytest.approx(growth, abs=0.25)
 
 
+def test_error_forecast_of_a_rising_error_rate(db_url, conn):
+    start = END - timedelta(hours=12)
+    # one more failing probe every hour, spread out (never an outage): 0/12, 1/12, 2/12, ...
+    errors = [start + timedelta(hours=h, minutes=5 * (12 // h) * i)
+              for h in range(1, 12) for i in range(h) if 12 // h * i < 12]
+    _synthetic_site(conn, 3, errors)
+    detect_fleet(db_url, END - timedelta(days=1), END)
+    spike = next(r for r in _alerts(conn) if r["alert_type"] == "ERROR_SPIKE")
+    assert "errors" in spike["prediction"] and "rising" in spike["prediction"]
+    assert spike["severity"] == "CRITICAL"
+
+
 def test_new_data_runs_move_the_watermark(db_url, conn):
     day = END - timedelta(days=1)
     site_id = _synthetic_site(conn, 2, [day + timedelta(minutes=m) for m in range(0, 60, 5)])

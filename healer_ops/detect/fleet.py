@@ -72,6 +72,7 @@ class Rules:
     error_hot_alpha: float = 0.05
     error_floor_rate: float = 0.001
     error_limit_rate: float = 0.05
+    error_trend_hours: int = 12         # hourly error rates a forecast of errors fits
     # downtime
     down_window: int = 6
     down_rate: float = 0.8
@@ -562,6 +563,10 @@ def score(grid: Grid, base: BaselineGrid, rules: Rules) -> Signals:
     }
     # While every recent probe fails, the errors are an outage (DOWNTIME), not a spike.
     by_type["ERROR_SPIKE"].flag &= ~values["all_failing"]
+    per_hour = HOUR_S // grid.step
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values["hourly_error_rate"] = (hourly_sum(grid.n_error, per_hour)
+                                       / hourly_sum(grid.n, per_hour))
     return Signals(by_type, values)
 
 
@@ -991,15 +996,46 @@ def _performance_evidence(grid, base, signals, site, cell, rules) -> dict:
         predicted_at = _time(grid.start + cell, grid.step) + timedelta(hours=float(eta))
         text += (f"; expected to pass {_ms(limit)} ({rules.perf_limit_ratio:g}x baseline) "
                  f"in about {_duration(eta)}")
+    level, slope, error_eta = error_forecast(grid, signals, site, cell, rules)
+    text += _error_outlook(level, slope, error_eta, rules)
     current = {"at": _time(grid.start + cell, grid.step).isoformat(),
                "response_time_ms": _round(median, 1), "p95_response_time_ms": _round(p95, 1),
                "ratio": _round(ratio), "z": _round(v["rt_z"][cell, site]),
                "growth_per_day": _round(growth), "trend_tau": _round(v["rt_tau"][cell, site]),
-               "hours_to_limit": _round(eta, 1)}
+               "hours_to_limit": _round(eta, 1), "error_rate_hourly": _round(level, 4),
+               "error_rate_slope_per_hour": _round(slope, 4),
+               "hours_to_error_limit": _round(error_eta, 1)}
     return {"prediction": text, "current": current,
             "baseline": _baseline_evidence(base, cell, site) | {
                 "limit_response_time_ms": _round(limit, 1)},
             "deviation": v["rt_z"][cell, site], "predicted_at": predicted_at}
+
+
+def error_forecast(grid: Grid, signals: Signals, site: int, cell: int,
+                   rules: Rules) -> tuple[float, float, float]:
+    """Error rate of the last complete hours fitted by Theil-Sen at the cell: (level, slope
+    per hour, hours until the error-rate limit; inf when not rising)."""
+    from healer_ops.detect.forecast import rolling_trends, time_to_cross
+
+    hourly = signals.values["hourly_error_rate"]
+    hour = (cell + grid.start % (HOUR_S // grid.step)) // (HOUR_S // grid.step) - 1
+    if hour < 0 or hour >= len(hourly):
+        return np.nan, np.nan, np.inf
+    trend = rolling_trends(hourly, np.array([hour]), np.array([site]), rules.error_trend_hours)
+    if trend.points[0] < rules.error_trend_hours // 2:
+        return np.nan, np.nan, np.inf
+    level, slope = float(trend.level[0]), float(trend.slope[0])
+    return level, slope, float(time_to_cross(level, slope, rules.error_limit_rate))
+
+
+def _error_outlook(level: float, slope: float, eta: float, rules: Rules) -> str:
+    """"; errors 2.1% and rising 0.8 points/hour, expected to pass 5% in about 4 hours"."""
+    if not (np.isfinite(slope) and slope > 0 and level > 0):
+        return ""
+    text = f"; errors {level:.1%} and rising {slope * 100:.1f} points/hour"
+    if 0 < eta < np.inf:
+        text += f", expected to pass {rules.error_limit_rate:.0%} in about {_duration(eta)}"
+    return text
 
 
 def _window(values: np.ndarray, cell: int, site: int, cells: int) -> np.ndarray:
@@ -1016,6 +1052,7 @@ def _error_evidence(grid, base, signals, site, cell, rules) -> dict:
     text = (f"error rate {rate:.0%} over the last {minutes} min ({errors} of {samples} probes: "
             f"{', '.join(p for p in parts if not p.startswith('0 '))}) vs {expected:.2%} "
             f"baseline; above the {rules.error_limit_rate:.0%} limit")
+    text += _error_outlook(*error_forecast(grid, signals, site, cell, rules), rules)
     deviation = (rate - expected) / math.sqrt(expected * (1 - expected) / max(samples, 1))
     current = {"at": _time(grid.start + cell, grid.step).isoformat(), "error_rate": _round(rate),
                "errors": errors, "samples": samples,
