@@ -56,8 +56,8 @@ class Settings(BaseSettings):
     probe_concurrency: int = Field(100, description="Concurrent HTTP probes")
     probe_timeout_s: float = Field(10.0, description="Per-request probe timeout")
     probe_max_redirects: int = Field(5, description="Redirects a probe follows")
-    probe_processes: int = Field(2, description="Worker processes of a probe round "
-                                 "(used from 500 sites on; 1 = probe in the task's process)")
+    probe_processes: int = Field(2, description="Worker processes of a probe round (used from "
+                                 "3000 sites on; 1 = probe in the task's process)")
 
     # root-cause analysis
     analyzer: str = Field("local", description="local (offline, default) or openai")

@@ -123,3 +123,14 @@ def test_an_untrusted_certificate_is_a_tls_error_that_still_shows_its_expiry(tls
     status, error, error_class, _, response_ms, *_rest = stored(conn)[site_domain(1)]
     assert (status, error, error_class, response_ms) == (None, True, "tls", None)
     assert stored(conn)[site_domain(1)][7] == CERT_EXPIRY
+
+
+def test_a_round_dealt_over_worker_processes_keeps_the_order(fleet):
+    from healer_ops.ingest.prober import probe_round
+
+    targets = [(f"site-{i}", fleet.site_url(i)) for i in (1, 4, 5, 6, 8, 1)]
+    observations = probe_round(targets, concurrency=4, timeout_s=3, max_redirects=5,
+                               processes=2, min_sites_per_process=2)
+    assert [o.site_id for o in observations] == [t[0] for t in targets]
+    assert [(o.status_code, o.error_class) for o in observations] == [
+        (200, None), (200, "wsod"), (500, "wsod"), (500, "http"), (200, None), (200, None)]

@@ -83,12 +83,13 @@ def bench_probe(
     sites: int = typer.Option(1000, "--sites", min=1, help="Simulated sites"),
     rounds: int = typer.Option(3, min=1, help="Probe rounds over all sites"),
     concurrency: int | None = typer.Option(None, help="Concurrent probes (default: setting)"),
+    processes: int | None = typer.Option(None, help="Prober processes (default: setting)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Probes per second against the loopback fleet server (a subprocess)."""
     from healer_ops.bench.probe import bench_probe as run
 
-    result = run(sites, rounds=rounds, concurrency=concurrency)
+    result = run(sites, rounds=rounds, concurrency=concurrency, processes=processes)
     typer.echo(json.dumps(result) if as_json else "\n".join(f"{k}: {v}"
                                                             for k, v in result.items()))
 
