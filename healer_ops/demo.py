@@ -159,13 +159,17 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
          f"{score.get('matched_incidents', 0)} / {len(score.get('missed', []))}"),
         ("false alerts", f"{score.get('false_alerts', 0)}"),
         ("alert precision / recall",
-         f"{score.get('precision', 0):.2f} / {score.get('recall', 0):.2f}"),
+         f"{_ratio(score.get('precision'))} / {_ratio(score.get('recall'))}"),
         ("failed executions analyzed", f"{analyzed} of {failed}"),
         ("analysis cache hit rate", f"{hit_rate:.0%}"),
         ("AI cost", f"${cost:.4f}"),
         ("patterns auto-approved", f"{approved} of {patterns}"),
         ("cache rows purged", f"{purge.get('deleted', 0)}"),
     ]
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _task(demo: DemoRun, dag_id: str) -> dict:
