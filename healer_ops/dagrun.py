@@ -5,6 +5,7 @@ Airflow is imported inside the functions: importing this module stays cheap.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -61,7 +62,17 @@ def dag_bag():
     bag = DagBag(dag_folder=str(DAGS_FOLDER))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    for dag_id in bag.dag_ids:
+        _PARAM_DEFAULTS[dag_id] = bag.get_dag(dag_id).params.dump()
     return bag
+
+
+_PARAM_DEFAULTS: dict[str, dict] = {}  # as parsed, before any run could touch them
+
+
+def param_defaults(dag_id: str) -> dict:
+    dag_bag()
+    return copy.deepcopy(_PARAM_DEFAULTS[dag_id])
 
 
 def run_dag(dag_id: str, logical_date=None, conf: dict | None = None,
@@ -76,8 +87,11 @@ def run_dag(dag_id: str, logical_date=None, conf: dict | None = None,
     dag = dag_bag().get_dag(dag_id)
     if dag is None:
         raise KeyError(f"no DAG {dag_id!r} in {DAGS_FOLDER}")
+    # dag.test() resolves a run's conf into Param objects that outlive the run, so a key one
+    # run set would become the next run's default: every run states every param.
+    run_conf = {**param_defaults(dag_id), **(conf or {})}
     with output_to(log_file):
-        run = dag.test(logical_date=logical_date or pendulum.now("UTC"), run_conf=conf or {})
+        run = dag.test(logical_date=logical_date or pendulum.now("UTC"), run_conf=run_conf)
     return {"dag_id": dag_id, "state": str(run.state), "run_id": run.run_id,
             "tasks": task_summaries(run)}
 
