@@ -232,14 +232,15 @@ def test_classify_command_output_shape_cache_and_bad_lines(db_url, local_analyze
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "log": "x"}\nnot json\n{"id": 2}\n')
     failed = CliRunner().invoke(app, ["classify", "--input", str(bad), "--output",
-                                      str(tmp_path / "none.jsonl")])
+                                      str(tmp_path / "none.jsonl"), "--on-error", "fail"])
     assert failed.exit_code == 2
     assert "bad.jsonl:2: not valid JSON" in failed.output and 'bad.jsonl:3: no "log"' in (
         failed.output)
     assert not (tmp_path / "none.jsonl").exists()
     kept = CliRunner().invoke(app, ["classify", "--input", str(bad), "--output",
-                                    str(tmp_path / "kept.jsonl"), "--on-error", "record"])
+                                    str(tmp_path / "kept.jsonl")])  # the default: record
     assert kept.exit_code == 0
+    assert "bad.jsonl:2: not valid JSON" in kept.output
     records = [json.loads(x) for x in (tmp_path / "kept.jsonl").read_text().splitlines()]
     assert [r["analyzer"] for r in records] == ["local", "error", "error"]
     assert [r["id"] for r in records] == [1, None, 2]

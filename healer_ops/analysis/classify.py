@@ -6,10 +6,11 @@ not records). Output: one line per record, in input order, with exactly the keys
 (`recommendations` = the allowed commands as strings).
 
 Bad input lines (not JSON, not an object, no `id`, `log` missing or not a string): by
-default nothing is written and the error names every bad line (`on_error="fail"`). With
-`on_error="record"` each bad line gets an output line of the same shape with
-`"analyzer": "error"` (diagnosis UNKNOWN, confidence 0) and is reported on stderr: never
-silently dropped. The output is written to a temporary file and renamed when complete.
+default (`on_error="record"`) each bad line gets an output line of the same shape with
+`"analyzer": "error"` (diagnosis UNKNOWN, confidence 0) and is named with its reason on
+stderr, so the output still has one line per record and nothing is silently dropped. With
+`on_error="fail"` nothing is written and the error names every bad line. The output is
+written to a temporary file and renamed when complete.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _parse(number: int, line: str) -> Record:
 
 def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None = None,
                   use_cache: bool = True, concurrency: int | None = None,
-                  on_error: str = "fail", database_url: str | None = None) -> dict:
+                  on_error: str = "record", database_url: str | None = None) -> dict:
     """Classify every record of `input_path` into `output_path`; returns a summary."""
     from healer_ops import db
     from healer_ops.analysis.pipeline import AnalysisPipeline
@@ -114,6 +115,7 @@ def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None =
         summary = pipeline.stats.summary()
     _write_atomically(output_path, lines)
     summary.update(records=len(records), bad_lines=[line for line, _ in problems],
+                   problems=[f"{input_path}:{line}: {why}" for line, why in problems],
                    analyzer=pipeline.analyzer, output=str(output_path))
     return summary
 

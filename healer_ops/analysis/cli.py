@@ -27,8 +27,8 @@ def classify(
                                help="Use ai_analysis_cache in the resolved database"),
     concurrency: int | None = typer.Option(None, min=1, help="Logs analyzed at once "
                                            "(default: HEALER_AI_CONCURRENCY)"),
-    on_error: str = typer.Option("fail", help="Bad input lines: fail (name them, write "
-                                 "nothing) or record (an 'error' line each, reported)"),
+    on_error: str = typer.Option("record", help="Bad input lines: record (an 'error' line "
+                                 "each, named on stderr) or fail (name them, write nothing)"),
 ) -> None:
     """Root-cause analysis of every log in a file, through the cached pipeline."""
     from healer_ops.analysis.classify import InputError, classify_file
@@ -40,8 +40,10 @@ def classify(
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     if summary["bad_lines"]:
-        typer.secho(f"{len(summary['bad_lines'])} bad input line(s) written as 'error' records:"
-                    f" lines {summary['bad_lines'][:20]}", fg="yellow", err=True)
+        typer.secho(f"{len(summary['bad_lines'])} bad input line(s) written as 'error' records:",
+                    fg="yellow", err=True)
+        for problem in summary["problems"][:20]:
+            typer.secho(f"  {problem}", fg="yellow", err=True)
     typer.echo(f"{summary['records']} logs -> {output_path} ({summary['analyzer']}): "
                f"{summary['cache_hits']} cache hits, {summary['llm_calls']} LLM calls, "
                f"fallbacks {summary['fallbacks'] or 'none'}, ${summary['cost_usd']:.6f}",
