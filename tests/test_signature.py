@@ -115,3 +115,35 @@ def test_fleet_stream_of_the_dev_corpus(local_analyzer):
     assert report["hashes_shared_by_types"] == 0
     assert report["hit_rate"] <= report["best_possible_hit_rate"]
     assert report["faults_with_one_hash"] >= 27, report
+
+
+def test_warnings_next_to_a_fatal_do_not_split_a_fault():
+    chatter_a = ("PHP Warning:  Undefined array key \"qx\" in /var/www/a/wp-content/plugins/"
+                 "duplicator/includes/ab.php on line 3\n")
+    chatter_b = ("PHP Warning:  Cannot modify header information - headers already sent in "
+                 "/srv/b/wp-content/plugins/litespeed-cache/src/x.php on line 9\n")
+    assert key(chatter_a + SITE_A) == key(SITE_A) == key(chatter_b + SITE_B)
+
+
+def test_code_smell_warnings_leave_the_signature_but_environment_warnings_stay():
+    smell = ('PHP Warning:  Attempt to read property "post_type" on null in /var/www/x/'
+             'wp-content/plugins/wp-mail-smtp/public/class-public.php on line 4\n')
+    refused = ("PHP Warning:  mysqli_real_connect(): (HY000/2002): Connection refused in "
+               "/var/www/x/wp-includes/class-wpdb.php on line 1982")
+    denied = refused.replace("(HY000/2002): Connection refused",
+                             "(HY000/1045): Access denied for user 'shop'@'localhost'")
+    assert error_signature(redact(smell + refused)) == error_signature(redact(refused))
+    assert key(smell + refused, "DB_ERROR", None) != key(denied, "DB_ERROR", None)
+    assert "undefined array key" in error_signature(redact(smell.replace(
+        'Attempt to read property "post_type" on null', 'Undefined array key "a"')))
+
+
+def test_checksum_reports_and_wp_cli_paths_are_the_sites_own():
+    def report(path: str, files: list[str]) -> str:
+        listed = "".join(f"Warning: File should not exist: wp-includes/{f}.php\n" for f in files)
+        return (f"$ wp core verify-checksums --path={path}\n{listed}"
+                "Error: WordPress installation doesn't verify against checksums.")
+
+    one = report("/home/delta264/public_html", ["mpvqymga", "lrtunsyn"])
+    other = report("/var/www/html/site-12", ["jgbeqfuq"])
+    assert key(one, "INTEGRITY", None) == key(other, "INTEGRITY", None)

@@ -6,8 +6,10 @@ what differs between two sites with the same fault: install paths up to wp-conte
 wp-includes or wp-admin, host names, timestamps, line numbers, byte counts and memory sizes,
 pids, ports, request ids, hex addresses, uuids and other numbers. It also drops what differs
 in shape only: log-line wrappers (Apache, nginx, PHP-FPM, debug.log prefixes), stack frames,
-the less telling lines (notices and deprecations next to errors, deprecations next to
-notices), repeated lines, and letter case.
+the less telling lines (PHP code-smell warnings such as undefined array keys; warnings,
+notices and deprecations next to a PHP fatal; notices and deprecations next to other errors;
+deprecations next to notices), the file lists of checksum reports, repeated lines, and
+letter case.
 
 ``input_hash`` = sha256 over the signature, the diagnosis type and the culprit slug. The
 diagnosis type is the LOCAL analyzer's (cheap, offline, deterministic): the same log always
@@ -24,7 +26,7 @@ import re
 
 from healer_ops.analysis.taxonomy import prepare
 
-SIGNATURE_VERSION = "sig1"
+SIGNATURE_VERSION = "sig2"
 MAX_SIGNATURE_LINES = 8
 MAX_LINE_CHARS = 300
 
@@ -59,11 +61,26 @@ _LEVEL_PREFIX = re.compile(r"\bPHP\s+(?=(?:fatal|parse|warning|notice|deprecated
 # Lines by how much they say about the fault; a signature keeps the most telling tier present
 # (errors, else notices, else deprecations), so debug.log chatter next to it changes nothing.
 _STRUCTURE_LINE = re.compile(r"^\s*stack trace:?\s*$|^\s*thrown\s*$|^\s*call stack\b", re.I)
+# A PHP fatal decides the fault; warnings and notices next to it are other code's chatter
+# (a warning inside a plugin's folder is not that plugin's fault), so they leave the signature.
+_FATAL_LINE = re.compile(r"\b(?:fatal error|parse error|uncaught\b)|^\s*thrown in\b", re.I)
+# PHP's code-smell warnings (undefined keys, properties of null, ...) are every site's own
+# chatter, never the cause of an outage: they leave the signature when anything else remains.
+_CODE_SMELL = re.compile(
+    r"^\s*(?:php\s+)?(?:warning|notice|deprecated)\b.*\b(?:undefined (?:array key|index|offset|"
+    r"variable|property|constant)|attempt to read property|trying to access array offset|"
+    r"array to string conversion|invalid argument supplied for foreach|foreach\(\) argument "
+    r"must be|creation of dynamic property|count\(\): parameter must be)", re.I)
 _NOTICE_LINE = re.compile(r"^\s*(?:php\s+)?(?:notice|strict standards)\b", re.I)
 _CHATTER_LINE = re.compile(r"^\s*(?:php\s+)?(?:deprecated|info|debug)\b", re.I)
 _STACK_FRAME = re.compile(r"^\s*#\d+\s|^\s*\d+\s+\d+\.\d+\s+\d+\s")  # PHP and xdebug frames
 _INLINE_FRAMES = re.compile(r"\s*Stack trace:.*?(?=\bthrown in\b|$)", re.I)
 
+# WP-CLI's --path is the site's install folder.
+_WP_CLI_PATH = re.compile(r"--path=\S+")
+# Checksum reports list the site's own files; which ones is the site's state, not the fault.
+_CHECKSUM_FILE = re.compile(r"(\b(?:file should not exist|file doesn't verify against "
+                            r"checksum|checksum does not match)\s*:?\s*)\S+", re.I)
 # A path-like token; its install prefix (up to wp-content, wp-includes, wp-admin or a root
 # file such as wp-config.php) is the site's own and becomes <root>. Custom content folders
 # (Bedrock's app/, content/, files/) hold plugins and themes too.
@@ -110,8 +127,10 @@ def error_signature(redacted_log: str) -> str:
     lines = [_normalize_line(line) for line in text.splitlines() if not _STACK_FRAME.match(line)]
     lines = [line for line in lines if line and not _WRAPPER_ONLY.match(line)]
     lines = [line for line in lines if not _STRUCTURE_LINE.search(line)] or lines
-    errors = [line for line in lines
-              if not (_NOTICE_LINE.search(line) or _CHATTER_LINE.search(line))]
+    lines = [line for line in lines if not _CODE_SMELL.search(line)] or lines
+    fatals = [line for line in lines if _FATAL_LINE.search(line)]
+    errors = fatals or [line for line in lines
+                        if not (_NOTICE_LINE.search(line) or _CHATTER_LINE.search(line))]
     notices = [line for line in lines if _NOTICE_LINE.search(line)]
     chosen = _unique(errors or notices or lines)[:MAX_SIGNATURE_LINES]
     return "\n".join(chosen)
@@ -126,6 +145,8 @@ def input_hash(signature: str, diagnosis_type: str, culprit: str | None = None) 
 
 def _normalize_line(line: str) -> str:
     line = _SERVER_SUFFIX.sub("", line)
+    line = _WP_CLI_PATH.sub("--path=<root>", line)
+    line = _CHECKSUM_FILE.sub(r"\1<file>", line)
     line = _mask_paths(line)
     slugs: list[str] = []
 
