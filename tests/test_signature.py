@@ -147,3 +147,12 @@ def test_checksum_reports_and_wp_cli_paths_are_the_sites_own():
     one = report("/home/delta264/public_html", ["mpvqymga", "lrtunsyn"])
     other = report("/var/www/html/site-12", ["jgbeqfuq"])
     assert key(one, "INTEGRITY", None) == key(other, "INTEGRITY", None)
+
+
+def test_upgrader_temporary_folders_are_not_part_of_the_fault():
+    def failed(tmp: str) -> str:
+        return (f"Could not create directory. /home/u/public_html/wp-content/upgrade/{tmp}/\n"
+                "Plugin update failed.")
+
+    assert key(failed("nextgen-gallery-mitqek"), "PERMISSION", None) == key(
+        failed("nextgen-gallery-uhsqgd"), "PERMISSION", None)

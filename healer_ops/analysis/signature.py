@@ -81,6 +81,8 @@ _WP_CLI_PATH = re.compile(r"--path=\S+")
 # Checksum reports list the site's own files; which ones is the site's state, not the fault.
 _CHECKSUM_FILE = re.compile(r"(\b(?:file should not exist|file doesn't verify against "
                             r"checksum|checksum does not match)\s*:?\s*)\S+", re.I)
+# The upgrader unpacks into wp-content/upgrade/<slug>-<random>/: a temporary name.
+_UPGRADE_TEMP = re.compile(r"(wp-content/upgrade/)[^/\s'\"]+")
 # A path-like token; its install prefix (up to wp-content, wp-includes, wp-admin or a root
 # file such as wp-config.php) is the site's own and becomes <root>. Custom content folders
 # (Bedrock's app/, content/, files/) hold plugins and themes too.
@@ -147,6 +149,7 @@ def _normalize_line(line: str) -> str:
     line = _SERVER_SUFFIX.sub("", line)
     line = _WP_CLI_PATH.sub("--path=<root>", line)
     line = _CHECKSUM_FILE.sub(r"\1<file>", line)
+    line = _UPGRADE_TEMP.sub(r"\1<tmp>", line)
     line = _mask_paths(line)
     slugs: list[str] = []
 
