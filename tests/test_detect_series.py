@@ -226,3 +226,34 @@ def test_bench_nab_runs_detect_on_every_labelled_file_and_scores_it(tmp_path):
     bad = CliRunner().invoke(app, ["bench", "nab", "--nab", str(nab), "--results",
                                    str(results), "--name", "has_underscore"])
     assert bad.exit_code == 2 and "must not contain '_'" in bad.output
+
+
+def test_day_over_day_reference_follows_the_clock_across_gaps_and_jitter():
+    """Irregular ~5-minute readings with holes: the reference is the same clock time, so a
+    clean daily cycle differences to ~0 (counting rows would compare other hours)."""
+    rng = np.random.default_rng(13)
+    minutes = rng.choice([4, 5, 5, 5, 6, 15], size=3000).astype(float)
+    minutes[1200] = 7 * 60  # a seven-hour hole
+    stamps = pd.Timestamp("2026-02-01") + pd.to_timedelta(np.cumsum(minutes), unit="min")
+    hours = np.asarray(stamps.hour + stamps.minute / 60)
+    values = 100 + 40 * np.sin(2 * np.pi * hours / 24)
+    spacing = detector.spacing_seconds(stamps, 100)
+    by_clock = detector.day_over_day(values, stamps, spacing)
+    known = np.isfinite(by_clock)
+    assert known[2000:].mean() > 0.95
+    assert np.nanmax(np.abs(by_clock[1300:])) < 3.0  # 40 x (2 pi / 24 h) x 6 min ~ 1
+    by_rows = values - stats.seasonal_difference(values, round(86400 / spacing), 5)
+    assert np.nanmax(np.abs(values[1300:] - by_rows[1300:])) > 20
+
+
+def test_seasonal_difference_by_position_equals_by_row_on_regular_rows():
+    values = np.random.default_rng(14).normal(size=700)
+    by_row = stats.seasonal_difference(values, 100, 3)
+    by_time = stats.seasonal_difference(values, 30000.0, 3, np.arange(700) * 300.0, 150.0)
+    np.testing.assert_allclose(by_time, by_row, equal_nan=True)
+    assert np.isnan(by_row[:100]).all() and np.isfinite(by_row[100:]).all()
+    # a timestamp that goes backwards never makes a later row a reference (causal)
+    positions = np.arange(700) * 300.0
+    positions[400] = 0.0
+    shuffled = stats.seasonal_difference(values, 30000.0, 3, positions, 150.0)
+    np.testing.assert_allclose(shuffled[:400], by_row[:400], equal_nan=True)

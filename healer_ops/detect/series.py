@@ -6,9 +6,10 @@ before). At the end of each step three kinds of evidence are weighed:
 
 1. Novelty of the last few hours' shape: distance to the nearest earlier window of the
    series (``series_novelty``); a pattern seen before, however large, is not news.
-2. The same novelty on the day-over-day difference (``x_t`` minus the median of the same
-   time on the last days): a daily peak that does not come, or comes at the wrong hour,
-   is new there.
+2. The same novelty on the day-over-day difference (``x_t`` minus the median of the readings
+   at the same clock time on the last days, found by timestamp so gaps and irregular
+   spacing do not shift the day): a daily peak that does not come, or comes at the wrong
+   hour, is new there.
 3. Point statistics, with a tiny share (``point_weight``) of the false-alarm budget so only
    extreme outliers count: robust z-scores of a value against the rows before it at several
    window lengths, of the day-over-day difference, and of the mean of the last rows.
@@ -47,6 +48,7 @@ from healer_ops.detect.series_stats import (
 )
 
 ALERT_SCORE = 0.5  # pvalue_to_score maps alert_pvalue here
+DAY_SECONDS = 86400.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,20 @@ def spacing_seconds(timestamps, rows: int) -> float | None:
     return spacing if spacing > 0 else None
 
 
-def point_pvalues(values: np.ndarray, season: int | None,
+def day_over_day(values: np.ndarray, timestamps, spacing: float,
+                 config: SeriesDetectorConfig = DEFAULT_CONFIG) -> np.ndarray:
+    """``x_t`` minus the median of the readings at the same clock time on the last days.
+
+    By timestamp, not by row count, so gaps and irregular spacing keep the time of day; a day
+    without a reading within half a spacing of that time is left out of the median.
+    """
+    stamps = pd.DatetimeIndex(timestamps)
+    seconds = np.asarray((stamps - stamps[0]).total_seconds(), dtype=float)
+    return seasonal_difference(values, DAY_SECONDS, config.reference_seasons, seconds,
+                               spacing / 2)
+
+
+def point_pvalues(values: np.ndarray, difference: np.ndarray | None,
                   config: SeriesDetectorConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Per row, the Bonferroni-corrected smallest calibrated p of the point statistics."""
     tail = dict(quantile=config.tail_quantile, refit_every=100, history=8640,
@@ -93,8 +108,7 @@ def point_pvalues(values: np.ndarray, season: int | None,
     floor = scale_floor(values, config.scale_floor_fraction)
     statistics = [robust_zscore(values, window, floor) for window in config.point_windows]
     statistics.append(mean_shift_zscore(values, config.mean_rows, config.mean_window, floor))
-    if season:
-        difference = seasonal_difference(values, season, config.reference_seasons)
+    if difference is not None:
         statistics.append(robust_zscore(difference, config.seasonal_window,
                                         scale_floor(difference, config.scale_floor_fraction)))
     pvalues = np.min([two_sided_pvalues(z, **tail) for z in statistics], axis=0)
@@ -118,19 +132,20 @@ def step_pvalues(values: np.ndarray, timestamps,
     spacing = spacing_seconds(timestamps, config.spacing_rows)
     rows_per_step = (min(config.max_rows_per_step, max(1, round(config.step_seconds / spacing)))
                      if spacing else 1)
-    season = round(86400 / spacing) if spacing else None
-    season = season if season and season >= 4 else None
+    seasonal = bool(spacing) and DAY_SECONDS / spacing >= 4
+    difference = day_over_day(values, timestamps, spacing, config) if seasonal else None
 
     novelty = [novelty_pvalues(values, rows_per_step, 0, config)]
-    if season:
-        difference = seasonal_difference(values, season, config.reference_seasons)
-        novelty.append(novelty_pvalues(difference, rows_per_step, season, config))
+    if difference is not None:
+        known = np.flatnonzero(np.isfinite(difference))
+        first_row = known[0] if len(known) else len(values)
+        novelty.append(novelty_pvalues(difference, rows_per_step, first_row, config))
     novelty_weight = (1.0 - config.point_weight) / len(novelty)
     combined = np.min(novelty, axis=0) / novelty_weight
 
     if config.point_weight > 0:
         steps = len(values) // rows_per_step
-        point = point_pvalues(values, season, config)[:steps * rows_per_step]
+        point = point_pvalues(values, difference, config)[:steps * rows_per_step]
         point = point.reshape(steps, rows_per_step).min(axis=1) * rows_per_step
         combined = np.minimum(combined, point / config.point_weight)
     return np.minimum(1.0, combined), rows_per_step

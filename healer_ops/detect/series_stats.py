@@ -57,18 +57,34 @@ def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
     return (recent_mean - median) / np.maximum(iqr / IQR_TO_SIGMA, floor)
 
 
-def seasonal_difference(values: np.ndarray, season: int, seasons: int = 1) -> np.ndarray:
+def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
+                        positions: np.ndarray | None = None,
+                        tolerance: float = 0.0) -> np.ndarray:
     """``x_t`` minus the median of the same time in the last ``seasons`` seasons.
 
-    With several seasons (as far as known) the reference ignores one odd day, so an
-    anomaly does not come back as a false "echo" one season later. NaN for the first season.
+    ``positions`` place the rows in time (seconds; default: row numbers, ``season`` in rows).
+    The reference k seasons back is the earlier row nearest to ``position_t - k * season``,
+    if it is at most ``tolerance`` away from it (a gap leaves that season out), so irregular
+    or gappy timestamps compare the same time of day. With several seasons (as far
+    as known) the reference ignores one odd day, so an anomaly does not come back as a false
+    "echo" one season later. NaN where no season back is known.
     """
     values = np.asarray(values, dtype=float)
     n = len(values)
+    if positions is None:
+        positions = np.arange(n, dtype=float)
+    # a timestamp earlier than the row before counts as that row's time: references stay
+    # strictly earlier rows (causal) and the search runs on a sorted array
+    positions = np.maximum.accumulate(np.asarray(positions, dtype=float))
     earlier = np.full((seasons, n), np.nan)
     for k in range(1, seasons + 1):
-        if 0 < k * season < n:
-            earlier[k - 1, k * season:] = values[:-k * season]
+        target = positions - k * season
+        after = np.minimum(np.searchsorted(positions, target, side="left"), n - 1)
+        before = np.maximum(after - 1, 0)
+        rows = np.where(np.abs(positions[before] - target) < np.abs(positions[after] - target),
+                        before, after)
+        usable = (np.abs(target - positions[rows]) <= tolerance) & (rows < np.arange(n))
+        earlier[k - 1, usable] = values[rows[usable]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: first season
         return values - np.nanmedian(earlier, axis=0)
