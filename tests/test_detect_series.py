@@ -96,6 +96,16 @@ def test_injected_anomaly_raises_an_alert_soon_after(kind):
     assert detector.alerts(scores)[ANOMALY_AT:ANOMALY_AT + 100].sum() <= 2
 
 
+def test_an_extreme_point_alerts_on_its_own_row_not_at_the_end_of_its_step():
+    stamps, values = periodic_series(seed=5)
+    spike_at = ANOMALY_AT + 5  # mid-step: steps of 12 rows end at rows 11, 23, ...
+    values[spike_at] += 250
+    scores = detector.score_series(values, stamps)
+    assert first_alert(scores) == spike_at
+    before = detector.score_series(values[:spike_at + 1], stamps[:spike_at + 1])
+    assert detector.alerts(before)[-1] == 1  # known as soon as the row arrives
+
+
 def test_hourly_short_series_detects_a_spike():
     """AdExchange-like: 1600 hourly rows with a daily cycle; one spike late in the series."""
     rng = np.random.default_rng(11)
@@ -177,7 +187,7 @@ def test_detect_command_writes_one_scored_row_per_input_row(tmp_path):
     assert out["value"].iloc[100] == "" and out["anomaly_score"].iloc[100] == 0
     assert out["anomaly_score"].between(0, 1).all()
     assert set(out["alert"]) <= {0, 1}
-    assert out["alert"].iloc[ANOMALY_AT:ANOMALY_AT + 13].sum() == 1  # at the end of its step
+    assert out["alert"].iloc[ANOMALY_AT:ANOMALY_AT + 13].sum() == 1
     assert (out["alert"] == (out["anomaly_score"] >= detector.ALERT_SCORE)).all()
 
 

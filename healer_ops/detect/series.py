@@ -2,7 +2,8 @@
 
 The score of row t uses rows 0..t only. Rows are grouped into steps of about an hour, at most
 12 rows (the spacing comes from the first ``spacing_rows`` timestamps; nothing is scored
-before). At the end of each step three kinds of evidence are weighed:
+before). Three kinds of evidence are weighed, the first two at the end of each step, the
+third at every row (a spike is reported on its own row, not up to a step later):
 
 1. Novelty of the last few hours' shape: distance to the nearest earlier window of the
    series (``series_novelty``); a pattern seen before, however large, is not news.
@@ -126,9 +127,14 @@ def novelty_pvalues(values: np.ndarray, rows_per_step: int, first_row: int,
                         history=8640, warmup=config.novelty_warmup_steps)
 
 
-def step_pvalues(values: np.ndarray, timestamps,
-                 config: SeriesDetectorConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, int]:
-    """Combined p-value per complete step, and the rows per step."""
+def row_pvalues(values: np.ndarray, timestamps,
+                config: SeriesDetectorConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, int]:
+    """Combined p-value per row, and the rows per step.
+
+    The novelty evidence exists at the last row of each complete step; the point statistics
+    at every row, so a spike is reported on its own row rather than at the end of its step
+    (its Bonferroni factor still counts every row of the step).
+    """
     spacing = spacing_seconds(timestamps, config.spacing_rows)
     rows_per_step = (min(config.max_rows_per_step, max(1, round(config.step_seconds / spacing)))
                      if spacing else 1)
@@ -141,12 +147,12 @@ def step_pvalues(values: np.ndarray, timestamps,
         first_row = known[0] if len(known) else len(values)
         novelty.append(novelty_pvalues(difference, rows_per_step, first_row, config))
     novelty_weight = (1.0 - config.point_weight) / len(novelty)
-    combined = np.min(novelty, axis=0) / novelty_weight
+    combined = np.ones(len(values))
+    step_ends = combined[rows_per_step - 1::rows_per_step]
+    step_ends[:] = np.min(novelty, axis=0)[:len(step_ends)] / novelty_weight
 
     if config.point_weight > 0:
-        steps = len(values) // rows_per_step
-        point = point_pvalues(values, difference, config)[:steps * rows_per_step]
-        point = point.reshape(steps, rows_per_step).min(axis=1) * rows_per_step
+        point = point_pvalues(values, difference, config) * rows_per_step
         combined = np.minimum(combined, point / config.point_weight)
     return np.minimum(1.0, combined), rows_per_step
 
@@ -155,15 +161,13 @@ def score_series(values: np.ndarray, timestamps,
                  config: SeriesDetectorConfig = DEFAULT_CONFIG) -> np.ndarray:
     """Anomaly score in [0, 1] for every row, strictly causal (row t sees rows <= t).
 
-    Scores appear on the last row of each step; the other rows, missing values and the
-    first ``spacing_rows`` rows score 0.
+    Novelty scores appear on the last row of each step, extreme points on their own row;
+    missing values and the first ``spacing_rows`` rows score 0.
     """
     values = np.asarray(values, dtype=float)
-    pvalues = np.ones(len(values))
     if len(values) < config.spacing_rows:
         return np.zeros(len(values))
-    per_step, rows_per_step = step_pvalues(values, timestamps, config)
-    pvalues[rows_per_step - 1::rows_per_step][:len(per_step)] = per_step
+    pvalues, rows_per_step = row_pvalues(values, timestamps, config)
     pvalues[:config.spacing_rows] = 1.0
     pvalues[~np.isfinite(values)] = 1.0
     scores = pvalue_to_score(pvalues, config.alert_pvalue)
