@@ -281,7 +281,7 @@ def write_corpus(out_dir: Path, seeds: tuple[int, ...] = (1,), local_nab: Path |
     counts: dict[str, int] = {}
     for seed in seeds:
         for kind in KINDS:
-            category = kind if len(seeds) == 1 else f"{kind}{seed}"
+            category = f"{kind}{seed}"
             (out_dir / "data" / category).mkdir(parents=True, exist_ok=True)
             for series in generate(kind, seed):
                 rel = f"{category}/{series.name}.csv"

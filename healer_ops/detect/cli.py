@@ -77,6 +77,33 @@ def bench_nab(
         typer.echo(f"held out {category:24s} {figures}")
 
 
+def bench_nab_synthetic(
+    out: Path = typer.Option(Path(".healer/nab-synthetic"), "--out",
+                             help="Folder for the generated NAB corpus (data/, labels/)"),
+    results: Path = typer.Option(Path(".healer/nab-synthetic-results"), "--results"),
+    seeds: list[int] = typer.Option([1, 2, 3], "--seed", help="Corpus seed (repeatable)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Score `detect` on synthetic AWS-, ad exchange- and traffic-like NAB files (the kinds
+    not in ../shared/data/nab) together with the local files, one threshold for all."""
+    from healer_ops.bench import nab as bench
+
+    if not bench.DEFAULT_SCORER.is_file():
+        typer.secho(f"error: NAB scorer {bench.DEFAULT_SCORER} not found", fg="red", err=True)
+        raise typer.Exit(2)
+    report = bench.synthetic_report(out, results, "healerops", bench.DEFAULT_SCORER,
+                                    tuple(seeds))
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+        return
+    for seed, figures in report["seeds"].items():
+        typer.echo(f"seed {seed}: combined {figures['combined']} at threshold "
+                   f"{figures['threshold']}")
+        for kind, kind_figures in figures.items():
+            if isinstance(kind_figures, dict):
+                typer.echo(f"  {kind:16s} {kind_figures}")
+
+
 def baselines(
     period_end: str = typer.Option(None, "--period-end",
                                    help="ISO 8601 end of the period (default: now)"),
@@ -169,6 +196,7 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     """Add this capability's commands to the main app and to `healer-ops bench`."""
     app.command("detect")(detect)
     bench_app.command("nab")(bench_nab)
+    bench_app.command("nab-synthetic")(bench_nab_synthetic)
     app.command("baselines")(baselines)
     alerts_app = typer.Typer(help="Predictive alerts of the fleet.", no_args_is_help=True)
     alerts_app.command("scan")(alerts_scan)
