@@ -20,13 +20,14 @@ Labels follow NAB's rule: each anomaly gets a window of 10% of the file's rows d
 number of anomalies, centered on the row where it starts; files without anomalies occur too.
 Everything is drawn from one seed, so a corpus is reproducible.
 
-``write_corpus`` writes a NAB folder (``data/<category>/<file>.csv`` and
-``labels/combined_windows.json``) that `healer-ops bench nab --nab DIR` scores like the real
-one; ``--with-local`` copies the local NAB files in too, so one threshold is optimized over
-seen and unseen kinds together, as in the real evaluation::
+``write_corpus`` writes a NAB folder (``data/<category>/<file>.csv``, one category per kind
+and seed such as ``synthAWS1``, and ``labels/combined_windows.json``) that
+`healer-ops bench nab --nab DIR` scores like the real one; ``--with-local`` copies the local
+NAB files in too, so one threshold is optimized over seen and unseen kinds together, as in
+the real evaluation. `healer-ops bench nab-synthetic` does all of it and reports per seed::
 
+    healer-ops bench nab-synthetic --seed 1 --seed 2 --seed 3
     python -m healer_ops.bench.nab_synthetic --out .healer/nab-synthetic --with-local
-    healer-ops bench nab --nab .healer/nab-synthetic --results .healer/nab-synthetic-results
 """
 
 from __future__ import annotations
