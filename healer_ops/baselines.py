@@ -3,6 +3,18 @@
 A baseline covers [period_end - days, period_end): the seed's averages, robust statistics
 (median, MAD, p95 of response time, TTFB and page size) and a seasonal profile of response time
 by weekday x hour, or by hour only, or none, depending on how many seasons the data spans.
+
+Accuracy: every statistic is exact (medians and p95 are percentile_cont, i.e. linear
+interpolation between order statistics, as numpy's default; MAD is the median of |x - median|;
+averages and counts are plain SQL aggregates). No sketch is involved: a seasonal cell holds
+only 12-84 values (5-minute probes over 1-4 weeks), fewer than the buckets a log-bucket sketch
+needs to keep the cell's MAD within a few percent (measured on the demo fleet: a 1% DDSketch
+gives cell MADs off by 3% typically and 18% at the 99th percentile), so bucketing saves no
+work there and exact per-site sorts are as fast.
+
+Cost: one parallel pass over the period's rows gathers each site's values into arrays, then
+each site's statistics are sorts of its own values (memory: about 26 bytes per row of the
+period, held until the query ends).
 """
 
 from __future__ import annotations
@@ -14,7 +26,8 @@ from datetime import UTC, datetime
 
 from healer_ops import db
 
-# Percentile sorts and the materialized rows stay in memory instead of spilling to disk.
+# The per-site value arrays of the first pass are aggregated in memory (a hash aggregate over
+# sites) instead of being sorted on disk.
 WORK_MEM = "256MB"
 
 
@@ -45,7 +58,7 @@ def upsert_baselines(conn, period_end: datetime, *, days: int,
     """Compute and upsert the baselines of one period on an open connection (the caller
     commits); returns the stored rows."""
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-    params = {"period_ends": [period_end], "days": check_days(days),
+    params = {"period_end": period_end, "days": check_days(days),
               "site_ids": site_list(site_ids)}
     sql = db.query("baseline_upsert").replace("{stats}", db.query("baseline_stats"))
     return _dicts(conn.execute(sql, params))
