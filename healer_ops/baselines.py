@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from psycopg.types.json import Jsonb
+
 from healer_ops import db
 
 # The per-site value arrays of the first pass are aggregated in memory (a hash aggregate over
@@ -60,8 +62,12 @@ def upsert_baselines(conn, period_end: datetime, *, days: int,
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     params = {"period_end": period_end, "days": check_days(days),
               "site_ids": site_list(site_ids)}
-    sql = db.query("baseline_upsert").replace("{stats}", db.query("baseline_stats"))
-    return _dicts(conn.execute(sql, params))
+    rows = _dicts(conn.execute(db.query("baseline_stats"), params))
+    with conn.cursor() as cur:
+        cur.executemany(db.query("baseline_upsert"),
+                        [row | {"seasonal_profile": Jsonb(row["seasonal_profile"])}
+                         for row in rows])
+    return rows
 
 
 def stored_baselines(conn, start: datetime, until: datetime,
