@@ -9,6 +9,10 @@ once the data spans three weeks, hour of day once it spans three days, else none
 upserts them into `performance_baselines` keyed by (site_id, period_start, period_end):
 re-running a period replaces its rows.
 
+Accuracy: every statistic is exact (medians and p95 as `percentile_cont`, MAD the median of
+|x - median|, no sampling or sketch). Cost: one parallel pass over the period's rows, then
+per-site sorts (about 26 bytes of memory per row of the period); see `healer_ops/baselines.py`.
+
 Backfill past weeks with `airflow backfill create --dag-id performance_baselines
 --from-date ... --to-date ...`; a manual run computes the period ending at its logical
 date. Param `site_ids` limits a run to some sites (empty: every site).

@@ -1,4 +1,5 @@
-"""Baselines computed in PostgreSQL equal a direct numpy/pandas computation on the same rows."""
+"""Baselines computed in PostgreSQL equal a direct numpy/pandas computation on the same rows
+(every statistic is exact, see healer_ops.baselines)."""
 
 from __future__ import annotations
 
@@ -161,6 +162,52 @@ def test_rerunning_a_period_replaces_its_rows(conn, db_url, fleet):
     assert replaced[site]["id"] == first[site]["id"]
     assert replaced[site]["sample_size"] == first[site]["sample_size"] + 1
     assert replaced[site]["avg_error_rate"] > first[site]["avg_error_rate"]
+
+
+def _samples() -> list[np.ndarray]:
+    """Arrays that stress the MAD bisection: tiny, even and odd sizes, ties, skew, negatives."""
+    rng = np.random.default_rng(11)
+    samples = [np.array([5.0]), np.array([1.0, 9.0]), np.array([3.0, 3.0, 3.0]),
+               np.array([1.0, 2.0, 3.0, 4.0, 100.0]), np.array([-7.5, -1.0, 0.0, 0.0, 2.5, 40.0])]
+    for n in (7, 8, 84, 85, 2016):
+        samples.append(rng.lognormal(5, 0.6, n))
+        samples.append(np.round(rng.normal(0, 3, n)))          # many ties around 0
+        samples.append(np.concatenate([np.full(n // 2, 90_000.0), rng.uniform(0, 1e6, n - n // 2)]))
+    return samples
+
+
+def test_robust_stats_function_equals_percentile_cont_and_numpy(conn):
+    for values in _samples():
+        got = conn.execute("SELECT * FROM baseline_robust_stats(%s::float8[])",
+                           [sorted(values.tolist())]).fetchone()
+        want = conn.execute(
+            "SELECT q[1], q[2], (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(v - q[1]))"
+            "                    FROM unnest(%(v)s::float8[]) v)"
+            " FROM (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY v) AS q"
+            "       FROM unnest(%(v)s::float8[]) v) x", {"v": values.tolist()}).fetchone()
+        assert got == want, values  # bit for bit what two sorts would give
+        median = np.median(values)
+        assert got == pytest.approx((median, np.percentile(values, 95),
+                                     np.median(np.abs(values - median))), rel=1e-12, abs=1e-12)
+
+
+def test_site_without_responses_and_tied_page_sizes(conn, db_url):
+    site_id = str(uuid.uuid4())
+    conn.execute("INSERT INTO wp_sites (id, domain, url) VALUES (%s, 'down.example', "
+                 "'https://down.example/')", [site_id])
+    times = pd.date_range(END - timedelta(days=4), END, freq="1h", inclusive="left")
+    pages = [0 if i % 5 == 0 else 4096 for i in range(len(times))]
+    for t, page in zip(times, pages, strict=True):
+        conn.execute("INSERT INTO site_metrics (site_id, observed_at, page_size_bytes, error)"
+                     " VALUES (%s, %s, %s, true)", [site_id, t.to_pydatetime(), page])
+    conn.commit()
+    compute_baselines(db_url, END, days=7)
+    row = _stored(conn)[site_id]
+    assert row["sample_size"] == len(times) and row["avg_error_rate"] == 1.0
+    assert row["median_response_time_ms"] is None and row["mad_response_time_ms"] is None
+    assert row["seasonality"] == "hour" and row["seasonal_profile"] == {}
+    assert (row["median_page_size_bytes"], row["mad_page_size_bytes"]) == (4096.0, 0.0)
+    assert row["p95_page_size_bytes"] == np.percentile(pages, 95)
 
 
 @pytest.mark.parametrize("bad, message", [({"days": 0}, "days"), ({"days": 2.5}, "days"),

@@ -6,8 +6,9 @@
 -- MAD is the raw median absolute deviation (x 1.4826 for a sigma). Every statistic is exact.
 --
 -- One parallel pass over the rows gathers each site's values into arrays (with the averages,
--- counts and span in the same pass); each site's medians, p95 and MADs are then sorts of its
--- own few thousand values, which stay in the CPU cache, instead of sorts of the whole period.
+-- counts and span in the same pass). Each site's values are then sorted on their own (a few
+-- thousand at a time, in the CPU cache, instead of sorts of the whole period), and
+-- baseline_robust_stats (migration 0006) reads median, p95 and MAD off each sorted array.
 WITH per_site AS (
     SELECT m.site_id,
            count(*) AS sample_size,
@@ -38,46 +39,42 @@ SELECT l.site_id,
        %(period_end)s::timestamptz - make_interval(days => %(days)s) AS period_start,
        %(period_end)s::timestamptz AS period_end,
        l.avg_rt AS avg_response_time_ms,
-       rt.q[1] AS median_response_time_ms,
-       rt.q[2] AS p95_response_time_ms,
-       rt_mad.mad AS mad_response_time_ms,
+       rt.median AS median_response_time_ms,
+       rt.p95 AS p95_response_time_ms,
+       rt.mad AS mad_response_time_ms,
        l.avg_ttfb AS avg_ttfb_ms,
-       ttfb.q[1] AS median_ttfb_ms,
-       ttfb.q[2] AS p95_ttfb_ms,
-       ttfb_mad.mad AS mad_ttfb_ms,
+       ttfb.median AS median_ttfb_ms,
+       ttfb.p95 AS p95_ttfb_ms,
+       ttfb.mad AS mad_ttfb_ms,
        l.avg_page AS avg_page_size_bytes,
-       page.q[1] AS median_page_size_bytes,
-       page.q[2] AS p95_page_size_bytes,
-       page_mad.mad AS mad_page_size_bytes,
+       page.median AS median_page_size_bytes,
+       page.p95 AS p95_page_size_bytes,
+       page.mad AS mad_page_size_bytes,
        l.avg_error_rate,
        l.sample_size,
        l.history_days,
        l.seasonality,
        coalesce(profile.profile, '{}'::jsonb) AS seasonal_profile
 FROM leveled l
-CROSS JOIN LATERAL (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY v) AS q
-                    FROM (SELECT unnest(l.rt) AS v) x) rt
-CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(v - rt.q[1])) AS mad
-                    FROM (SELECT unnest(l.rt) AS v) x) rt_mad
-CROSS JOIN LATERAL (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY v) AS q
-                    FROM (SELECT unnest(l.ttfb) AS v) x) ttfb
-CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(v - ttfb.q[1])) AS mad
-                    FROM (SELECT unnest(l.ttfb) AS v) x) ttfb_mad
-CROSS JOIN LATERAL (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY v) AS q
-                    FROM (SELECT unnest(l.page) AS v) x) page
-CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(v - page.q[1])) AS mad
-                    FROM (SELECT unnest(l.page) AS v) x) page_mad
+CROSS JOIN LATERAL (SELECT array_agg(v ORDER BY v) AS sorted
+                    FROM (SELECT unnest(l.rt) AS v) x WHERE v IS NOT NULL) rt_sorted
+LEFT JOIN LATERAL baseline_robust_stats(rt_sorted.sorted) rt ON true
+CROSS JOIN LATERAL (SELECT array_agg(v ORDER BY v) AS sorted
+                    FROM (SELECT unnest(l.ttfb) AS v) x WHERE v IS NOT NULL) ttfb_sorted
+LEFT JOIN LATERAL baseline_robust_stats(ttfb_sorted.sorted) ttfb ON true
+CROSS JOIN LATERAL (SELECT array_agg(v ORDER BY v) AS sorted
+                    FROM (SELECT unnest(l.page) AS v) x WHERE v IS NOT NULL) page_sorted
+LEFT JOIN LATERAL baseline_robust_stats(page_sorted.sorted) page ON true
 CROSS JOIN LATERAL (
-    SELECT jsonb_object_agg(CASE l.seasonality WHEN 'weekday_hour' THEN (c.cell / 24 + 1) || ':' || (c.cell %% 24)
-                                               ELSE '*:' || c.cell END,
-                            jsonb_build_object('median', med.median, 'mad', mad.mad, 'n', c.n)) AS profile
-    FROM (SELECT CASE l.seasonality WHEN 'weekday_hour' THEN x.week_hour ELSE x.week_hour %% 24 END AS cell,
-                 count(*) AS n, array_agg(x.v) AS vs
+    SELECT jsonb_object_agg(CASE l.seasonality WHEN 'weekday_hour'
+                                THEN (c.cell / 24 + 1) || ':' || (c.cell %% 24)
+                                ELSE '*:' || c.cell END,
+                            jsonb_build_object('median', r.median, 'mad', r.mad, 'n', c.n)) AS profile
+    FROM (SELECT CASE l.seasonality WHEN 'weekday_hour' THEN x.week_hour
+                                    ELSE x.week_hour %% 24 END AS cell,
+                 count(*) AS n, array_agg(x.v ORDER BY x.v) AS sorted
           FROM (SELECT unnest(l.week_hour) AS week_hour, unnest(l.rt) AS v) x
           WHERE x.v IS NOT NULL AND l.seasonality <> 'none'
           GROUP BY 1) c
-    CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS median
-                        FROM (SELECT unnest(c.vs) AS v) x) med
-    CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(v - med.median)) AS mad
-                        FROM (SELECT unnest(c.vs) AS v) x) mad
+    CROSS JOIN LATERAL baseline_robust_stats(c.sorted) r
 ) profile
