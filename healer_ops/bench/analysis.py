@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import uuid
 from pathlib import Path
 
+from healer_ops.bench import scratch_database
 from healer_ops.settings import get_settings
 
 
@@ -51,7 +51,6 @@ def analyze_executions(executions: int = 1000, sites: int | None = None,
     """Seed a scratch database with failed executions whose logs are the corpus's faults on
     many sites, then run the ai_failure_analysis function (openai mode, loopback server with
     the given latency) until every execution is analyzed. Seconds are end to end."""
-    from healer_ops import db
     from healer_ops.analysis.executions import analyze_failed_executions
     from healer_ops.analysis.fleet_stream import fleet_stream
     from healer_ops.analysis.loopback_openai import LoopbackOpenAI
@@ -61,16 +60,11 @@ def analyze_executions(executions: int = 1000, sites: int | None = None,
     examples = load_labelled_logs(corpus)
     sites = sites or max(1, math.ceil(executions / len(examples)))
     stream = fleet_stream(examples, sites)[:executions]
-    admin_url = db.resolve_url()
-    name = f"healer_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    db.ensure_database(admin_url, name)
-    url = db.with_database(admin_url, name)
     report: dict = {"executions": len(stream), "sites": sites, "faults": len(examples),
                     "latency_ms": latency_ms, "model": settings.ai_model,
                     "concurrency": concurrency or settings.ai_concurrency}
-    try:
-        setup_started = time.perf_counter()
-        db.migrate(url)
+    setup_started = time.perf_counter()
+    with scratch_database("analyze", keep=keep_database) as url:
         _seed(url, stream, sites)
         report["setup_seconds"] = round(time.perf_counter() - setup_started, 2)
         with LoopbackOpenAI(latency_s=latency_ms / 1000) as server:
@@ -88,9 +82,6 @@ def analyze_executions(executions: int = 1000, sites: int | None = None,
         report.update(_totals(runs, len(stream)))
         report["best_possible_hit_rate"] = round(
             1 - len({i.fault_id for i in stream}) / len(stream), 4)
-    finally:
-        if not keep_database:
-            db.drop_database(admin_url, name)
     report["note"] = "shared CPU: timings are noisy"
     return report
 

@@ -16,35 +16,24 @@ as import_s).
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from healer_ops import db
+from healer_ops.bench import scratch_database, timed
 
 
-def bench_detect(sites: int, days: float, *, seed: int = 7, admin_url: str | None = None,
-                 keep: bool = False) -> dict:
+def bench_detect(sites: int, days: float, *, seed: int = 7, keep: bool = False) -> dict:
     from healer_ops.fleet.generator import default_end, generate_fleet
 
-    admin_url = admin_url or db.resolve_url()
-    name = f"healer_bench_detect_{os.getpid()}"
-    db.drop_database(admin_url, name)
-    db.ensure_database(admin_url, name)
-    url = db.with_database(admin_url, name)
-    try:
-        db.migrate(url)
+    with scratch_database("detect", keep=keep) as url:
         end = default_end(datetime.now(UTC)).replace(hour=0, minute=0)
-        generated, generate_s = _timed(generate_fleet, url, sites=sites, days=days, seed=seed,
-                                       end=end, metrics_to_db=True)
+        generated, generate_s = timed(generate_fleet, url, sites=sites, days=days, seed=seed,
+                                      end=end, metrics_to_db=True)
         with db.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE site_metrics")
         return {"sites": sites, "days": days, "observations": generated["metric_rows"],
                 "generate_s": round(generate_s, 1), **_measure(url, end, days)}
-    finally:
-        if not keep:
-            db.drop_database(admin_url, name)
 
 
 def _measure(url: str, end: datetime, days: float) -> dict:
@@ -52,7 +41,7 @@ def _measure(url: str, end: datetime, days: float) -> dict:
     from healer_ops.detect.evaluate import score_alerts
     from healer_ops.detect.fleet import RULES, detect_fleet
 
-    _, import_s = _timed(_import_heavy)
+    _, import_s = timed(_import_heavy)
     whole = max(1, round(days))
     baseline, baseline_s = _best_of_two(compute_baselines, url, end, days=whole)
     bare_rows, bare_s = _best_of_two(_bare_aggregate, url, end, whole)
@@ -60,9 +49,9 @@ def _measure(url: str, end: datetime, days: float) -> dict:
     first_day = start + timedelta(days=1)
     compute_baselines(url, first_day, days=1)
     frozen = replace(RULES, baseline_max_age_days=float("inf"), young_history_days=0.0)
-    summary, detect_s = _timed(lambda: detect_fleet(url, first_day, end, rules=frozen))
-    _, rerun_s = _timed(lambda: detect_fleet(url, first_day, end, rules=frozen))
-    _, incremental_s = _timed(
+    summary, detect_s = timed(lambda: detect_fleet(url, first_day, end, rules=frozen))
+    _, rerun_s = timed(lambda: detect_fleet(url, first_day, end, rules=frozen))
+    _, incremental_s = timed(
         lambda: detect_fleet(url, end - timedelta(minutes=5), end, rules=frozen))
     quality = score_alerts(url)
     return {
@@ -99,11 +88,7 @@ def _import_heavy() -> None:
 
 def _best_of_two(function, *args, **kwargs):
     """(result, seconds of the faster of two runs)."""
-    runs = [_timed(function, *args, **kwargs) for _ in range(2)]
+    runs = [timed(function, *args, **kwargs) for _ in range(2)]
     return runs[-1][0], min(seconds for _, seconds in runs)
 
 
-def _timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start

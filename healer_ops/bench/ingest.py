@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from healer_ops import db
+from healer_ops.bench import scratch_database, timed
 from healer_ops.ingest.columns import REQUIRED_COLUMNS
 
 BAD_ROW_SHARE = 0.001
@@ -35,28 +35,20 @@ COPY_COLUMNS = ", ".join(REQUIRED_COLUMNS)
 
 
 def bench_ingest(rows: int, *, sites: int = 1000, insert_sample: int = 5_000,
-                 admin_url: str | None = None, seed: int = 1) -> dict:
-    admin_url = admin_url or db.resolve_url()
-    name = f"healer_bench_ingest_{os.getpid()}"
-    db.drop_database(admin_url, name)
-    db.ensure_database(admin_url, name)
-    url = db.with_database(admin_url, name)
-    try:
-        db.migrate(url)
+                 seed: int = 1) -> dict:
+    with scratch_database("ingest") as url:
         site_ids = _register_sites(url, sites)
         with tempfile.TemporaryDirectory(prefix="healer-bench-") as folder:
             project_file, clean_file, _bad = write_bench_files(Path(folder), rows,
                                                                    site_ids, seed)
-            gx_import_s = _timed(_import_gx)[1]
+            gx_import_s = timed(_import_gx)[1]
             _checkpoint(url)
-            raw_s = _timed(_raw_copy, url, clean_file)[1]
+            raw_s = timed(_raw_copy, url, clean_file)[1]
             _checkpoint(url)
-            summary, project_s = _timed(_project, url, project_file)
+            summary, project_s = timed(_project, url, project_file)
             staging_s = _staging_path_s(url, project_file)
             insert_rate, insert_txn_rate = _row_insert_rates(url, clean_file,
                                                              min(insert_sample, rows))
-    finally:
-        db.drop_database(admin_url, name)
     project_rate = rows / project_s
     raw_rate = rows / raw_s
     return {"rows": rows, "project_rows_per_s": round(project_rate),
@@ -72,10 +64,6 @@ def bench_ingest(rows: int, *, sites: int = 1000, insert_sample: int = 5_000,
             "quarantined": summary["quarantined"], "duplicates": summary["duplicates"]}
 
 
-def _timed(function, *args):
-    start = time.perf_counter()
-    result = function(*args)
-    return result, time.perf_counter() - start
 
 
 def _import_gx() -> None:
