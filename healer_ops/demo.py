@@ -146,6 +146,7 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
         approved = count("SELECT count(*) FROM healing_patterns WHERE auto_approved")
         patterns = count("SELECT count(*) FROM healing_patterns")
     purge = _task(demo, "ai_cache_purge")
+    patterns_run = _task(demo, "pattern_effectiveness")
     score = demo.detection_score
     hit_rate = hits / analyzed if analyzed else 0.0
     return [
@@ -160,12 +161,23 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
         ("false alerts", f"{score.get('false_alerts', 0)}"),
         ("alert precision / recall",
          f"{_ratio(score.get('precision'))} / {_ratio(score.get('recall'))}"),
+        ("outages alerted before / lead time", _lead(score.get("lead_times") or {})),
         ("failed executions analyzed", f"{analyzed} of {failed}"),
         ("analysis cache hit rate", f"{hit_rate:.0%}"),
         ("AI cost", f"${cost:.4f}"),
         ("patterns auto-approved", f"{approved} of {patterns}"),
+        ("good patterns approved / bad approved",
+         f"{patterns_run.get('good_approved', 0)} of {patterns_run.get('good_patterns', 0)}"
+         f" / {patterns_run.get('false_approvals', 0)}"),
         ("cache rows purged", f"{purge.get('deleted', 0)}"),
     ]
+
+
+def _lead(lead_times: dict) -> str:
+    if not lead_times.get("incidents"):
+        return "n/a"
+    return (f"{lead_times['before_outage']} of {lead_times['incidents']} / "
+            f"{lead_times['min_hours']}-{lead_times['max_hours']} h")
 
 
 def _ratio(value: float | None) -> str:
