@@ -49,10 +49,15 @@ def airflow_connection_json(database_url: str) -> str:
 def prepare_airflow(airflow_home: Path, database_url: str) -> None:
     """Point this process at a local Airflow home and migrate its metadata DB (once)."""
     os.environ.update(airflow_environment(airflow_home, database_url))
+    migrate_airflow_metadata(airflow_home)
+
+
+def migrate_airflow_metadata(airflow_home: Path) -> None:
+    """`airflow db migrate` in this home (SQLite), unless it has been done there already."""
     airflow_home.mkdir(parents=True, exist_ok=True)
     if not (airflow_home / "airflow.db").exists():
         subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+                       capture_output=True, env={**os.environ, "AIRFLOW_HOME": str(airflow_home)})
 
 
 @lru_cache(maxsize=1)

@@ -80,14 +80,10 @@ def conn(db_url):
 @pytest.fixture(scope="session")
 def airflow_ready() -> Path:
     """Airflow's metadata DB (SQLite) migrated once per test worker."""
-    import subprocess
-    import sys
+    from healer_ops.dagrun import migrate_airflow_metadata
 
     home = Path(os.environ["AIRFLOW_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "airflow.db").exists():
-        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True,
-                       capture_output=True)
+    migrate_airflow_metadata(home)
     return home
 
 
