@@ -80,7 +80,7 @@ def conn(db_url):
 @pytest.fixture(scope="session")
 def airflow_ready() -> Path:
     """Airflow's metadata DB (SQLite) migrated once per test worker."""
-    from healer_ops.dagrun import migrate_airflow_metadata
+    from healer_ops.devkit.dagrun import migrate_airflow_metadata
 
     home = Path(os.environ["AIRFLOW_HOME"])
     migrate_airflow_metadata(home)
@@ -90,7 +90,7 @@ def airflow_ready() -> Path:
 @pytest.fixture
 def airflow_db(airflow_ready, db_url, monkeypatch):
     """DAG tests: the healer_db Airflow connection points at this test's database."""
-    from healer_ops.dagrun import airflow_connection_json
+    from healer_ops.connections import postgres_connection_json
 
-    monkeypatch.setenv("AIRFLOW_CONN_HEALER_DB", airflow_connection_json(db_url))
+    monkeypatch.setenv("AIRFLOW_CONN_HEALER_DB", postgres_connection_json(db_url))
     return db_url

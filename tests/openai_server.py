@@ -1,6 +1,6 @@
 """Pytest fixtures around the loopback OpenAI-compatible server (real HTTP on 127.0.0.1).
 
-The server itself lives in the package (healer_ops.analysis.loopback_openai) because
+The server itself lives in the package (healer_ops.devkit.loopback_openai) because
 `healer-ops bench analyze` uses it too. Import these fixtures into a test module with
 `from openai_server import openai_server, local_analyzer  # noqa: F401`.
 """
@@ -23,7 +23,7 @@ def local_analyzer():
 @pytest.fixture
 def openai_server(monkeypatch):
     """A fresh server per test; OPENAI_BASE_URL/OPENAI_API_KEY point at it."""
-    from healer_ops.analysis.loopback_openai import LoopbackOpenAI
+    from healer_ops.devkit.loopback_openai import LoopbackOpenAI
     from healer_ops.settings import reset_settings
 
     with LoopbackOpenAI() as server:

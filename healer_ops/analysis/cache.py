@@ -48,7 +48,7 @@ def lookup(conn, input_hash: str, llm_only: bool = False) -> CachedAnalysis | No
 
 def store(conn, *, input_hash: str, diagnosis_type: str, error_signature: str,
           log_sample: str, analysis: Analysis, response_time_ms: int | None,
-          ttl_days: int) -> tuple[CachedAnalysis, bool]:
+          ttl_days: int, analyzer_version: str = "") -> tuple[CachedAnalysis, bool]:
     """Store an analysis; returns (the row now cached, whether this call wrote it)."""
     params = {
         "input_hash": input_hash,
@@ -64,6 +64,7 @@ def store(conn, *, input_hash: str, diagnosis_type: str, error_signature: str,
         "cost_usd": Decimal(str(round(analysis.cost_usd, 6))),
         "response_time_ms": response_time_ms,
         "ttl_days": ttl_days,
+        "analyzer_version": analyzer_version,
     }
     row = _one(conn, "cache_store", params)
     if row:
@@ -73,7 +74,7 @@ def store(conn, *, input_hash: str, diagnosis_type: str, error_signature: str,
         return store(conn, input_hash=input_hash, diagnosis_type=diagnosis_type,
                      error_signature=error_signature, log_sample=log_sample,
                      analysis=analysis, response_time_ms=response_time_ms,
-                     ttl_days=ttl_days)
+                     ttl_days=ttl_days, analyzer_version=analyzer_version)
     return _entry(existing), False
 
 
@@ -114,5 +115,5 @@ def purge(database_url: str, batch_size: int = 1000) -> dict:
 
     with psycopg.connect(database_url, autocommit=True) as conn:
         summary = purge_expired(conn, batch_size)
-        summary["remaining"] = conn.execute("SELECT count(*) FROM ai_analysis_cache").fetchone()[0]
+        summary["remaining"] = conn.execute(db.query("cache_count")).fetchone()[0]
     return summary

@@ -92,17 +92,26 @@ _ACTIVE_PLUGINS = "wp plugin list --status=active --field=name"
 
 class LocalAnalyzer:
     """Offline analyzer: `analyze(log) -> Analysis`. The model is fitted lazily, once per
-    process, on the packaged corpus (or pass a fitted `training.FittedModel`)."""
+    process, from its stored artifact (artifact.py), or pass a fitted `training.FittedModel`."""
 
     name = "local"
 
     def __init__(self, model=None):
         self._model = model
+        self._custom = model is not None
+
+    @property
+    def version(self) -> str:
+        """The model's version (part of the cache key): the packaged artifact's, or
+        "custom" for a model passed in."""
+        from healer_ops.analysis.artifact import model_version
+
+        return "custom" if self._custom else model_version()
 
     @property
     def model(self):
         if self._model is None:
-            from healer_ops.analysis.training import default_model
+            from healer_ops.analysis.artifact import default_model
 
             self._model = default_model()
         return self._model

@@ -116,8 +116,8 @@ def response_format() -> dict:
 
 @lru_cache(maxsize=1)
 def system_prompt() -> str:
-    from healer_ops.analysis.commands import allow_list
     from healer_ops.analysis.taxonomy import load_taxonomy
+    from healer_ops.policy.allow_list import allow_list
 
     taxonomy = load_taxonomy()
     lines = [
@@ -272,18 +272,14 @@ def resolve_credentials(airflow_conn_id: str | None = None) -> tuple[str | None,
 
 
 def _airflow_credentials(conn_id: str) -> tuple[str | None, str | None] | None:
-    try:
-        from airflow.sdk import BaseHook
-    except ImportError:
+    from healer_ops.connections import airflow_connection
+
+    conn = airflow_connection(conn_id)
+    if conn is None:
         return None
-    try:
-        conn = BaseHook.get_connection(conn_id)
-    except Exception:  # not defined: fall back to the environment
-        return None
-    extra = conn.extra_dejson or {}
-    client_kwargs = extra.get("openai_client_kwargs") or {}
-    key = conn.password or extra.get("api_key") or client_kwargs.get("api_key")
-    base_url = extra.get("base_url") or client_kwargs.get("base_url") or (
+    client_kwargs = conn.extra.get("openai_client_kwargs") or {}
+    key = conn.password or conn.extra.get("api_key") or client_kwargs.get("api_key")
+    base_url = conn.extra.get("base_url") or client_kwargs.get("base_url") or (
         conn.host if conn.host and "://" in conn.host else None)
     return key, base_url
 

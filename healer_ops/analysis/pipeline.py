@@ -26,14 +26,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from healer_ops.analysis import cache
-from healer_ops.analysis.commands import (
+from healer_ops.analysis.model import Analysis
+from healer_ops.analysis.redact import redact, redact_with_report
+from healer_ops.analysis.signature import error_signature, input_hash
+from healer_ops.policy.allow_list import (
     DEFAULT_BLACKLISTED_PLUGINS,
     default_recommendations,
     enforce,
 )
-from healer_ops.analysis.model import Analysis
-from healer_ops.analysis.redact import redact, redact_with_report
-from healer_ops.analysis.signature import error_signature, input_hash
 from healer_ops.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class Prepared:
     error_signature: str
     input_hash: str
     started: float
+    analyzer_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,12 @@ class AnalysisPipeline:
         redacted, redactions = redact_with_report(log_text or "")
         local = self.local.analyze(redacted)
         signature = error_signature(redacted)
+        version = getattr(self.local, "version", "")
         return Prepared(redacted_log=redacted, redactions=dict(redactions), local=local,
                         error_signature=signature,
-                        input_hash=input_hash(signature, local.diagnosis_type, local.culprit),
-                        started=started)
+                        input_hash=input_hash(signature, local.diagnosis_type, local.culprit,
+                                              version),
+                        started=started, analyzer_version=version)
 
     def lookup(self, prepared: Prepared, blacklisted_plugins: Iterable[str] = (
             DEFAULT_BLACKLISTED_PLUGINS), blacklisted_themes: Iterable[str] = ()
@@ -234,7 +237,7 @@ class AnalysisPipeline:
             diagnosis_type=prepared.local.diagnosis_type,
             error_signature=prepared.error_signature, log_sample=prepared.redacted_log,
             analysis=analysis, response_time_ms=_elapsed_ms(prepared.started),
-            ttl_days=self.settings.cache_ttl_days)
+            ttl_days=self.settings.cache_ttl_days, analyzer_version=prepared.analyzer_version)
         if wrote:
             return analysis
         # Another worker stored this hash first: answer like it did, but keep what we spent.

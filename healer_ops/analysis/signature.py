@@ -11,10 +11,14 @@ notices and deprecations next to a PHP fatal; notices and deprecations next to o
 deprecations next to notices), the file lists of checksum reports, repeated lines, and
 letter case.
 
-``input_hash`` = sha256 over the signature, the diagnosis type and the culprit slug. The
-diagnosis type is the LOCAL analyzer's (cheap, offline, deterministic): the same log always
-maps to the same key whatever analyzer then answers on a miss. The hash covers the culprit
-explicitly so that two plugins failing the same way never share an analysis.
+``input_hash`` = sha256 over the signature, the diagnosis type, the culprit slug and the
+local analyzer's version. The diagnosis type is the LOCAL analyzer's (cheap, offline,
+deterministic): the same log always maps to the same key whatever analyzer then answers on a
+miss. The hash covers the culprit explicitly so that two plugins failing the same way never
+share an analysis. The analyzer version (artifact.model_version: a hash of the corpus, the
+taxonomy and the rule and feature code) is in the key because it decides the type: when the
+analyzer changes, lookups move to a new key space (stored in ai_analysis_cache's
+analyzer_version) instead of silently mixing keys of two analyzers.
 
 Input is the REDACTED log: nothing here ever sees a secret.
 """
@@ -138,10 +142,12 @@ def error_signature(redacted_log: str) -> str:
     return "\n".join(chosen)
 
 
-def input_hash(signature: str, diagnosis_type: str, culprit: str | None = None) -> str:
-    """The cache key: sha256 over the signature version, type, culprit and signature."""
-    key = "\x1f".join([SIGNATURE_VERSION, diagnosis_type.upper(), (culprit or "").lower(),
-                       signature])
+def input_hash(signature: str, diagnosis_type: str, culprit: str | None = None,
+               analyzer_version: str = "") -> str:
+    """The cache key: sha256 over the signature version, analyzer version, type, culprit and
+    signature."""
+    key = "\x1f".join([SIGNATURE_VERSION, analyzer_version, diagnosis_type.upper(),
+                       (culprit or "").lower(), signature])
     return hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -230,9 +230,8 @@ def _time(cell: int, step: int) -> datetime:
 
 
 def _summary(since, until, grid, counts, written, conn) -> dict:
-    open_by_type = dict(conn.execute(
-        "SELECT alert_type, count(*) FROM predictive_alerts WHERE status = 'open'"
-        " AND site_id = ANY(%s::uuid[]) GROUP BY alert_type", [grid.site_ids]).fetchall())
+    open_by_type = dict(conn.execute(db.query("detect_open_by_type"),
+                                     {"site_ids": grid.site_ids}).fetchall())
     by_type = {t: {"opened": counts.get(t, {}).get("opened", 0),
                    "updated": counts.get(t, {}).get("updated", 0),
                    "resolved": counts.get(t, {}).get("resolved", 0),

@@ -11,7 +11,7 @@ import pandas as pd
 import psycopg
 
 from healer_ops import db
-from healer_ops.ingest.pgcopy import binary_copy
+from healer_ops.db.pgcopy import binary_copy
 from healer_ops.ingest.validate import QuarantinedRow
 
 

@@ -4,12 +4,12 @@
 INSERT INTO ai_analysis_cache AS c
     (input_hash, diagnosis_type, error_signature, log_sample, analysis, confidence,
      recommendations, reasoning, model, tokens_used, cost_usd, response_time_ms,
-     hit_count, last_used_at, created_at, expires_at)
+     hit_count, last_used_at, created_at, expires_at, analyzer_version)
 VALUES
     (%(input_hash)s, %(diagnosis_type)s, %(error_signature)s, %(log_sample)s, %(analysis)s,
      %(confidence)s, %(recommendations)s, %(reasoning)s, %(model)s, %(tokens_used)s,
      %(cost_usd)s, %(response_time_ms)s, 0, now(), now(),
-     now() + make_interval(days => %(ttl_days)s))
+     now() + make_interval(days => %(ttl_days)s), %(analyzer_version)s)
 ON CONFLICT (input_hash) DO UPDATE
 SET diagnosis_type = EXCLUDED.diagnosis_type,
     error_signature = EXCLUDED.error_signature,
@@ -25,7 +25,8 @@ SET diagnosis_type = EXCLUDED.diagnosis_type,
     hit_count = 0,
     last_used_at = now(),
     created_at = now(),
-    expires_at = EXCLUDED.expires_at
+    expires_at = EXCLUDED.expires_at,
+    analyzer_version = EXCLUDED.analyzer_version
 WHERE c.expires_at <= now()
    OR (c.analysis ->> 'analyzer' = 'local' AND EXCLUDED.analysis ->> 'analyzer' <> 'local')
 RETURNING input_hash, diagnosis_type, error_signature, analysis, model, tokens_used,

@@ -1,0 +1,25 @@
+"""The devkit's commands, plugged into `healer-ops` through the `healer_ops.commands` entry
+point (pyproject.toml): `demo`, `fleet generate|serve`, `alerts evaluate` and `bench ...`.
+Each module imports only typer at module level."""
+
+from __future__ import annotations
+
+import typer
+
+from healer_ops.devkit.cli import bench, evaluate, fleet
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    """Add the kit's commands to the product's command line."""
+    app.command("demo")(fleet.demo)
+    app.add_typer(fleet.fleet_app, name="fleet")
+    groups["alerts"].command("evaluate")(evaluate.alerts_evaluate)
+    bench_app = typer.Typer(help="Benchmarks; each prints its figures (--json for one object).",
+                            no_args_is_help=True)
+    for name, command in (("ingest", bench.bench_ingest), ("probe", bench.bench_probe),
+                          ("nab", bench.bench_nab), ("nab-synthetic", bench.bench_nab_synthetic),
+                          ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
+                          ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
+                          ("generator", bench.bench_generator)):
+        bench_app.command(name)(command)
+    app.add_typer(bench_app, name="bench")
