@@ -24,13 +24,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from healer_ops import db
 from healer_ops.ingest.load import known_site_ids
 from healer_ops.ingest.pipeline import Summary, validate_and_write
 from healer_ops.ingest.read import SUFFIXES, RawBatch, read_metrics_file
 from healer_ops.ingest.validate import Checks, Parsed, parse_values
+from healer_ops.timeutil import as_utc
 
 DAY_FILE = re.compile(r"^site_metrics_(\d{4}-\d{2}-\d{2})(\.csv|\.jsonl|\.parquet)$")
 
@@ -120,16 +120,10 @@ def _interval(start, end) -> tuple[datetime, datetime] | None:
         return None
     if start is None or end is None:
         raise ValueError("give both interval_start and interval_end, or neither")
-    start, end = _utc(start), _utc(end)
+    start, end = as_utc(start, "interval_start"), as_utc(end, "interval_end")
     if end <= start:
         raise ValueError(f"empty interval [{start.isoformat()}, {end.isoformat()})")
     return start, end
-
-
-def _utc(moment) -> datetime:
-    stamp = pd.Timestamp(moment)
-    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
-    return stamp.to_pydatetime()
 
 
 def _site_filter(site_ids) -> set[str] | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from healer_ops.timeutil import as_utc
+
 log = logging.getLogger(__name__)
 
 PERIOD = timedelta(minutes=5)
@@ -31,7 +33,7 @@ def run_ingest(url: str, *, mode: str, run_type: str, interval_start: datetime,
     if start or end:
         if not (start and end):
             raise ValueError("give both start and end, or neither")
-        first, last = _parse_time(start, "start"), _parse_time(end, "end")
+        first, last = as_utc(start, "start"), as_utc(end, "end")
     if mode == "files":
         from healer_ops.ingest.files import ingest_drop
 
@@ -69,11 +71,3 @@ def default_drop_dir():
 
     settings = get_settings()
     return settings.drop_dir or settings.home / "drop"
-
-
-def _parse_time(text: str, name: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValueError(f"{name}: not an ISO 8601 time: {text!r}") from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
