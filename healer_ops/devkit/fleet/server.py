@@ -281,7 +281,7 @@ def register_sites(url: str, base_url: str, sites: int, *, enabled: bool = True)
     Returns the site ids in index order."""
     import psycopg
 
-    from healer_ops.devkit.fleet.generator import stable_uuid
+    from healer_ops.devkit.fleet.seeding import stable_uuid
 
     rows = [(str(stable_uuid("site", site_domain(i))), site_domain(i),
              f"{base_url.rstrip('/')}/{site_domain(i)}/", enabled) for i in range(1, sites + 1)]
