@@ -22,4 +22,3 @@ def time_grid(end: datetime, days: float) -> pd.DatetimeIndex:
     if steps < 1:
         raise ValueError(f"days must cover at least one 5-minute step, got {days}")
     return pd.date_range(end=end - STEP, periods=steps, freq="5min", tz="UTC", unit="ns")
-

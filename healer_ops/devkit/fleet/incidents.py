@@ -150,4 +150,3 @@ _INCIDENT_PLANNERS = {
     "white_screen": _plan_white_screen,
     "cert_expiry": _plan_cert_expiry,
 }
-

@@ -21,7 +21,6 @@ from healer_ops.devkit.fleet.sites import Site, make_sites
 METRIC_COLUMNS = ["site_id", "observed_at", "response_time_ms", "ttfb_ms", "page_size_bytes",
                   "status_code", "error", "cert_expires_at"]
 
-
 # Isolated blips every real site has: one failed probe, one slow sample. A detector that
 # pages on these is wrong, so clean sites keep them.
 BLIP_ERROR_RATE = 0.0005
@@ -32,7 +31,6 @@ class GeneratedMetrics(NamedTuple):
     frame: pd.DataFrame
     incidents: list[Incident]
     sites: list[Site]
-
 
 
 def generate_metrics(sites: int | list[Site] = 50, days: float = 14, seed: int = 7,
@@ -194,4 +192,3 @@ def _frame(arrays: dict, sites: list[Site], times: pd.DatetimeIndex) -> pd.DataF
     })
     frame["cert_expires_at"] = frame["cert_expires_at"].dt.tz_localize("UTC")
     return frame
-

@@ -19,4 +19,3 @@ def stream(seed: int, name: str, *extra: int) -> np.random.Generator:
 
 def stable_uuid(*parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts))
-
