@@ -127,3 +127,34 @@ def test_purge_deletes_expired_rows_in_batches(conn):
 def test_purge_rejects_a_bad_batch_size(conn):
     with pytest.raises(ValueError, match="batch_size"):
         cache.purge_expired(conn, batch_size=0)
+
+
+def test_cache_stats_count_hits_and_what_they_saved(conn):
+    from datetime import UTC, datetime, timedelta
+
+    from psycopg.types.json import Jsonb
+
+    from healer_ops.analysis.cache_stats import cache_stats
+
+    store(conn, item=analysis("openai").model_copy(update={"tokens_used": 900,
+                                                            "cost_usd": 0.0012}))
+    site = conn.execute("INSERT INTO wp_sites (domain, url) VALUES ('s.test', 'https://s.test/')"
+                        " RETURNING id").fetchone()[0]
+    now = datetime.now(UTC)
+    for hit, tokens, cost, when in ((False, 900, 0.0012, now - timedelta(hours=2)),
+                                    (True, 0, 0, now - timedelta(hours=1)),
+                                    (True, 0, 0, now - timedelta(days=40))):
+        conn.execute(
+            "INSERT INTO healer_executions (site_id, diagnosis_type, status, logs_analyzed,"
+            " ai_status, ai_analysis, ai_tokens_used, ai_cost_usd, ai_analyzed_at)"
+            " VALUES (%s, 'DB_ERROR', 'FAILED', 'x', 'DONE', %s, %s, %s, %s)",
+            (site, Jsonb({"input_hash": "h1", "cache_hit": hit}), tokens, cost, when))
+    conn.commit()
+    stats = cache_stats(conn)
+    assert (stats["entries"], stats["analyses"], stats["hits"]) == (1, 2, 1)
+    assert stats["hit_rate"] == 0.5
+    assert stats["tokens_saved"] == 900 and stats["usd_saved"] == pytest.approx(0.0012)
+    assert stats["tokens_spent"] == 900
+    assert cache_stats(conn, since=now - timedelta(days=60))["hits"] == 2
+    with pytest.raises(ValueError, match="before until"):
+        cache_stats(conn, since=now, until=now - timedelta(days=1))
