@@ -47,9 +47,11 @@ def migrate_airflow_metadata(airflow_home: Path) -> None:
 
 @lru_cache(maxsize=1)
 def dag_bag():
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import BundleDagBag
 
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    # A bundle DagBag, as the dag-processor and the workers parse: the folder is on sys.path
+    # (the DAG files import dags/_healer_common.py) and .airflowignore is honoured.
+    bag = BundleDagBag(dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER)
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     for dag_id in bag.dag_ids:

@@ -58,7 +58,7 @@ def test_ai_failure_analysis_dag_writes_back_and_reruns_change_nothing(airflow_d
     ids = seed_fleet(conn)
     run = run_dag("ai_failure_analysis")
     assert run["state"] == "success", run
-    summary = run["tasks"]["analyze_failed_executions"]
+    summary = run["tasks"]["summarize"]
     assert summary["claimed"] == 5 and summary["analyzed"] == 5 and summary["failed"] == 0
     assert summary["cache_hits"] == 2  # the plugin fatal on three sites: one miss, two hits
     assert summary["analyzer"] == "local" and summary["cost_usd"] == 0
@@ -81,7 +81,7 @@ def test_ai_failure_analysis_dag_writes_back_and_reruns_change_nothing(airflow_d
 
     again = run_dag("ai_failure_analysis")
     assert again["state"] == "success"
-    assert again["tasks"]["analyze_failed_executions"]["claimed"] == 0
+    assert again["tasks"]["summarize"]["claimed"] == 0
     assert ai_rows(conn) == rows
     assert conn.execute("SELECT count(*), sum(hit_count) FROM ai_analysis_cache").fetchone() == (
         3, 2)
@@ -90,7 +90,7 @@ def test_ai_failure_analysis_dag_writes_back_and_reruns_change_nothing(airflow_d
 def test_openai_mode_through_the_dag_sends_no_secret(airflow_db, conn, openai_server):
     ids = seed_fleet(conn)
     run = run_dag("ai_failure_analysis", conf={"analyzer": "openai"})
-    summary = run["tasks"]["analyze_failed_executions"]
+    summary = run["tasks"]["summarize"]
     assert run["state"] == "success" and summary["analyzed"] == 5
     assert summary["llm_calls"] == 3 and summary["cache_hits"] == 2
     assert summary["tokens"] > 0 and summary["cost_usd"] > 0 and summary["fallbacks"] == {}
@@ -104,7 +104,7 @@ def test_openai_mode_through_the_dag_sends_no_secret(airflow_db, conn, openai_se
 def test_batch_mode_submits_then_a_later_run_collects(airflow_db, conn, openai_server):
     ids = seed_fleet(conn)
     first = run_dag("ai_failure_analysis", conf={"analyzer": "openai", "mode": "batch"})
-    summary = first["tasks"]["analyze_failed_executions"]
+    summary = first["tasks"]["summarize"]
     assert summary["batch_jobs_submitted"] == 1 and summary["batched"] == 5
     assert openai_server.chat_requests() == []  # nothing synchronous
     statuses = {r[0] for r in conn.execute(
@@ -115,7 +115,7 @@ def test_batch_mode_submits_then_a_later_run_collects(airflow_db, conn, openai_s
     assert "CorrectHorse9!" not in uploaded
 
     second = run_dag("ai_failure_analysis", conf={"analyzer": "openai", "mode": "batch"})
-    summary = second["tasks"]["analyze_failed_executions"]
+    summary = second["tasks"]["summarize"]
     assert summary["batch_collected"] == 5 and summary["claimed"] == 0
     rows = ai_rows(conn)
     assert {rows[i][0] for k, i in ids.items() if k != "succeeded"} == {"DONE"}

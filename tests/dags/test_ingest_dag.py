@@ -56,7 +56,7 @@ def test_backfill_of_days_through_dag_runs_twice_changes_nothing(fleet, tmp_path
                       conf={"mode": "files", "drop_dir": str(tmp_path),
                             "start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()})
         assert run["state"] == "success", run
-        summaries.append(run["tasks"]["ingest_site_metrics"])
+        summaries.append(run["tasks"]["load"])
     for summary in summaries:
         assert summary["mode"] == "files"
         assert (summary["input_rows"], summary["loaded"], summary["quarantined"]) == (194, 192, 2)
@@ -69,7 +69,7 @@ def test_backfill_of_days_through_dag_runs_twice_changes_nothing(fleet, tmp_path
         run = run_dag("site_metrics_ingest", logical_date=pendulum.instance(day),
                       conf={"mode": "files", "drop_dir": str(tmp_path),
                             "start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()})
-        assert run["tasks"]["ingest_site_metrics"]["changed_rows"] == 0
+        assert run["tasks"]["load"]["changed_rows"] == 0
     fleet.commit()
     assert state(fleet) == first  # not even ingested_at or quarantined_at moved
 
@@ -81,7 +81,7 @@ def test_a_scheduled_interval_loads_exactly_its_rows_and_emits_the_asset(fleet, 
     logical = pendulum.datetime(2024, 5, 2, 10, 5, tz="UTC")
     run = run_dag("site_metrics_ingest", logical_date=logical,
                   conf={"mode": "files", "drop_dir": str(tmp_path), "start": None, "end": None})
-    summary = run["tasks"]["ingest_site_metrics"]
+    summary = run["tasks"]["load"]
     start, end = datetime.fromisoformat(summary["start"]), datetime.fromisoformat(summary["end"])
     assert end - start == timedelta(minutes=5)
     expected = sum(1 for step in range(96)
