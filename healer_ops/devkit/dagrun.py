@@ -85,7 +85,7 @@ def run_dag(dag_id: str, logical_date=None, conf: dict | None = None,
     with output_to(log_file):
         run = dag.test(logical_date=logical_date or pendulum.now("UTC"), run_conf=run_conf)
     return {"dag_id": dag_id, "state": str(run.state), "run_id": run.run_id,
-            "tasks": task_summaries(run)}
+            "tasks": task_summaries(run), "tries": task_tries(run)}
 
 
 @contextmanager
@@ -121,6 +121,17 @@ def task_summaries(run) -> dict[str, object]:
             XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id,
             XComModel.key == "return_value").all()
         return {row.task_id: _decode(row.value) for row in rows}
+
+
+def task_tries(run) -> dict[str, int]:
+    """How many tries each task of a finished run took (2 = it succeeded on its retry)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.query(TaskInstance.task_id, TaskInstance.try_number).filter(
+            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id).all()
+        return {task_id: try_number for task_id, try_number in rows}
 
 
 def _decode(value):
