@@ -7,8 +7,9 @@ passed (`HEALER_CACHE_TTL_DAYS`, 30 days after they were written), in batches of
 table is never locked for long. Expired rows are already cache misses; this only reclaims
 space. Re-running deletes nothing more. Returns the number of rows deleted and left.
 
-Retries twice, five minutes apart, and may take an hour; a failed run is reported through
-`healer_ops.notify`; after 3 failed runs in a row (three days) the DAG pauses itself.
+Failures: a try is stopped after an hour and retried twice, five minutes apart; a task that
+fails for good and its run are reported through `healer_ops.notify`; after 3 failed runs in
+a row (three days) the DAG pauses itself.
 """
 
 from __future__ import annotations

@@ -27,9 +27,9 @@ misses to the Batch API at half price, collected by a later run: for large backf
 `openai_conn_id` (an Airflow connection with the API key as password and an optional
 `base_url` in extra; without it `OPENAI_API_KEY` / `OPENAI_BASE_URL` are used).
 
-Each step retries twice, a minute apart (analyze may take 30 minutes); a failed step or run
-is reported through `healer_ops.notify`; after 96 failed runs in a row (a day) the DAG
-pauses itself.
+Failures: each step is retried twice, a minute apart (a try of claim or summarize is stopped
+after 5 minutes, of analyze after 30); a step that fails for good and its run are reported
+through `healer_ops.notify`; after 96 failed runs in a row (a day) the DAG pauses itself.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ first run scores the last 28 days. Params `since` / `until` (ISO 8601) override 
 manual runs and historic re-runs (re-running an interval leaves the same rows; such runs
 never move the watermark past data they skipped); `site_ids` limits a run to some sites.
 
-Retries twice, two minutes apart, and may take an hour; a failed run is reported through
-`healer_ops.notify`; after 288 failed runs in a row (about a day of ingests) the DAG pauses
-itself.
+Failures: a try is stopped after an hour and retried twice, two minutes apart; a task that
+fails for good and its run are reported through `healer_ops.notify`; after 288 failed runs
+in a row (about a day of 5-minute ingests) the DAG pauses itself.
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ For the day that ends at the run's data interval end it:
 
 Re-running the same day writes the same rows. Settings: `HEALER_PATTERN_*`.
 
-Retries twice, five minutes apart, and may take an hour; a failed run is reported through
-`healer_ops.notify`; after 3 failed runs in a row (three days) the DAG pauses itself.
+Failures: a try is stopped after an hour and retried twice, five minutes apart; a task that
+fails for good and its run are reported through `healer_ops.notify`; after 3 failed runs in
+a row (three days) the DAG pauses itself.
 """
 
 from __future__ import annotations

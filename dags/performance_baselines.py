@@ -17,8 +17,9 @@ Backfill past weeks with `airflow backfill create --dag-id performance_baselines
 --from-date ... --to-date ...`; a manual run computes the period ending at its logical
 date. Param `site_ids` limits a run to some sites (empty: every site).
 
-Retries twice, five minutes apart, and may take two hours; a failed run is reported through
-`healer_ops.notify`; after 2 failed runs in a row (two weeks) the DAG pauses itself.
+Failures: a try is stopped after two hours and retried twice, five minutes apart; a task
+that fails for good and its run are reported through `healer_ops.notify`; after 2 failed
+runs in a row (two weeks) the DAG pauses itself.
 """
 
 from __future__ import annotations

@@ -40,9 +40,10 @@ to `metric_quarantine` verbatim with all their reasons; the rest are upserted on
 and nothing of the run is loaded. The returned summary: `input_rows = loaded + quarantined
 + duplicates` (merged), with `quarantined_by_reason`.
 
-The load retries three times, a minute apart, and may take an hour (a long manual
-`start`/`end` range is bounded by that: split it); a failed step or run is reported through
-`healer_ops.notify`; after 288 failed runs in a row (a day) the DAG pauses itself.
+Failures: each step is retried three times, a minute apart; a try of plan is stopped after
+5 minutes, of load after an hour (split a long manual `start`/`end` range that needs more);
+a step that fails for good and its run are reported through `healer_ops.notify`; after 288
+failed runs in a row (a day) the DAG pauses itself.
 """
 
 from __future__ import annotations
