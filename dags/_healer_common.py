@@ -15,7 +15,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pendulum
-from airflow.sdk import Asset, dag
+from airflow.sdk import Asset, Param, dag
 
 from healer_ops.settings import SITE_METRICS_ASSET
 
@@ -24,6 +24,12 @@ START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
 
 # Produced by site_metrics_ingest (the task that writes rows); anomaly_detection runs on it.
 SITE_METRICS = Asset(name=SITE_METRICS_ASSET["name"], uri=SITE_METRICS_ASSET["uri"])
+
+
+def site_ids_param() -> Param:
+    """The `site_ids` param of the DAGs that can work on part of the fleet."""
+    return Param([], type="array", items={"type": "string"},
+                 description="Only these site ids (empty: every site)")
 
 
 def task_failed(context) -> None:
@@ -54,7 +60,7 @@ def run_failed(context) -> None:
 def healer_dag(dag_id: str, *, schedule, doc_md: str, tag: str, retries: int = 2,
                retry_delay: timedelta = timedelta(minutes=5),
                execution_timeout: timedelta | None = timedelta(hours=1),
-               dagrun_timeout: timedelta | None = timedelta(hours=3),
+               dagrun_timeout: timedelta | None = timedelta(hours=4),
                max_consecutive_failed_dag_runs: int = 3, max_active_runs: int = 1,
                start_date: pendulum.DateTime = START_DATE, **dag_kwargs):
     """Airflow's @dag with the project's defaults (each one overridable).
@@ -62,7 +68,8 @@ def healer_dag(dag_id: str, *, schedule, doc_md: str, tag: str, retries: int = 2
     Every task retries and reports its final failure, every run reports its failure
     (`healer_ops.notify`), and a DAG pauses itself after `max_consecutive_failed_dag_runs`
     failed runs in a row: broken code stops paging, while an outage shorter than that
-    resumes without anyone unpausing.
+    resumes without anyone unpausing. `dagrun_timeout` is a backstop above the worst case
+    of every try (the DAG integrity test checks it).
     """
     default_args = {"owner": OWNER, "retries": retries, "retry_delay": retry_delay,
                     "execution_timeout": execution_timeout,

@@ -47,7 +47,7 @@ from airflow.sdk import Param, task
     tag="analysis",
     retry_delay=timedelta(minutes=1),
     execution_timeout=timedelta(minutes=30),
-    dagrun_timeout=timedelta(hours=2),
+    dagrun_timeout=timedelta(hours=2, minutes=30),
     max_consecutive_failed_dag_runs=96,
     max_active_runs=2,
     params={

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _healer_common import SITE_METRICS, healer_dag
+from _healer_common import SITE_METRICS, healer_dag, site_ids_param
 from airflow.sdk import Param, task
 
 
@@ -34,15 +34,13 @@ from airflow.sdk import Param, task
     doc_md=__doc__,
     tag="detection",
     retry_delay=timedelta(minutes=2),
-    dagrun_timeout=timedelta(hours=2),
     max_consecutive_failed_dag_runs=288,
     params={
         "since": Param(None, type=["null", "string"],
                        description="Score from this time (ISO 8601; default: the watermark)"),
         "until": Param(None, type=["null", "string"],
                        description="Score up to this time (default: the latest observation)"),
-        "site_ids": Param([], type="array", items={"type": "string"},
-                          description="Only these site ids (empty: every site)"),
+        "site_ids": site_ids_param(),
     },
 )
 def anomaly_detection():

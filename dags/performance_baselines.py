@@ -27,7 +27,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from _healer_common import healer_dag
+from _healer_common import healer_dag, site_ids_param
 from airflow.sdk import Param, task
 
 
@@ -38,13 +38,12 @@ from airflow.sdk import Param, task
     doc_md=__doc__,
     tag="baselines",
     execution_timeout=timedelta(hours=2),
-    dagrun_timeout=timedelta(hours=4),
+    dagrun_timeout=timedelta(hours=7),
     max_consecutive_failed_dag_runs=2,
     params={
         "days": Param(28, type="integer", minimum=1, maximum=366,
                       description="Days of history in each baseline period"),
-        "site_ids": Param([], type="array", items={"type": "string"},
-                          description="Only these site ids (empty: every site)"),
+        "site_ids": site_ids_param(),
     },
 )
 def performance_baselines():

@@ -41,7 +41,7 @@ and nothing of the run is loaded. The returned summary: `input_rows = loaded + q
 + duplicates` (merged), with `quarantined_by_reason`.
 
 Failures: each step is retried three times, a minute apart; a try of plan is stopped after
-5 minutes, of load after an hour (split a long manual `start`/`end` range that needs more);
+5 minutes, of load after 30 (split a long manual `start`/`end` range that needs more);
 a step that fails for good and its run are reported through `healer_ops.notify`; after 288
 failed runs in a row (a day) the DAG pauses itself.
 """
@@ -51,7 +51,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from _healer_common import SITE_METRICS, healer_dag
+from _healer_common import SITE_METRICS, healer_dag, site_ids_param
 from airflow.sdk import CronDataIntervalTimetable, Param, task
 
 from healer_ops.settings import get_settings
@@ -71,15 +71,15 @@ DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
     tag="ingest",
     retries=3,
     retry_delay=timedelta(minutes=1),
-    dagrun_timeout=timedelta(hours=2),
+    execution_timeout=timedelta(minutes=30),
+    dagrun_timeout=timedelta(hours=2, minutes=30),
     max_consecutive_failed_dag_runs=288,
     max_active_runs=4,
     params={
         "mode": Param("auto", enum=["auto", "probe", "files"],
                       description="probe the live sites, load the drop folder, or auto "
                                   "(files for backfills, probe otherwise)"),
-        "site_ids": Param([], type="array", items={"type": "string"},
-                          description="Only these site ids (empty: every site)"),
+        "site_ids": site_ids_param(),
         "drop_dir": Param(DEFAULT_DROP_DIR, type=["null", "string"],
                           description="Folder of site_metrics_YYYY-MM-DD.* day files"),
         "start": Param(None, type=["null", "string"],

@@ -45,6 +45,17 @@ def test_dags_follow_conventions(dag_bag):
             assert task.on_failure_callback, f"{dag_id}.{task.task_id} should report failure"
 
 
+def test_a_run_outlives_the_worst_case_of_its_tries(dag_bag):
+    """dagrun_timeout is a backstop: it never cuts a try the task's own timeout allows."""
+    from datetime import timedelta
+
+    for dag_id in EXPECTED_DAGS:
+        dag = dag_bag.get_dag(dag_id)
+        worst = sum(((t.retries + 1) * t.execution_timeout + t.retries * t.retry_delay
+                     for t in dag.tasks), timedelta())  # the DAGs are chains of tasks
+        assert dag.dagrun_timeout >= worst, f"{dag_id}: {dag.dagrun_timeout} < {worst}"
+
+
 def test_the_shared_module_is_not_a_dag_file(dag_bag):
     from airflow.utils.file import list_py_file_paths
 
