@@ -12,4 +12,6 @@ RUN pip install --no-cache-dir --no-deps -e .
 
 ENV HEALER_SQL_DIR=/opt/healer/include/sql \
     HEALER_HOME=/opt/airflow/healer
+# The local analyzer's model, fitted once at build time: tasks load it instead of refitting.
+RUN healer-ops model build
 WORKDIR /opt/airflow

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from psycopg.types.json import Jsonb
 
 from healer_ops import db
+from healer_ops.timeutil import as_utc
 
 # The per-site value arrays of the first pass are aggregated in memory (a hash aggregate over
 # sites) instead of being sorted on disk.
@@ -84,18 +85,6 @@ def stored_baselines(conn, start: datetime, until: datetime,
 def _dicts(cur) -> list[dict]:
     names = [c.name for c in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def as_utc(value: datetime | str, name: str) -> datetime:
-    """A timezone-aware datetime; naive values and ISO strings without a zone are UTC."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValueError(f"{name}: {value!r} is not an ISO 8601 date/time") from exc
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name}: expected a datetime or ISO string, got {type(value).__name__}")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def check_days(days) -> int:

@@ -31,9 +31,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from healer_ops import db
-from healer_ops.baselines import as_utc, site_list, stored_baselines, upsert_baselines
+from healer_ops.baselines import site_list, stored_baselines, upsert_baselines
 from healer_ops.detect import alerts
 from healer_ops.detect.alerts import Trigger
+from healer_ops.timeutil import as_utc
 
 DAY_S = 86400
 HOUR_S = 3600

@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from healer_ops import db
 from healer_ops.ingest.drop import day_files
@@ -31,6 +30,7 @@ from healer_ops.ingest.load import known_site_ids
 from healer_ops.ingest.pipeline import Summary, validate_and_write
 from healer_ops.ingest.read import RawBatch, read_metrics_file
 from healer_ops.ingest.validate import Checks, Parsed, parse_values
+from healer_ops.timeutil import as_utc
 
 
 def ingest_file(url: str, path, *, interval_start=None, interval_end=None, site_ids=None,
@@ -99,16 +99,10 @@ def _interval(start, end) -> tuple[datetime, datetime] | None:
         return None
     if start is None or end is None:
         raise ValueError("give both interval_start and interval_end, or neither")
-    start, end = _utc(start), _utc(end)
+    start, end = as_utc(start, "interval_start"), as_utc(end, "interval_end")
     if end <= start:
         raise ValueError(f"empty interval [{start.isoformat()}, {end.isoformat()})")
     return start, end
-
-
-def _utc(moment) -> datetime:
-    stamp = pd.Timestamp(moment)
-    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
-    return stamp.to_pydatetime()
 
 
 def _site_filter(site_ids) -> set[str] | None:

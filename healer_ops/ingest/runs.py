@@ -17,6 +17,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from healer_ops.timeutil import as_utc
+
 log = logging.getLogger(__name__)
 
 PERIOD = timedelta(minutes=5)
@@ -49,7 +51,7 @@ def plan_ingest(*, mode: str, run_type: str, interval_start: datetime | None,
     if start or end:
         if not (start and end):
             raise ValueError("give both start and end, or neither")
-        first, last = _parse_time(start, "start"), _parse_time(end, "end")
+        first, last = as_utc(start, "start"), as_utc(end, "end")
     if last <= first:
         raise ValueError(f"empty interval [{first.isoformat()}, {last.isoformat()})")
     plan = {"mode": mode, "start": first.isoformat(), "end": last.isoformat(),
@@ -106,11 +108,3 @@ def default_drop_dir():
 
     settings = get_settings()
     return settings.drop_dir or settings.home / "drop"
-
-
-def _parse_time(text: str, name: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValueError(f"{name}: not an ISO 8601 time: {text!r}") from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

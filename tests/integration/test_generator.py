@@ -14,14 +14,10 @@ import pytest
 
 from healer_ops.analysis.model import DIAGNOSIS_TYPES
 from healer_ops.devkit.fleet import history
-from healer_ops.devkit.fleet.generator import (
-    ALERT_TYPES,
-    BAD_ROW_KINDS,
-    INCIDENT_TYPES,
-    METRIC_COLUMNS,
-    generate_fleet,
-    generate_metrics,
-)
+from healer_ops.devkit.fleet.day_files import BAD_ROW_KINDS
+from healer_ops.devkit.fleet.generator import generate_fleet
+from healer_ops.devkit.fleet.incidents import ALERT_TYPES, INCIDENT_TYPES
+from healer_ops.devkit.fleet.metrics import METRIC_COLUMNS, generate_metrics
 
 END = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
 

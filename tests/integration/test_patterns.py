@@ -13,8 +13,9 @@ import pytest
 from healer_ops import patterns
 from healer_ops.devkit.evaluate.patterns import score_patterns
 from healer_ops.devkit.fleet import logs
-from healer_ops.devkit.fleet.generator import generate_fleet, make_sites
-from healer_ops.devkit.fleet.history import _Builder
+from healer_ops.devkit.fleet.generator import generate_fleet
+from healer_ops.devkit.fleet.history import HistoryBuilder
+from healer_ops.devkit.fleet.sites import make_sites
 from healer_ops.patterns import (
     Policy,
     command_problems,
@@ -44,7 +45,7 @@ def test_wilson_lower_bound_is_honest_about_small_samples():
 
 @pytest.fixture(scope="module")
 def builder():
-    return _Builder(make_sites(12, 3, END), 3, END)
+    return HistoryBuilder(make_sites(12, 3, END), 3, END)
 
 
 @pytest.mark.parametrize("recipe,fixed", [

@@ -169,10 +169,41 @@ def test_classifier_decides_when_no_rule_matches(analyzer):
     assert analysis.confidence < ruled.confidence
 
 
-def test_output_is_deterministic(analyzer):
-    logs = [log for _, log in LABELLED[:4]]
-    first = [analyzer.analyze(log).model_dump() for log in logs]
-    assert [analyzer.analyze(log).model_dump() for log in logs] == first
+_ANALYZE_IN_A_NEW_PROCESS = """
+import json, sys
+from healer_ops.analysis.artifact import artifact_path
+from healer_ops.analysis.local import LocalAnalyzer
+logs = json.loads(sys.stdin.read())
+existed = artifact_path().is_file()
+analyzer = LocalAnalyzer()
+print(json.dumps({"artifact_existed": existed, "version": analyzer.version,
+                  "analyses": [analyzer.analyze(log).model_dump() for log in logs]}))
+"""
+
+
+def _analyze_in_new_process(logs: list[str], home) -> dict:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HEALER_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-c", _ANALYZE_IN_A_NEW_PROCESS], env=env,
+                          input=json.dumps(logs), capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_output_is_deterministic_across_processes_and_artifacts(tmp_path):
+    """A fresh fit, the stored artifact loaded by another process, and a fit in another home
+    give the same analyses (the model is fitted once per version, then loaded)."""
+    logs = [log for _, log in LABELLED[:6]]
+    fitted = _analyze_in_new_process(logs, tmp_path / "a")
+    loaded = _analyze_in_new_process(logs, tmp_path / "a")
+    elsewhere = _analyze_in_new_process(logs, tmp_path / "b")
+    assert not fitted["artifact_existed"] and loaded["artifact_existed"]
+    assert fitted["version"] == loaded["version"] == elsewhere["version"]
+    assert fitted["analyses"] == loaded["analyses"] == elsewhere["analyses"]
+    assert {a["diagnosis_type"] for a in fitted["analyses"]} != {"UNKNOWN"}
 
 
 # --- corpus and cross-validation -----------------------------------------------------------
@@ -223,3 +254,24 @@ def test_cross_validated_accuracy_on_the_dev_corpus():
     assert figures["accuracy_with_alt"] >= figures["accuracy"]
     assert sum(row["n"] for row in figures["reliability"]) == figures["n"]
     assert 0.0 <= figures["brier_confidence"] <= 1.0
+
+
+@pytest.mark.slow
+def test_an_unreadable_artifact_is_refitted_and_replaced(tmp_path, monkeypatch, caplog):
+    from healer_ops.analysis import artifact
+    from healer_ops.settings import reset_settings
+
+    monkeypatch.setenv("HEALER_HOME", str(tmp_path))
+    reset_settings()
+    artifact.default_model.cache_clear()
+    path = artifact.artifact_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a model")
+    try:
+        model = artifact.default_model()
+        assert "unreadable" in caplog.text
+        assert artifact.load(path) is not None  # replaced by a whole, loadable file
+        assert model.predict([LABELLED[0][1]])[0].diagnosis_type == LABELLED[0][0]
+    finally:
+        artifact.default_model.cache_clear()
+        reset_settings()

@@ -24,7 +24,8 @@ from healer_ops.devkit.bench import scratch_database, timed
 
 
 def bench_detect(sites: int, days: float, *, seed: int = 7, keep: bool = False) -> dict:
-    from healer_ops.devkit.fleet.generator import default_end, generate_fleet
+    from healer_ops.devkit.fleet.generator import generate_fleet
+    from healer_ops.devkit.fleet.grid import default_end
 
     with scratch_database("detect", keep=keep) as url:
         end = default_end(datetime.now(UTC)).replace(hour=0, minute=0)

@@ -219,7 +219,7 @@ def bench_generator(
     import json
     import time
 
-    from healer_ops.devkit.fleet.generator import generate_metrics
+    from healer_ops.devkit.fleet.metrics import generate_metrics
 
     results = []
     for size in sizes:

@@ -281,16 +281,15 @@ def register_sites(url: str, base_url: str, sites: int, *, enabled: bool = True)
     Returns the site ids in index order."""
     import psycopg
 
-    from healer_ops.devkit.fleet.generator import stable_uuid
+    from healer_ops.devkit import kitdb
+    from healer_ops.devkit.fleet.seeding import stable_uuid
 
-    rows = [(str(stable_uuid("site", site_domain(i))), site_domain(i),
-             f"{base_url.rstrip('/')}/{site_domain(i)}/", enabled) for i in range(1, sites + 1)]
+    rows = [{"id": str(stable_uuid("site", site_domain(i))), "domain": site_domain(i),
+             "url": f"{base_url.rstrip('/')}/{site_domain(i)}/", "is_healer_enabled": enabled}
+            for i in range(1, sites + 1)]
     with psycopg.connect(url) as conn:
-        conn.cursor().executemany(
-            "INSERT INTO wp_sites (id, domain, url, is_healer_enabled) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (domain) DO UPDATE SET url = EXCLUDED.url,"
-            " is_healer_enabled = EXCLUDED.is_healer_enabled", rows)
-    return [row[0] for row in rows]
+        conn.cursor().executemany(kitdb.query("fleet_register_served_sites"), rows)
+    return [row["id"] for row in rows]
 
 
 def _main(argv: list[str]) -> None:

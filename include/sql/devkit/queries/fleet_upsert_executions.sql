@@ -1,0 +1,32 @@
+-- One execution of the demo fleet's history, keyed by id; a re-run rewrites it.
+INSERT INTO healer_executions (id, site_id, trigger, diagnosis_type, diagnosis_details,
+                               confidence, logs_analyzed, suggested_action, suggested_commands,
+                               action_taken, status, error_message, execution_logs, started_at,
+                               diagnosed_at, finished_at, duration_ms, was_successful,
+                               attempt_number, previous_attempt_id, pattern_id)
+VALUES (%(id)s, %(site_id)s, %(trigger)s, %(diagnosis_type)s, %(diagnosis_details)s,
+        %(confidence)s, %(logs_analyzed)s, %(suggested_action)s, %(suggested_commands)s,
+        %(action_taken)s, %(status)s, %(error_message)s, %(execution_logs)s, %(started_at)s,
+        %(diagnosed_at)s, %(finished_at)s, %(duration_ms)s, %(was_successful)s,
+        %(attempt_number)s, %(previous_attempt_id)s, %(pattern_id)s)
+ON CONFLICT (id) DO UPDATE SET
+    site_id = EXCLUDED.site_id,
+    trigger = EXCLUDED.trigger,
+    diagnosis_type = EXCLUDED.diagnosis_type,
+    diagnosis_details = EXCLUDED.diagnosis_details,
+    confidence = EXCLUDED.confidence,
+    logs_analyzed = EXCLUDED.logs_analyzed,
+    suggested_action = EXCLUDED.suggested_action,
+    suggested_commands = EXCLUDED.suggested_commands,
+    action_taken = EXCLUDED.action_taken,
+    status = EXCLUDED.status,
+    error_message = EXCLUDED.error_message,
+    execution_logs = EXCLUDED.execution_logs,
+    started_at = EXCLUDED.started_at,
+    diagnosed_at = EXCLUDED.diagnosed_at,
+    finished_at = EXCLUDED.finished_at,
+    duration_ms = EXCLUDED.duration_ms,
+    was_successful = EXCLUDED.was_successful,
+    attempt_number = EXCLUDED.attempt_number,
+    previous_attempt_id = EXCLUDED.previous_attempt_id,
+    pattern_id = EXCLUDED.pattern_id
