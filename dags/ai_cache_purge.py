@@ -6,25 +6,23 @@ passed (`HEALER_CACHE_TTL_DAYS`, 30 days after they were written), in batches of
 `batch_size` rows per transaction (`DELETE ... WHERE id IN (SELECT ... LIMIT n)`), so the
 table is never locked for long. Expired rows are already cache misses; this only reclaims
 space. Re-running deletes nothing more. Returns the number of rows deleted and left.
+
+Failures: a try is stopped after an hour and retried twice, five minutes apart; a task that
+fails for good and its run are reported through `healer_ops.notify`; after 3 failed runs in
+a row (three days) the DAG pauses itself.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
-from airflow.sdk import Param, dag, task
+from _healer_common import healer_dag
+from airflow.sdk import Param, task
 
 
-@dag(
-    dag_id="ai_cache_purge",
+@healer_dag(
+    "ai_cache_purge",
     schedule="0 0 * * *",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
     doc_md=__doc__,
-    tags=["healer", "analysis"],
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    tag="analysis",
     params={"batch_size": Param(1000, type="integer", minimum=1,
                                 description="Rows deleted per transaction")},
 )

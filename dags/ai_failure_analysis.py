@@ -1,44 +1,55 @@
 """
 ### ai_failure_analysis
 
-Every 15 minutes: claims failed `healer_executions` that have no AI analysis yet (or whose
-analysis failed and has attempts left, or whose claim went stale) with
-`FOR UPDATE SKIP LOCKED`, so two runs never analyze the same execution. Each log is
-redacted, keyed (error signature + local diagnosis type + culprit), looked up in
-`ai_analysis_cache`, and on a miss analyzed by the configured analyzer (`HEALER_ANALYZER`:
-`local`, or `openai` with fallback to local on any failure). Commands pass the WP-CLI
-allow-list. Writes back `ai_analysis`, `ai_confidence`, `ai_recommendations`,
-`ai_reasoning`, `ai_model`, `ai_tokens_used`, `ai_cost_usd`, `ai_analyzed_at`, `ai_status`.
-One execution's failure never stops the batch (it is retried by later runs).
+Every 15 minutes, three steps:
 
-The task's return value (and log) is the summary: analyzed, cache hits, LLM calls,
-fallbacks by reason, tokens and cost.
+1. **claim**: claims failed `healer_executions` that have no AI analysis yet (or whose
+   analysis failed and has attempts left, or whose claim went stale) with
+   `FOR UPDATE SKIP LOCKED`, so two runs never analyze the same execution. Returns the
+   claimed ids (at most `limit`).
+2. **analyze**: collects the finished Batch API jobs of earlier runs (openai), then analyzes
+   exactly the claimed ids that still wait (`ai_status` CLAIMED). Each log is redacted,
+   keyed (error signature + local diagnosis type + culprit), looked up in
+   `ai_analysis_cache`, and on a miss analyzed by the configured analyzer
+   (`HEALER_ANALYZER`: `local`, or `openai` with fallback to local on any failure).
+   Commands pass the WP-CLI allow-list. Writes back `ai_analysis`, `ai_confidence`,
+   `ai_recommendations`, `ai_reasoning`, `ai_model`, `ai_tokens_used`, `ai_cost_usd`,
+   `ai_analyzed_at`, `ai_status`. One execution's failure never stops the batch (it is
+   claimed again by later runs). A retry of this step re-analyzes what its earlier try left
+   waiting and rewrites nothing it finished: the same rows afterwards.
+3. **summarize**: the run's summary (return value and log): claimed, analyzed, cache hits,
+   LLM calls, fallbacks by reason, tokens and cost, and `outcome`, the claimed executions
+   by their `ai_status` now.
 
 Params: `mode` = `sync` (default) or `batch` (openai only: cache hits at once, distinct
 misses to the Batch API at half price, collected by a later run: for large backfills);
 `limit` (executions claimed, default `HEALER_AI_BATCH_SIZE`); `analyzer` (override);
 `openai_conn_id` (an Airflow connection with the API key as password and an optional
 `base_url` in extra; without it `OPENAI_API_KEY` / `OPENAI_BASE_URL` are used).
+
+Failures: each step is retried twice, a minute apart (a try of claim or summarize is stopped
+after 5 minutes, of analyze after 30); a step that fails for good and its run are reported
+through `healer_ops.notify`; after 96 failed runs in a row (a day) the DAG pauses itself.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Param, dag, task
+from _healer_common import healer_dag
+from airflow.sdk import Param, task
 
 
-@dag(
-    dag_id="ai_failure_analysis",
+@healer_dag(
+    "ai_failure_analysis",
     schedule="*/15 * * * *",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=2,
     doc_md=__doc__,
-    tags=["healer", "analysis"],
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=1),
-                  "execution_timeout": timedelta(minutes=30)},
+    tag="analysis",
+    retry_delay=timedelta(minutes=1),
+    execution_timeout=timedelta(minutes=30),
+    dagrun_timeout=timedelta(hours=2, minutes=30),
+    max_consecutive_failed_dag_runs=96,
+    max_active_runs=2,
     params={
         "mode": Param("sync", enum=["sync", "batch"],
                       description="sync, or batch (Batch API, collected by a later run)"),
@@ -51,16 +62,31 @@ from airflow.sdk import Param, dag, task
     },
 )
 def ai_failure_analysis():
-    @task
-    def analyze_failed_executions(params=None) -> dict:
+    @task(execution_timeout=timedelta(minutes=5))
+    def claim(params=None) -> list[str]:
         from healer_ops import db
-        from healer_ops.analysis.executions import analyze_failed_executions as analyze
+        from healer_ops.analysis.executions import claim_failed_executions
 
-        return analyze(db.resolve_url("healer_db"), limit=params["limit"],
-                       analyzer=params["analyzer"], mode=params["mode"],
-                       openai_conn_id=params["openai_conn_id"])
+        return claim_failed_executions(db.resolve_url("healer_db"), limit=params["limit"])
 
-    analyze_failed_executions()
+    @task
+    def analyze(execution_ids: list[str], params=None) -> dict:
+        from healer_ops import db
+        from healer_ops.analysis.executions import analyze_executions
+
+        return analyze_executions(db.resolve_url("healer_db"), execution_ids,
+                                  analyzer=params["analyzer"], mode=params["mode"],
+                                  openai_conn_id=params["openai_conn_id"])
+
+    @task(execution_timeout=timedelta(minutes=5))
+    def summarize(execution_ids: list[str], stats: dict) -> dict:
+        from healer_ops import db
+        from healer_ops.analysis.executions import summarize_run
+
+        return summarize_run(db.resolve_url("healer_db"), execution_ids, stats)
+
+    claimed = claim()
+    summarize(claimed, analyze(claimed))
 
 
 ai_failure_analysis()

@@ -14,36 +14,33 @@ watermark in `detection_watermarks` (where the last whole-fleet run stopped, min
 first run scores the last 28 days. Params `since` / `until` (ISO 8601) override this for
 manual runs and historic re-runs (re-running an interval leaves the same rows; such runs
 never move the watermark past data they skipped); `site_ids` limits a run to some sites.
+
+Failures: a try is stopped after an hour and retried twice, two minutes apart; a task that
+fails for good and its run are reported through `healer_ops.notify`; after 288 failed runs
+in a row (about a day of 5-minute ingests) the DAG pauses itself.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, Param, dag, task
-
-from healer_ops.settings import SITE_METRICS_ASSET
-
-SITE_METRICS = Asset(name=SITE_METRICS_ASSET["name"], uri=SITE_METRICS_ASSET["uri"])
+from _healer_common import SITE_METRICS, healer_dag, site_ids_param
+from airflow.sdk import Param, task
 
 
-@dag(
-    dag_id="anomaly_detection",
+@healer_dag(
+    "anomaly_detection",
     schedule=[SITE_METRICS],
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
     doc_md=__doc__,
-    tags=["healer", "detection"],
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    tag="detection",
+    retry_delay=timedelta(minutes=2),
+    max_consecutive_failed_dag_runs=288,
     params={
         "since": Param(None, type=["null", "string"],
                        description="Score from this time (ISO 8601; default: the watermark)"),
         "until": Param(None, type=["null", "string"],
                        description="Score up to this time (default: the latest observation)"),
-        "site_ids": Param([], type="array", items={"type": "string"},
-                          description="Only these site ids (empty: every site)"),
+        "site_ids": site_ids_param(),
     },
 )
 def anomaly_detection():

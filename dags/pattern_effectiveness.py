@@ -18,26 +18,21 @@ For the day that ends at the run's data interval end it:
    no blacklisted plugin); revoke when recent evidence turns bad.
 
 Re-running the same day writes the same rows. Settings: `HEALER_PATTERN_*`.
+
+Failures: a try is stopped after an hour and retried twice, five minutes apart; a task that
+fails for good and its run are reported through `healer_ops.notify`; after 3 failed runs in
+a row (three days) the DAG pauses itself.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import dag, task
+from _healer_common import healer_dag
+from airflow.sdk import task
 
 
-@dag(
-    dag_id="pattern_effectiveness",
-    schedule="@daily",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=["healer", "patterns"],
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
-)
+@healer_dag("pattern_effectiveness", schedule="@daily", doc_md=__doc__, tag="patterns")
 def pattern_effectiveness():
     @task
     def refresh_patterns(data_interval_start=None, data_interval_end=None) -> dict:

@@ -16,6 +16,10 @@ per-site sorts (about 26 bytes of memory per row of the period); see `healer_ops
 Backfill past weeks with `airflow backfill create --dag-id performance_baselines
 --from-date ... --to-date ...`; a manual run computes the period ending at its logical
 date. Param `site_ids` limits a run to some sites (empty: every site).
+
+Failures: a try is stopped after two hours and retried twice, five minutes apart; a task
+that fails for good and its run are reported through `healer_ops.notify`; after 2 failed
+runs in a row (two weeks) the DAG pauses itself.
 """
 
 from __future__ import annotations
@@ -23,23 +27,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from _healer_common import healer_dag, site_ids_param
+from airflow.sdk import Param, task
 
 
-@dag(
-    dag_id="performance_baselines",
+@healer_dag(
+    "performance_baselines",
     schedule="@weekly",
     start_date=pendulum.datetime(2025, 1, 5, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
     doc_md=__doc__,
-    tags=["healer", "baselines"],
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    tag="baselines",
+    execution_timeout=timedelta(hours=2),
+    dagrun_timeout=timedelta(hours=7),
+    max_consecutive_failed_dag_runs=2,
     params={
         "days": Param(28, type="integer", minimum=1, maximum=366,
                       description="Days of history in each baseline period"),
-        "site_ids": Param([], type="array", items={"type": "string"},
-                          description="Only these site ids (empty: every site)"),
+        "site_ids": site_ids_param(),
     },
 )
 def performance_baselines():

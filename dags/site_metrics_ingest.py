@@ -2,7 +2,15 @@
 ### site_metrics_ingest
 
 Every 5 minutes: measures the fleet and loads `site_metrics`, producing the `site_metrics`
-asset that `anomaly_detection` runs on.
+asset that `anomaly_detection` runs on. Two steps:
+
+1. **plan**: decides what the run loads and reads nothing: the mode, the interval, and in
+   files mode the drop folder's day files of the interval and the days without one (in
+   probe mode, the slot the observations stand for). A bad param, a missing drop folder or
+   a probe of history fails here, before any work.
+2. **load**: probes or reads exactly the plan, validates, quarantines and upserts, and
+   emits the `site_metrics` asset. A retry loads the same files or slot again: the same
+   rows. Its return value is the run's summary.
 
 **Modes** (param `mode`):
 - `probe`: an asynchronous HTTP probe of every enabled site of `wp_sites` (its `url`):
@@ -31,6 +39,11 @@ to `metric_quarantine` verbatim with all their reasons; the rest are upserted on
 (site_id, observed_at). A file that cannot be parsed fails the run, naming file and line,
 and nothing of the run is loaded. The returned summary: `input_rows = loaded + quarantined
 + duplicates` (merged), with `quarantined_by_reason`.
+
+Failures: each step is retried three times, a minute apart; a try of plan is stopped after
+5 minutes, of load after 30 (split a long manual `start`/`end` range that needs more);
+a step that fails for good and its run are reported through `healer_ops.notify`; after 288
+failed runs in a row (a day) the DAG pauses itself.
 """
 
 from __future__ import annotations
@@ -38,33 +51,35 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from _healer_common import SITE_METRICS, healer_dag, site_ids_param
+from airflow.sdk import CronDataIntervalTimetable, Param, task
 
-from healer_ops.settings import SITE_METRICS_ASSET, get_settings
+from healer_ops.settings import get_settings
 
-SITE_METRICS = Asset(name=SITE_METRICS_ASSET["name"], uri=SITE_METRICS_ASSET["uri"])
 _settings = get_settings()
 DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
 
 
-@dag(
-    dag_id="site_metrics_ingest",
+@healer_dag(
+    "site_metrics_ingest",
     # Real 5-minute data intervals: scheduled and backfill runs each cover [start, end).
     schedule=CronDataIntervalTimetable("*/5 * * * *", timezone="UTC"),
     # Early, so that backfills can reach years of history (catchup stays off for the
     # scheduler): a run before a DAG's start_date gets no task at all.
     start_date=pendulum.datetime(2010, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=4,
     doc_md=__doc__,
-    tags=["healer", "ingest"],
-    default_args={"retries": 3, "retry_delay": timedelta(minutes=1)},
+    tag="ingest",
+    retries=3,
+    retry_delay=timedelta(minutes=1),
+    execution_timeout=timedelta(minutes=30),
+    dagrun_timeout=timedelta(hours=2, minutes=30),
+    max_consecutive_failed_dag_runs=288,
+    max_active_runs=4,
     params={
         "mode": Param("auto", enum=["auto", "probe", "files"],
                       description="probe the live sites, load the drop folder, or auto "
                                   "(files for backfills, probe otherwise)"),
-        "site_ids": Param([], type="array", items={"type": "string"},
-                          description="Only these site ids (empty: every site)"),
+        "site_ids": site_ids_param(),
         "drop_dir": Param(DEFAULT_DROP_DIR, type=["null", "string"],
                           description="Folder of site_metrics_YYYY-MM-DD.* day files"),
         "start": Param(None, type=["null", "string"],
@@ -74,20 +89,25 @@ DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
     },
 )
 def site_metrics_ingest():
+    @task(execution_timeout=timedelta(minutes=5))
+    def plan(params=None, dag_run=None, data_interval_start=None,
+             data_interval_end=None) -> dict:
+        from healer_ops.ingest.runs import plan_ingest
+
+        return plan_ingest(mode=params["mode"],
+                           run_type=getattr(dag_run.run_type, "value", str(dag_run.run_type)),
+                           interval_start=data_interval_start, interval_end=data_interval_end,
+                           start=params["start"], end=params["end"],
+                           site_ids=params["site_ids"] or None, drop_dir=params["drop_dir"])
+
     @task(outlets=[SITE_METRICS])
-    def ingest_site_metrics(params=None, dag_run=None, data_interval_start=None,
-                            data_interval_end=None) -> dict:
+    def load(planned: dict, run_id=None) -> dict:
         from healer_ops import db
-        from healer_ops.ingest.runs import run_ingest
+        from healer_ops.ingest.runs import load_planned
 
-        run_type = getattr(dag_run.run_type, "value", str(dag_run.run_type))
-        return run_ingest(db.resolve_url("healer_db"), mode=params["mode"], run_type=run_type,
-                          interval_start=data_interval_start, interval_end=data_interval_end,
-                          start=params["start"], end=params["end"],
-                          site_ids=params["site_ids"] or None, drop_dir=params["drop_dir"],
-                          run_id=dag_run.run_id)
+        return load_planned(db.resolve_url("healer_db"), planned, run_id=run_id)
 
-    ingest_site_metrics()
+    load(plan())
 
 
 site_metrics_ingest()

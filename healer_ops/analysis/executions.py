@@ -1,16 +1,21 @@
 """Analyze failed healer_executions and write the ai_* fields back (the ai_failure_analysis DAG).
 
-One run:
-1. collects finished Batch API jobs of earlier runs (openai analyzer) and writes them back;
-2. claims up to `HEALER_AI_BATCH_SIZE` failed executions in one UPDATE ... FOR UPDATE SKIP
-   LOCKED ... RETURNING (never analyzed, failed with attempts left, or a stale claim);
-3. analyzes them through the pipeline with `HEALER_AI_CONCURRENCY` threads (mode "sync"),
-   or answers cache hits at once and sends the distinct misses to the Batch API (mode
-   "batch", for large backfills: half price, collected by a later run);
-4. writes back ai_analysis (the full analysis with rejected commands, analyzer, fallback
-   reason and cache facts), ai_confidence, ai_recommendations, ai_reasoning, ai_model,
-   ai_tokens_used, ai_cost_usd, ai_analyzed_at and ai_status DONE.
+The DAG's three steps, each a function of plain data (ids and counts):
+1. `claim_failed_executions`: up to `HEALER_AI_BATCH_SIZE` failed executions in one
+   UPDATE ... FOR UPDATE SKIP LOCKED ... RETURNING (never analyzed, failed with attempts
+   left, or a stale claim); returns their ids.
+2. `analyze_executions`: collects finished Batch API jobs of earlier runs (openai analyzer),
+   then analyzes those of the claimed ids that still wait (ai_status CLAIMED), so a retry
+   picks up exactly what an earlier try left and rewrites nothing it finished: with
+   `HEALER_AI_CONCURRENCY` threads (mode "sync"), or answering cache hits at once and
+   sending the distinct misses to the Batch API (mode "batch", for large backfills: half
+   price, collected by a later run). Writes back ai_analysis (the full analysis with
+   rejected commands, analyzer, fallback reason and cache facts), ai_confidence,
+   ai_recommendations, ai_reasoning, ai_model, ai_tokens_used, ai_cost_usd, ai_analyzed_at
+   and ai_status DONE.
+3. `summarize_run`: the analysis counts plus where each claimed execution stands now.
 
+`analyze_failed_executions` runs the three in one call (the demo, benchmarks, tests).
 One execution's failure never stops the batch: it is marked FAILED with ai_error (redacted)
 and claimed again by a later run until it has had MAX_ATTEMPTS attempts.
 """
@@ -50,8 +55,35 @@ def analyze_failed_executions(database_url: str | None = None, *, limit: int | N
                               mode: str = "sync", openai_conn_id: str | None = None,
                               settings: Settings | None = None, local=None, llm=None) -> dict:
     """Claim, analyze and write back one batch of failed executions; returns a summary."""
-    if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+    _check_mode(mode)
+    database_url = database_url or db.resolve_url()
+    ids = claim_failed_executions(database_url, limit=limit, settings=settings)
+    stats = analyze_executions(database_url, ids, concurrency=concurrency, analyzer=analyzer,
+                               mode=mode, openai_conn_id=openai_conn_id, settings=settings,
+                               local=local, llm=llm)
+    return summarize_run(database_url, ids, stats)
+
+
+def claim_failed_executions(database_url: str | None = None, *, limit: int | None = None,
+                            settings: Settings | None = None) -> list[str]:
+    """Claim up to `limit` (default HEALER_AI_BATCH_SIZE) failed executions; their ids."""
+    settings = settings or get_settings()
+    with db.connect(database_url, autocommit=True) as conn:
+        claims = claim(conn, limit or settings.ai_batch_size)
+    log.info("claimed %d failed executions", len(claims))
+    return [c.execution_id for c in claims]
+
+
+def analyze_executions(database_url: str | None, execution_ids: list[str], *,
+                       concurrency: int | None = None, analyzer: str | None = None,
+                       mode: str = "sync", openai_conn_id: str | None = None,
+                       settings: Settings | None = None, local=None, llm=None) -> dict:
+    """Analyze the claimed executions among `execution_ids` that still wait; their counts.
+
+    Executions already written back, recorded as failed or handed to a Batch API job are
+    left as they are: running this again for the same ids leaves the same rows.
+    """
+    _check_mode(mode)
     settings = settings or get_settings()
     database_url = database_url or db.resolve_url()
     started = time.perf_counter()
@@ -60,26 +92,42 @@ def analyze_failed_executions(database_url: str | None = None, *, limit: int | N
         batch = {"batch_jobs_submitted": 0, "batched": 0, "batch_collected": 0}
         if pipeline.analyzer == "openai":
             batch["batch_collected"] = collect_batches(pipeline)
-        claims = claim(pipeline.connection(), limit or settings.ai_batch_size)
-        claimed = len(claims)
+        claims = load_claimed(pipeline.connection(), execution_ids)
+        waiting = len(claims)
         if claims:
             pipeline.warm_up()
         failures: list[str] = []
         if mode == "batch" and pipeline.analyzer == "openai":
-            claims, submitted, waiting = submit_batch_for(pipeline, claims, failures)
-            batch.update(batch_jobs_submitted=submitted, batched=waiting)
+            claims, submitted, sent = submit_batch_for(pipeline, claims, failures)
+            batch.update(batch_jobs_submitted=submitted, batched=sent)
         workers = max(1, concurrency or settings.ai_concurrency)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ai-analysis") as pool:
             failures += [err for err in pool.map(lambda c: analyze_claim(pipeline, c), claims)
                          if err]
-        summary = pipeline.stats.summary()
-    summary.update(batch, claimed=claimed, failed=len(failures),
-                   analyzer=pipeline.analyzer, mode=mode,
-                   seconds=round(time.perf_counter() - started, 3))
+        stats = pipeline.stats.summary()
+    stats.update(batch, waiting=waiting, failed=len(failures), analyzer=pipeline.analyzer,
+                 mode=mode, seconds=round(time.perf_counter() - started, 3))
     if failures:
-        summary["errors"] = sorted(set(failures))[:5]
+        stats["errors"] = sorted(set(failures))[:5]
+    log.info("analyzed %d of %d claimed executions (%d still waiting): %s", stats["analyzed"],
+             len(execution_ids), waiting, stats)
+    return stats
+
+
+def summarize_run(database_url: str | None, execution_ids: list[str], stats: dict) -> dict:
+    """The run's summary: the analysis counts, how many were claimed, and `outcome`, the
+    claimed executions by their ai_status now (DONE, FAILED, BATCHED, ...)."""
+    with db.connect(database_url or db.resolve_url()) as conn:
+        outcome = dict(conn.execute(db.query("analysis_claimed_outcome"),
+                                    {"ids": execution_ids}).fetchall())
+    summary = {**stats, "claimed": len(execution_ids), "outcome": outcome}
     log.info("ai analysis summary: %s", summary)
     return summary
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
 
 
 def claim(conn, limit: int) -> list[Claim]:
@@ -88,7 +136,19 @@ def claim(conn, limit: int) -> list[Claim]:
         rows = conn.execute(db.query("analysis_claim"), {
             "limit": limit, "max_attempts": MAX_ATTEMPTS,
             "stale_minutes": STALE_CLAIM_MINUTES}).fetchall()
-    return [Claim(row[0], row[1] or "", tuple(row[2] or ()), tuple(row[3] or ())) for row in rows]
+    return [_claim_of(row) for row in rows]
+
+
+def load_claimed(conn, execution_ids: list[str]) -> list[Claim]:
+    """Those of `execution_ids` still claimed and waiting for their analysis."""
+    if not execution_ids:
+        return []
+    rows = conn.execute(db.query("analysis_load_claimed"), {"ids": execution_ids}).fetchall()
+    return [_claim_of(row) for row in rows]
+
+
+def _claim_of(row) -> Claim:
+    return Claim(row[0], row[1] or "", tuple(row[2] or ()), tuple(row[3] or ()))
 
 
 def analyze_claim(pipeline: AnalysisPipeline, item: Claim) -> str | None:

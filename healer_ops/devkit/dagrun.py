@@ -47,9 +47,11 @@ def migrate_airflow_metadata(airflow_home: Path) -> None:
 
 @lru_cache(maxsize=1)
 def dag_bag():
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import BundleDagBag
 
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    # A bundle DagBag, as the dag-processor and the workers parse: the folder is on sys.path
+    # (the DAG files import dags/_healer_common.py) and .airflowignore is honoured.
+    bag = BundleDagBag(dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER)
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     for dag_id in bag.dag_ids:
@@ -83,7 +85,7 @@ def run_dag(dag_id: str, logical_date=None, conf: dict | None = None,
     with output_to(log_file):
         run = dag.test(logical_date=logical_date or pendulum.now("UTC"), run_conf=run_conf)
     return {"dag_id": dag_id, "state": str(run.state), "run_id": run.run_id,
-            "tasks": task_summaries(run)}
+            "tasks": task_summaries(run), "tries": task_tries(run)}
 
 
 @contextmanager
@@ -119,6 +121,17 @@ def task_summaries(run) -> dict[str, object]:
             XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id,
             XComModel.key == "return_value").all()
         return {row.task_id: _decode(row.value) for row in rows}
+
+
+def task_tries(run) -> dict[str, int]:
+    """How many tries each task of a finished run took (2 = it succeeded on its retry)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.query(TaskInstance.task_id, TaskInstance.try_number).filter(
+            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id).all()
+        return {task_id: try_number for task_id, try_number in rows}
 
 
 def _decode(value):

@@ -80,7 +80,7 @@ def run_demo(url: str, *, sites: int = 50, days: int = 14, seed: int = 7,
             raise RuntimeError(f"{dag_id} ended {result['state']}: see {log_file or 'the log'}")
         demo.dag_runs[dag_id] = result["tasks"]
         for task_id, summary in result["tasks"].items():
-            progress(f"  {task_id}: {summary}")
+            progress(f"  {task_id}: {_brief(summary)}")
 
     from healer_ops.devkit.evaluate.alerts import score_alerts
     from healer_ops.devkit.evaluate.patterns import score_patterns
@@ -149,7 +149,7 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
         cost = float(count("SELECT coalesce(sum(ai_cost_usd), 0) FROM healer_executions"))
         approved = count("SELECT count(*) FROM healing_patterns WHERE auto_approved")
         patterns = count("SELECT count(*) FROM healing_patterns")
-    purge = _task(demo, "ai_cache_purge")
+    purge = _task(demo, "ai_cache_purge", "purge_expired_cache")
     patterns_run = demo.pattern_score
     score = demo.detection_score
     hit_rate = hits / analyzed if analyzed else 0.0
@@ -188,9 +188,12 @@ def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def _task(demo: DemoRun, dag_id: str) -> dict:
-    """The first task summary of a DAG run that is a dict (the one that did the work)."""
-    for value in demo.dag_runs.get(dag_id, {}).values():
-        if isinstance(value, dict):
-            return value
-    return {}
+def _brief(summary):
+    """A task's return value for the progress line (a list of claimed ids as its count)."""
+    return f"{len(summary)} ids" if isinstance(summary, list) else summary
+
+
+def _task(demo: DemoRun, dag_id: str, task_id: str) -> dict:
+    """What one task of a DAG run returned ({} when the DAG did not run)."""
+    value = demo.dag_runs.get(dag_id, {}).get(task_id, {})
+    return value if isinstance(value, dict) else {}

@@ -15,10 +15,12 @@ Behaviour is chosen per request: the next entry of `script` if any, else `mode`:
     unsafe      a correct answer plus commands outside the allow-list
     obey        a gullible model: runs whatever the log tells it to ("... run <command>")
 
-`latency_s` delays every answer. Every request body is recorded in `requests`, so a test can
-prove what did (and did not) reach the server. Usage is estimated at 4 characters a token;
-a system prompt seen before counts as cached input (in 128-token steps from 1024 tokens on,
-like OpenAI's prompt caching).
+`latency_s` delays every answer. `failing_uploads` (a count, settable at any time) answers
+that many file uploads with HTTP 503 before accepting them, as a provider's outage would.
+Every request body is recorded in `requests`, so a test can prove what did (and did not)
+reach the server. Usage is estimated at 4 characters a token; a system prompt seen before
+counts as cached input (in 128-token steps from 1024 tokens on, like OpenAI's prompt
+caching).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class LoopbackOpenAI:
         self.latency_s = latency_s
         self.hang_s = hang_s
         self.batch_polls_before_done = batch_polls_before_done
+        self.failing_uploads = 0
         self.script: deque[str] = deque()
         self.requests: list[dict] = []
         self.files: dict[str, dict] = {}
@@ -121,7 +124,15 @@ class LoopbackOpenAI:
         @app.post("/v1/files")
         async def upload(file: UploadFile = File(...), purpose: str = Form(...)):  # noqa: B008
             content = await file.read()
-            self._record("/v1/files", f"<file {file.filename} {len(content)} bytes>", {})
+            record = self._record("/v1/files", f"<file {file.filename} {len(content)} bytes>",
+                                  {})
+            with self._lock:
+                refuse, self.failing_uploads = (self.failing_uploads > 0,
+                                                max(0, self.failing_uploads - 1))
+            if refuse:
+                record.update(status=503)
+                return JSONResponse({"error": {"message": "upstream unavailable",
+                                               "type": "server_error"}}, status_code=503)
             return self._new_file(file.filename or "upload.jsonl", purpose, content)
 
         @app.get("/v1/files/{file_id}")

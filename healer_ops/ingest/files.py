@@ -18,7 +18,6 @@ With `site_ids`, rows of other sites are out of scope too, and rows whose site c
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,13 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from healer_ops import db
+from healer_ops.ingest.drop import day_files
 from healer_ops.ingest.load import known_site_ids
 from healer_ops.ingest.pipeline import Summary, validate_and_write
-from healer_ops.ingest.read import SUFFIXES, RawBatch, read_metrics_file
+from healer_ops.ingest.read import RawBatch, read_metrics_file
 from healer_ops.ingest.validate import Checks, Parsed, parse_values
 from healer_ops.timeutil import as_utc
-
-DAY_FILE = re.compile(r"^site_metrics_(\d{4}-\d{2}-\d{2})(\.csv|\.jsonl|\.parquet)$")
 
 
 def ingest_file(url: str, path, *, interval_start=None, interval_end=None, site_ids=None,
@@ -56,8 +54,12 @@ def ingest_file(url: str, path, *, interval_start=None, interval_end=None, site_
 
 
 def ingest_drop(url: str, drop_dir, interval_start, interval_end, *, site_ids=None,
-                run_id=None) -> dict:
-    """Load the rows of [start, end) from the day files of a drop folder (one transaction)."""
+                run_id=None, files: list[str] | None = None) -> dict:
+    """Load the rows of [start, end) from the day files of a drop folder (one transaction).
+
+    `files` (names in the folder, from the run's plan) are the day files to read; without
+    it, the folder's day files of the interval.
+    """
     interval = _interval(interval_start, interval_end)
     if interval is None:
         raise ValueError("a drop-folder run needs interval_start and interval_end")
@@ -65,7 +67,7 @@ def ingest_drop(url: str, drop_dir, interval_start, interval_end, *, site_ids=No
     drop_dir = Path(drop_dir)
     if not drop_dir.is_dir():
         raise FileNotFoundError(f"drop folder {drop_dir} does not exist")
-    files, missing = day_files(drop_dir, start, end)
+    files, missing = day_files(drop_dir, start, end, files)
     wanted = _site_filter(site_ids)
     total = Summary()
     with db.connect(url) as conn:
@@ -90,29 +92,6 @@ def ingest_drop(url: str, drop_dir, interval_start, interval_end, *, site_ids=No
         conn.commit()
     return total.as_dict() | {"files": [p.name for _, p in files],
                               "missing_days": [d.isoformat() for d in missing]}
-
-
-def day_files(drop_dir: Path, start: datetime, end: datetime):
-    """([(day, path)], [days without a file]) for the UTC days overlapping [start, end)."""
-    by_day: dict = {}
-    for path in sorted(drop_dir.iterdir()):
-        match = DAY_FILE.match(path.name)
-        if match and path.is_file():
-            try:
-                day = datetime.strptime(match.group(1), "%Y-%m-%d").date()
-            except ValueError:
-                continue
-            by_day.setdefault(day, []).append(path)
-    files, missing = [], []
-    day = start.astimezone(UTC).date()
-    while datetime.combine(day, datetime.min.time(), UTC) < end:
-        if day in by_day:
-            files += [(day, p) for p in sorted(by_day[day], key=lambda p: SUFFIXES.index(
-                p.suffix))]
-        else:
-            missing.append(day)
-        day += timedelta(days=1)
-    return files, missing
 
 
 def _interval(start, end) -> tuple[datetime, datetime] | None:

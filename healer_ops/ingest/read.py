@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.ingest.columns import ALL_COLUMNS, REQUIRED_COLUMNS
-
-SUFFIXES = (".csv", ".jsonl", ".parquet")
+from healer_ops.ingest.drop import SUFFIXES
 
 
 class IngestFileError(ValueError):

@@ -1,16 +1,21 @@
-"""One run of the site_metrics_ingest DAG: which mode, which interval, then probe or files.
+"""One run of the site_metrics_ingest DAG: plan it (mode, interval, files), then load it.
 
 Modes: "probe" (HTTP probes of the live fleet, observed at the end of the run's interval),
 "files" (the drop folder's rows of the interval), "auto" (the default: files for backfill
 runs, probe otherwise), so that `airflow backfill create --dag-id site_metrics_ingest ...`
 loads each interval from the drop folder with no extra configuration; `--dag-run-conf
 '{"mode": "files", "drop_dir": "..."}'` says the same explicitly.
+
+`plan_ingest` decides everything a run will load and reads nothing (cheap, and a bad
+interval, mode or folder fails there); `load_planned` probes or reads and writes exactly
+that, so a retry of the load loads the same thing. `run_ingest` does both in one call.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from healer_ops.timeutil import as_utc
 
@@ -26,6 +31,19 @@ def run_ingest(url: str, *, mode: str, run_type: str, interval_start: datetime,
                site_ids: list[str] | None = None, drop_dir: str | None = None,
                run_id: str | None = None) -> dict:
     """Ingest the run's interval ([start, end) overrides it); the summary of counts."""
+    plan = plan_ingest(mode=mode, run_type=run_type, interval_start=interval_start,
+                       interval_end=interval_end, start=start, end=end, site_ids=site_ids,
+                       drop_dir=drop_dir)
+    return load_planned(url, plan, run_id=run_id)
+
+
+def plan_ingest(*, mode: str, run_type: str, interval_start: datetime | None,
+                interval_end: datetime | None, start: str | None = None,
+                end: str | None = None, site_ids: list[str] | None = None,
+                drop_dir: str | None = None) -> dict:
+    """What one run loads (plain data, nothing read yet): mode, [start, end), site_ids, and
+    for files the drop folder, its day files of the interval and the days without one; for
+    probes the slot the observations stand for."""
     from healer_ops.intervals import effective_interval
 
     mode = resolve_mode(mode, run_type)
@@ -34,24 +52,43 @@ def run_ingest(url: str, *, mode: str, run_type: str, interval_start: datetime,
         if not (start and end):
             raise ValueError("give both start and end, or neither")
         first, last = as_utc(start, "start"), as_utc(end, "end")
+    if last <= first:
+        raise ValueError(f"empty interval [{first.isoformat()}, {last.isoformat()})")
+    plan = {"mode": mode, "start": first.isoformat(), "end": last.isoformat(),
+            "site_ids": list(site_ids) if site_ids else None}
     if mode == "files":
+        from healer_ops.ingest.drop import day_files
+
+        folder = Path(drop_dir or default_drop_dir())
+        if not folder.is_dir():
+            raise FileNotFoundError(f"drop folder {folder} does not exist")
+        files, missing = day_files(folder, first, last)
+        return plan | {"drop_dir": str(folder), "files": [p.name for _, p in files],
+                       "missing_days": [d.isoformat() for d in missing]}
+    now = datetime.now(UTC)
+    if now - last > PROBE_MAX_LAG:
+        raise ValueError(f"probe mode observes the present; the interval ends "
+                         f"{last.isoformat()}, {now - last} ago: load history with mode=files")
+    return plan | {"observed_at": min(last, now.replace(microsecond=0)).isoformat()}
+
+
+def load_planned(url: str, plan: dict, *, run_id: str | None = None) -> dict:
+    """Probe or read what `plan` says, validate, write; the summary of counts."""
+    first, last = datetime.fromisoformat(plan["start"]), datetime.fromisoformat(plan["end"])
+    if plan["mode"] == "files":
         from healer_ops.ingest.files import ingest_drop
 
-        folder = drop_dir or str(default_drop_dir())
-        summary = ingest_drop(url, folder, first, last, site_ids=site_ids, run_id=run_id)
-        summary["drop_dir"] = folder
+        summary = ingest_drop(url, plan["drop_dir"], first, last, site_ids=plan["site_ids"],
+                              run_id=run_id, files=plan["files"])
+        summary["drop_dir"] = plan["drop_dir"]
     else:
         from healer_ops.ingest.probe import probe_sites
 
-        lag = datetime.now(UTC) - last
-        if lag > PROBE_MAX_LAG:
-            raise ValueError(f"probe mode observes the present; the interval ends "
-                             f"{last.isoformat()}, {lag} ago: load history with mode=files")
-        summary = probe_sites(url, site_ids=site_ids, observed_at=min(last, datetime.now(UTC)),
+        summary = probe_sites(url, site_ids=plan["site_ids"], observed_at=plan["observed_at"],
                               run_id=run_id)
-    summary |= {"mode": mode, "start": first.isoformat(), "end": last.isoformat()}
+    summary |= {"mode": plan["mode"], "start": plan["start"], "end": plan["end"]}
     log.info("site_metrics_ingest %s [%s, %s): input=%d loaded=%d quarantined=%d %s "
-             "duplicates merged=%d", mode, summary["start"], summary["end"],
+             "duplicates merged=%d", plan["mode"], summary["start"], summary["end"],
              summary["input_rows"], summary["loaded"], summary["quarantined"],
              summary["quarantined_by_reason"], summary["duplicates"])
     return summary

@@ -8,8 +8,17 @@ import threading
 import psycopg
 import pytest
 
-from healer_ops.analysis.executions import MAX_ATTEMPTS, analyze_failed_executions, claim
+from healer_ops.analysis.executions import (
+    MAX_ATTEMPTS,
+    analyze_executions,
+    analyze_failed_executions,
+    claim,
+    claim_failed_executions,
+    summarize_run,
+)
 from healer_ops.devkit.dagrun import run_dag
+from healer_ops.notify import MARKER
+from healer_ops.settings import reset_settings
 
 pytest_plugins = ("openai_server",)
 
@@ -54,11 +63,16 @@ def ai_rows(conn) -> dict[str, tuple]:
         f"SELECT id::text, {AI_COLUMNS} FROM healer_executions ORDER BY id")}
 
 
+def cache_rows(conn) -> list[tuple]:
+    return conn.execute("SELECT input_hash, hit_count, last_used_at, analysis"
+                        " FROM ai_analysis_cache ORDER BY input_hash").fetchall()
+
+
 def test_ai_failure_analysis_dag_writes_back_and_reruns_change_nothing(airflow_db, conn):
     ids = seed_fleet(conn)
     run = run_dag("ai_failure_analysis")
     assert run["state"] == "success", run
-    summary = run["tasks"]["analyze_failed_executions"]
+    summary = run["tasks"]["summarize"]
     assert summary["claimed"] == 5 and summary["analyzed"] == 5 and summary["failed"] == 0
     assert summary["cache_hits"] == 2  # the plugin fatal on three sites: one miss, two hits
     assert summary["analyzer"] == "local" and summary["cost_usd"] == 0
@@ -81,16 +95,59 @@ def test_ai_failure_analysis_dag_writes_back_and_reruns_change_nothing(airflow_d
 
     again = run_dag("ai_failure_analysis")
     assert again["state"] == "success"
-    assert again["tasks"]["analyze_failed_executions"]["claimed"] == 0
+    assert again["tasks"]["summarize"]["claimed"] == 0
     assert ai_rows(conn) == rows
     assert conn.execute("SELECT count(*), sum(hit_count) FROM ai_analysis_cache").fetchone() == (
         3, 2)
 
 
+def test_analyze_takes_exactly_the_claimed_ids_and_its_retry_rewrites_nothing(airflow_db, conn):
+    ids = seed_fleet(conn)
+    conn.execute("INSERT INTO healer_executions (site_id, status, logs_analyzed) SELECT "
+                 "site_id, 'FAILED', logs_analyzed FROM healer_executions WHERE id = %s",
+                 [ids["maintenance"]])  # one more failed execution than the run may claim
+    conn.commit()
+    run = run_dag("ai_failure_analysis", conf={"limit": 5})
+    assert run["state"] == "success"
+    claimed = run["tasks"]["claim"]
+    assert len(claimed) == len(set(claimed)) == 5
+    assert run["tasks"]["analyze"]["waiting"] == 5 and run["tasks"]["analyze"]["analyzed"] == 5
+    assert run["tasks"]["summarize"]["outcome"] == {"DONE": 5}
+    statuses = dict(conn.execute("SELECT id::text, ai_status FROM healer_executions"
+                                 " WHERE status = 'FAILED'").fetchall())
+    assert {i for i, status in statuses.items() if status == "DONE"} == set(claimed)
+    rows, cache = ai_rows(conn), cache_rows(conn)
+    conn.commit()
+
+    # A retry of analyze runs the task's function again on the same ids from XCom (as after
+    # a worker lost once its writes were done): nothing is analyzed or written again.
+    retry = analyze_executions(airflow_db, claimed, analyzer="local")
+    assert (retry["waiting"], retry["analyzed"]) == (0, 0)
+    assert ai_rows(conn) == rows and cache_rows(conn) == cache
+
+
+def test_a_retry_after_a_try_died_midway_analyzes_the_rest(db_url, conn, local_analyzer):
+    seed_fleet(conn)
+    claimed = claim_failed_executions(db_url)
+    assert len(claimed) == 5
+    # What a try leaves when its worker dies after writing two executions back.
+    analyze_executions(db_url, claimed[:2], analyzer="local", local=local_analyzer)
+    retry = analyze_executions(db_url, claimed, analyzer="local", local=local_analyzer)
+    assert (retry["waiting"], retry["analyzed"], retry["failed"]) == (3, 3, 0)
+    assert summarize_run(db_url, claimed, retry)["outcome"] == {"DONE": 5}
+    # the same cache as one uninterrupted try: three faults, the fatal twice a hit
+    assert conn.execute("SELECT count(*), sum(hit_count) FROM ai_analysis_cache").fetchone() == (
+        3, 2)
+    rows = ai_rows(conn)
+    conn.commit()
+    again = analyze_executions(db_url, claimed, analyzer="local", local=local_analyzer)
+    assert again["analyzed"] == 0 and ai_rows(conn) == rows
+
+
 def test_openai_mode_through_the_dag_sends_no_secret(airflow_db, conn, openai_server):
     ids = seed_fleet(conn)
     run = run_dag("ai_failure_analysis", conf={"analyzer": "openai"})
-    summary = run["tasks"]["analyze_failed_executions"]
+    summary = run["tasks"]["summarize"]
     assert run["state"] == "success" and summary["analyzed"] == 5
     assert summary["llm_calls"] == 3 and summary["cache_hits"] == 2
     assert summary["tokens"] > 0 and summary["cost_usd"] > 0 and summary["fallbacks"] == {}
@@ -104,7 +161,7 @@ def test_openai_mode_through_the_dag_sends_no_secret(airflow_db, conn, openai_se
 def test_batch_mode_submits_then_a_later_run_collects(airflow_db, conn, openai_server):
     ids = seed_fleet(conn)
     first = run_dag("ai_failure_analysis", conf={"analyzer": "openai", "mode": "batch"})
-    summary = first["tasks"]["analyze_failed_executions"]
+    summary = first["tasks"]["summarize"]
     assert summary["batch_jobs_submitted"] == 1 and summary["batched"] == 5
     assert openai_server.chat_requests() == []  # nothing synchronous
     statuses = {r[0] for r in conn.execute(
@@ -115,7 +172,7 @@ def test_batch_mode_submits_then_a_later_run_collects(airflow_db, conn, openai_s
     assert "CorrectHorse9!" not in uploaded
 
     second = run_dag("ai_failure_analysis", conf={"analyzer": "openai", "mode": "batch"})
-    summary = second["tasks"]["analyze_failed_executions"]
+    summary = second["tasks"]["summarize"]
     assert summary["batch_collected"] == 5 and summary["claimed"] == 0
     rows = ai_rows(conn)
     assert {rows[i][0] for k, i in ids.items() if k != "succeeded"} == {"DONE"}
@@ -123,6 +180,32 @@ def test_batch_mode_submits_then_a_later_run_collects(airflow_db, conn, openai_s
     assert analysis["analyzer"] == "openai-batch" and analysis["culprit"] == "acme-forms"
     job = conn.execute("SELECT status, collected_at IS NOT NULL FROM ai_batch_jobs").fetchall()
     assert job == [("completed", True)]
+
+
+def test_airflow_retries_analyze_after_a_batch_upload_outage(airflow_db, conn, openai_server,
+                                                            monkeypatch, quick_retries, caplog,
+                                                            capfd):
+    monkeypatch.setenv("HEALER_AI_MAX_RETRIES", "0")  # the SDK gives up at once: the task fails
+    reset_settings()
+    quick_retries("ai_failure_analysis")
+    seed_fleet(conn)
+    openai_server.failing_uploads = 1
+    run = run_dag("ai_failure_analysis", conf={"analyzer": "openai", "mode": "batch"})
+    assert run["state"] == "success"
+    assert run["tries"] == {"claim": 1, "analyze": 2, "summarize": 1}
+    uploads = [r.get("status") for r in openai_server.requests if r["path"] == "/v1/files"]
+    assert uploads == [503, None]  # the first try's upload failed, the retry's went through
+    summary = run["tasks"]["summarize"]
+    assert summary["claimed"] == 5 and summary["outcome"] == {"BATCHED": 5}
+    assert summary["batch_jobs_submitted"] == 1 and summary["batched"] == 5
+    assert conn.execute("SELECT count(*) FROM ai_batch_jobs").fetchone()[0] == 1
+    # a retry that succeeds pages nobody
+    assert MARKER not in capfd.readouterr().out + caplog.text
+
+    collected = run_dag("ai_failure_analysis", conf={"analyzer": "openai", "mode": "batch"})
+    assert collected["tasks"]["summarize"]["batch_collected"] == 5
+    assert {r[0] for r in conn.execute(
+        "SELECT ai_status FROM healer_executions WHERE status = 'FAILED'")} == {"DONE"}
 
 
 def test_ai_cache_purge_dag(airflow_db, conn):

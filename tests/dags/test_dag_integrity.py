@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_"))
+DAGS = ROOT / "dags"
+DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 EXPECTED_DAGS = {"site_metrics_ingest", "performance_baselines", "anomaly_detection",
                  "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge"}
 HEAVY_MODULES = ("pandas", "sklearn", "great_expectations", "openai", "scipy", "numpy",
@@ -19,9 +20,10 @@ HEAVY_MODULES = ("pandas", "sklearn", "great_expectations", "openai", "scipy", "
 
 @pytest.fixture(scope="module")
 def dag_bag(airflow_ready):
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import BundleDagBag
 
-    return DagBag(dag_folder=str(ROOT / "dags"))
+    # As the dag-processor parses: the folder (the bundle's root) is on sys.path.
+    return BundleDagBag(dag_folder=str(DAGS), bundle_path=DAGS)
 
 
 def test_every_dag_file_imports_without_errors(dag_bag):
@@ -35,14 +37,48 @@ def test_dags_follow_conventions(dag_bag):
         assert dag.doc_md and len(dag.doc_md) > 80, f"{dag_id} needs a real doc_md"
         assert dag.start_date.tzinfo is not None, f"{dag_id} start_date must be timezone-aware"
         assert dag.tags, f"{dag_id} should be tagged for the UI"
+        assert dag.on_failure_callback, f"{dag_id} runs should report their failure"
+        assert dag.max_consecutive_failed_dag_runs > 0 and dag.dagrun_timeout
         for task in dag.tasks:
             assert task.retries >= 1, f"{dag_id}.{task.task_id} should retry"
+            assert task.owner == "healer-ops" and task.execution_timeout
+            assert task.on_failure_callback, f"{dag_id}.{task.task_id} should report failure"
+
+
+def test_a_run_outlives_the_worst_case_of_its_tries(dag_bag):
+    """dagrun_timeout is a backstop: it never cuts a try the task's own timeout allows."""
+    from datetime import timedelta
+
+    for dag_id in EXPECTED_DAGS:
+        dag = dag_bag.get_dag(dag_id)
+        worst = sum(((t.retries + 1) * t.execution_timeout + t.retries * t.retry_delay
+                     for t in dag.tasks), timedelta())  # the DAGs are chains of tasks
+        assert dag.dagrun_timeout >= worst, f"{dag_id}: {dag.dagrun_timeout} < {worst}"
+
+
+def test_the_shared_module_is_not_a_dag_file(dag_bag):
+    from airflow.utils.file import list_py_file_paths
+
+    listed = {Path(p).name for p in list_py_file_paths(DAGS)}
+    assert listed == {p.name for p in DAG_FILES}
+    assert "_healer_common.py" not in {Path(stat.file).name for stat in dag_bag.dagbag_stats}
+
+
+def test_split_dags_have_their_steps(dag_bag):
+    steps = {dag_id: [t.task_id for t in dag_bag.get_dag(dag_id).topological_sort()]
+             for dag_id in ("ai_failure_analysis", "site_metrics_ingest")}
+    assert steps == {"ai_failure_analysis": ["claim", "analyze", "summarize"],
+                     "site_metrics_ingest": ["plan", "load"]}
+    ingest = dag_bag.get_dag("site_metrics_ingest")
+    assert [a.name for a in ingest.get_task("load").outlets] == ["site_metrics"]
+    assert ingest.get_task("plan").outlets == []
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
 def test_dag_file_imports_nothing_heavy_at_top_level(path):
     probe = (
         "import importlib.util, json, sys\n"
+        f"sys.path.append({str(DAGS)!r})\n"  # the bundle root, as Airflow parses
         f"spec = importlib.util.spec_from_file_location('dagfile', {str(path)!r})\n"
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"

@@ -1,7 +1,8 @@
 """The demo pipeline end to end on a small fleet: real PostgreSQL, the six real DAGs.
 
-After each DAG the database must hold what that DAG is for, and running the same DAG again
-for the same interval must change nothing.
+After each DAG the database must hold what that DAG is for (real work: alerts that match
+the injected incidents, expired cache rows purged), and running the same DAG again for the
+same interval must change nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import psycopg
 import pytest
 
 from healer_ops.devkit.dagrun import run_dag
-from healer_ops.devkit.demo import demo_schedule
+from healer_ops.devkit.demo import DemoRun, demo_schedule, replay_earlier_analyses, summary_rows
+from healer_ops.devkit.evaluate.alerts import score_alerts
 from healer_ops.devkit.fleet.generator import generate_fleet
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -44,24 +46,47 @@ def scalar(url: str, sql: str):
         return conn.execute(sql).fetchone()[0]
 
 
-CHECKS = {
-    "site_metrics_ingest": lambda url, g: (
-        scalar(url, "SELECT count(*) FROM site_metrics") >= g["sites"] * DAYS * 288 * 0.99
-        and scalar(url, "SELECT count(*) FROM metric_quarantine") > 0),
-    "performance_baselines": lambda url, g: (
-        scalar(url, "SELECT count(DISTINCT site_id) FROM performance_baselines") == g["sites"]),
-    "anomaly_detection": lambda url, g: (
-        scalar(url, "SELECT count(*) FROM predictive_alerts WHERE NOT (confidence BETWEEN 0 AND 1)"
-               ) == 0),
-    "ai_failure_analysis": lambda url, g: (
-        scalar(url, "SELECT count(*) FROM healer_executions WHERE status = 'FAILED'"
-                    " AND ai_status IS DISTINCT FROM 'DONE'") == 0
-        and scalar(url, "SELECT count(*) FROM ai_analysis_cache") > 0),
-    "pattern_effectiveness": lambda url, g: (
-        scalar(url, "SELECT count(*) FROM healing_patterns WHERE success_count > 0") > 0),
-    "ai_cache_purge": lambda url, g: (
-        scalar(url, "SELECT count(*) FROM ai_analysis_cache WHERE expires_at <= now()") == 0),
-}
+def check_ingest(url, generated, tasks):
+    assert tasks["plan"]["files"] and tasks["plan"]["missing_days"] == []
+    expected_rows = generated["sites"] * DAYS * 288
+    assert scalar(url, "SELECT count(*) FROM site_metrics") >= expected_rows * 0.99
+    assert scalar(url, "SELECT count(*) FROM metric_quarantine") > 0
+
+
+def check_baselines(url, generated, tasks):
+    assert scalar(url, "SELECT count(DISTINCT site_id) FROM performance_baselines") == (
+        generated["sites"])
+
+
+def check_detection(url, generated, tasks):
+    assert scalar(url, "SELECT count(*) FROM predictive_alerts WHERE NOT (confidence BETWEEN 0"
+                       " AND 1)") == 0
+    score = score_alerts(url)
+    assert score["incidents"] == generated["incidents"] > 0
+    assert score["alerts"] > 0 and score["matched_incidents"] == score["incidents"], score
+    assert score["precision"] >= 0.5, score
+
+
+def check_analysis(url, generated, tasks):
+    assert tasks["summarize"]["claimed"] == len(tasks["claim"]) > 0
+    assert tasks["summarize"]["outcome"] == {"DONE": len(tasks["claim"])}
+    assert scalar(url, "SELECT count(*) FROM healer_executions WHERE status = 'FAILED'"
+                       " AND ai_status IS DISTINCT FROM 'DONE'") == 0
+    assert scalar(url, "SELECT count(*) FROM ai_analysis_cache") > 0
+
+
+def check_patterns(url, generated, tasks):
+    assert scalar(url, "SELECT count(*) FROM healing_patterns WHERE success_count > 0") > 0
+
+
+def check_purge(url, generated, tasks):
+    assert tasks["purge_expired_cache"]["deleted"] > 0
+    assert scalar(url, "SELECT count(*) FROM ai_analysis_cache WHERE expires_at <= now()") == 0
+
+
+CHECKS = {"site_metrics_ingest": check_ingest, "performance_baselines": check_baselines,
+          "anomaly_detection": check_detection, "ai_failure_analysis": check_analysis,
+          "pattern_effectiveness": check_patterns, "ai_cache_purge": check_purge}
 
 
 @pytest.mark.slow
@@ -70,14 +95,27 @@ def test_demo_pipeline_end_to_end_and_reruns_change_nothing(airflow_db, tmp_path
     drop_dir = tmp_path / "drop"
     generated = generate_fleet(url, sites=5, days=DAYS, seed=11, end=END, drop_dir=drop_dir)
     assert generated["sites"] == 5
+    # The fleet's executions reach back months: analyses older than the cache TTL, dated
+    # when they happened, leave expired cache rows for the purge (as in the demo).
+    replayed = replay_earlier_analyses(url, END)
+    assert replayed["cache_rows"] > 0
 
-    for dag_id, logical_date, conf in demo_schedule(END - timedelta(days=DAYS), END, drop_dir):
+    demo = DemoRun(url=url, start=END - timedelta(days=DAYS), end=END, generated=generated)
+    for dag_id, logical_date, conf in demo_schedule(demo.start, END, drop_dir):
         first = run_dag(dag_id, logical_date=logical_date, conf=conf)
         assert first["state"] == "success", dag_id
-        assert CHECKS[dag_id](url, generated), f"database state after {dag_id}"
+        CHECKS[dag_id](url, generated, first["tasks"])
+        demo.dag_runs[dag_id] = first["tasks"]
         after_first = snapshot(url)
         second = run_dag(dag_id, logical_date=logical_date, conf=conf)
         assert second["state"] == "success", dag_id
         after_second = snapshot(url)
         changed = [t for t in TABLES if after_first[t] != after_second[t]]
         assert not changed, f"re-running {dag_id} changed {changed}"
+
+    # The demo's summary table reads the same task summaries (by task id).
+    demo.detection_score = score_alerts(url)
+    figures = dict(summary_rows(demo))
+    assert figures["cache rows purged"] == str(
+        demo.dag_runs["ai_cache_purge"]["purge_expired_cache"]["deleted"])
+    assert figures["incidents matched / missed"] == f"{generated['incidents']} / 0"

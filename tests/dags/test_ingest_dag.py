@@ -9,7 +9,7 @@ import pendulum
 import pytest
 
 from healer_ops.devkit.dagrun import run_dag
-from healer_ops.ingest.runs import resolve_mode, run_ingest
+from healer_ops.ingest.runs import load_planned, plan_ingest, resolve_mode, run_ingest
 
 SITES = ["d0000000-0000-4000-8000-00000000000" + str(i) for i in range(1, 3)]
 HEADER = "site_id,observed_at,response_time_ms,ttfb_ms,page_size_bytes,status_code,error"
@@ -56,7 +56,12 @@ def test_backfill_of_days_through_dag_runs_twice_changes_nothing(fleet, tmp_path
                       conf={"mode": "files", "drop_dir": str(tmp_path),
                             "start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()})
         assert run["state"] == "success", run
-        summaries.append(run["tasks"]["ingest_site_metrics"])
+        assert run["tasks"]["plan"] == {
+            "mode": "files", "start": day.isoformat(),
+            "end": (day + timedelta(days=1)).isoformat(), "site_ids": None,
+            "drop_dir": str(tmp_path), "files": [f"site_metrics_{day:%Y-%m-%d}.csv"],
+            "missing_days": []}
+        summaries.append(run["tasks"]["load"])
     for summary in summaries:
         assert summary["mode"] == "files"
         assert (summary["input_rows"], summary["loaded"], summary["quarantined"]) == (194, 192, 2)
@@ -69,7 +74,7 @@ def test_backfill_of_days_through_dag_runs_twice_changes_nothing(fleet, tmp_path
         run = run_dag("site_metrics_ingest", logical_date=pendulum.instance(day),
                       conf={"mode": "files", "drop_dir": str(tmp_path),
                             "start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()})
-        assert run["tasks"]["ingest_site_metrics"]["changed_rows"] == 0
+        assert run["tasks"]["load"]["changed_rows"] == 0
     fleet.commit()
     assert state(fleet) == first  # not even ingested_at or quarantined_at moved
 
@@ -81,7 +86,7 @@ def test_a_scheduled_interval_loads_exactly_its_rows_and_emits_the_asset(fleet, 
     logical = pendulum.datetime(2024, 5, 2, 10, 5, tz="UTC")
     run = run_dag("site_metrics_ingest", logical_date=logical,
                   conf={"mode": "files", "drop_dir": str(tmp_path), "start": None, "end": None})
-    summary = run["tasks"]["ingest_site_metrics"]
+    summary = run["tasks"]["load"]
     start, end = datetime.fromisoformat(summary["start"]), datetime.fromisoformat(summary["end"])
     assert end - start == timedelta(minutes=5)
     expected = sum(1 for step in range(96)
@@ -98,6 +103,32 @@ def test_a_scheduled_interval_loads_exactly_its_rows_and_emits_the_asset(fleet, 
                   .filter(AssetModel.name == "site_metrics",
                           AssetEvent.source_run_id == run["run_id"]).count())
     assert events == 1
+
+
+def test_the_load_loads_its_plan_even_when_the_folder_changed_since(fleet, db_url, tmp_path):
+    (tmp_path / "later").mkdir()
+    write_days(tmp_path / "later")
+    first = tmp_path / "later" / "site_metrics_2024-05-01.csv"
+    first.rename(tmp_path / first.name)
+    plan = plan_ingest(mode="files", run_type="manual", interval_start=DAYS[0],
+                       interval_end=DAYS[2], drop_dir=str(tmp_path))
+    assert plan["files"] == [first.name] and plan["missing_days"] == ["2024-05-02"]
+    # the next day's file arrives between the plan and a retry of the load
+    (tmp_path / "later" / "site_metrics_2024-05-02.csv").rename(
+        tmp_path / "site_metrics_2024-05-02.csv")
+    summary = load_planned(db_url, plan)
+    assert summary["files"] == [first.name] and summary["loaded"] == 192
+    assert load_planned(db_url, plan)["changed_rows"] == 0  # and a second retry changes nothing
+
+
+def test_a_missing_drop_folder_fails_the_plan_and_loads_nothing(fleet, tmp_path, quick_retries):
+    quick_retries("site_metrics_ingest")
+    run = run_dag("site_metrics_ingest", logical_date=pendulum.instance(DAYS[1]),
+                  conf={"mode": "files", "drop_dir": str(tmp_path / "nowhere"),
+                        "start": DAYS[0].isoformat(), "end": DAYS[1].isoformat()})
+    assert run["state"] == "failed"
+    assert run["tries"]["plan"] == 4 and "load" not in run["tasks"]
+    assert fleet.execute("SELECT count(*) FROM site_metrics").fetchone()[0] == 0
 
 
 def test_backfill_runs_default_to_files_and_probe_refuses_history():
