@@ -4,10 +4,11 @@ A PHP error reaches a log inside other programs' lines: nginx ("2024/03/01 08:01
 1234#1234: *99 FastCGI sent in stderr: "PHP message: ..."), Apache mod_proxy_fcgi ("[...]
 [proxy_fcgi:error] [pid 1] [client ip:port] AH01071: Got error 'PHP message: ..."), php-fpm
 ("[pool www] child 42 said into stderr: "..."), syslog ("May 14 09:32:11 web01 php-fpm[2211]:
-"), docker compose ("wordpress-1  | "), PHP's own error_log and debug.log ("[12-Nov-2025
-19:20:15 UTC] "), xdebug ("( ! ) "). nginx and Apache append the request ("while reading
-response header from upstream, client: ..., server: ..., request: ..."): the site's, not the
-fault's. All of them work on raw lines (a learned error pattern must still match raw logs).
+"), docker compose ("wordpress-1  | "), Kubernetes log tailers ("pod container "), PHP's own
+error_log and debug.log ("[12-Nov-2025 19:20:15 UTC] "), xdebug ("( ! ) "). nginx and Apache
+append the request ("while reading response header from upstream, client: ..., server: ...,
+request: ..."): the site's, not the fault's. All of them work on raw lines (a learned error
+pattern must still match raw logs).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _PREFIXES = (
     re.compile(r"^\s*(?:default|stderr|stdout):\s*", re.I),  # docker's stream names
     # docker compose "wordpress-1  | ", swarm "blog.1.px8gzrp9lyoi@node    | "
     re.compile(r"^\s*[\w.-]+(?:@[\w.-]+)?\s+\|\s*"),
+    # Kubernetes (stern, kubetail): "wordpress-7c9f8d-x2z1q wordpress " (pod, container)
+    re.compile(r"^\s*[a-z0-9][\w.-]*-[a-z0-9]{5,10}-[a-z0-9]{5}\s+[a-z0-9][\w.-]*\s+"),
     # [12-Nov-2025 19:20:15 UTC], Apache's [date] [module:level] [pid n:tid n] [client ip:port]
     re.compile(r"^\s*(?:\[(?:[^\[\]]|\[[^\]]*\])*\]\s*)+"),
     # syslog (RFC 3164 or ISO time): "May 14 09:32:11 web01 php-fpm[2211]: "

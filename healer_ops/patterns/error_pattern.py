@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import re
 
-from healer_ops.logtext import EMAIL, HEX, IPV4, PHP_LEVELS, ROOT_MARKERS, is_minor, unwrap
+from healer_ops.logtext import (
+    EMAIL,
+    HEX,
+    IPV4,
+    PHP_LEVELS,
+    ROOT_MARKERS,
+    is_minor,
+    is_wrapper_only,
+    unwrap,
+)
 
 # Where the diagnostic message of a log is, most telling first.
 _KEY_LINE_MARKERS = [re.compile(p, re.IGNORECASE) for p in (
@@ -38,7 +47,10 @@ _VOLATILE: list[tuple[str, str]] = [
     ("user_host", r"'[^'\s]*'@'[^'\s]*'"),
     ("email", EMAIL.pattern),
     ("url", r"https?://[^\s'\"]+"),
-    ("root", rf"(?:[A-Za-z]:)?(?:[/\\][^\s'\"():/\\]+)+?(?=[/\\](?:{ROOT_MARKERS}))"),
+    # the install folder: a whole path's start (never inside one: a plugin's wp-x.php is not a
+    # root file) up to the first of WordPress's root folders and files
+    ("root", rf"(?<![\w.~/\\-])(?:[A-Za-z]:)?(?:[/\\][^\s'\"():/\\]+)+?"
+             rf"(?=[/\\](?:{ROOT_MARKERS}))"),
     ("db_table", r"(?<=\./)[\w$]+(?=/)"),
     ("tmpfile", r"(?<=/tmp/)\w+"),
     ("db_name", r"(?<=database )'[^'\s]*'"),
@@ -74,12 +86,19 @@ def key_line(log: str) -> str:
     lines = [line.strip() for line in log.splitlines() if line.strip()]
     if not lines:
         raise ValueError("cannot learn an error pattern from an empty log")
+    lines = [line for line in lines if _says_something(line)] or lines
     lines = [line for line in lines if not is_minor(line)] or lines
     for marker in _KEY_LINE_MARKERS:
         for line in lines:
             if marker.search(line):
                 return line
     return lines[-1]
+
+
+def _says_something(line: str) -> bool:
+    """More than a wrapper: not only a timestamp, a prefix or "FastCGI sent in stderr"."""
+    message = unwrap(line).strip()
+    return bool(message) and not is_wrapper_only(message)
 
 
 def error_pattern_from_log(log: str, max_chars: int = 400) -> str:
@@ -89,7 +108,8 @@ def error_pattern_from_log(log: str, max_chars: int = 400) -> str:
     ``\\\\d\\+``, so learned patterns never matched again. Here literal text is escaped
     piece by piece and wildcards are inserted between the pieces, never escaped.
     """
-    line = unwrap(key_line(log)).strip()[:max_chars]
+    key = key_line(log)
+    line = (unwrap(key).strip() or key)[:max_chars]
     parts: list[str] = []
     position = 0
     for match in _VOLATILE_RE.finditer(line):

@@ -48,6 +48,8 @@ WRAPPED = {
                 f'"{MESSAGE}"'),
     "docker compose": f"wordpress-1  | [05-Mar-2024 10:12:01 UTC] {MESSAGE}",
     "docker swarm": f"srv-captain--blog.1.px8gzrp9lyoi@toan-server    | {MESSAGE}",
+    "kubernetes": ("2024-10-05T12:00:00.000Z wordpress-7c9f8d-x2z1q wordpress [05-Oct-2024 "
+                   f"12:00:00 UTC] {MESSAGE}"),
     "syslog": (f'May 14 09:32:11 web01 php-fpm[2211]: [WARNING] [pool www] child 4711 said into '
                f'stderr: "{MESSAGE}"'),
     "syslog iso": f"2024-05-14T09:32:11.512+02:00 web01 php-fpm[2211]: {MESSAGE}",
