@@ -33,8 +33,10 @@ DATE = re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[-/](?:\d{1,2}|" + 
 _ROOT_DIRS = r"wp-content|wp-includes|wp-admin"
 _ROOT_FILES = r"wp-[\w-]+\.php|index\.php|xmlrpc\.php|\.htaccess|\.maintenance"
 ROOT_MARKERS = f"{_ROOT_DIRS}|{_ROOT_FILES}"
-# A path-like token (quotes, brackets and separators end it).
-_PATHLIKE = re.compile(r"[^\s'\"(),;\[\]‘’“”<>]*/[^\s'\"(),;\[\]‘’“”<>]*")
+# A path-like token (quotes, brackets and separators end it). It starts where a token starts:
+# the same matches, in linear time on a long token without "/".
+_PATH_CHAR = r"[^\s'\"(),;\[\]‘’“”<>]"
+_PATHLIKE = re.compile(f"(?<!{_PATH_CHAR}){_PATH_CHAR}*/{_PATH_CHAR}*")
 _CONTENT_DIR = re.compile(r"(?:^|/)(?:wp-content|content|app|files)/"
                           r"(?=(?:plugins|themes|mu-plugins|uploads)/)")
 _WP_ROOT = re.compile(f"/(?=(?:{_ROOT_DIRS})(?:/|$)|(?:{_ROOT_FILES})\\b)")

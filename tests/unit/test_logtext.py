@@ -258,3 +258,13 @@ def test_only_the_wrappers_own_quote_is_closed():
     assert unwrap(f'[05-Mar-2024 10:12:01] WARNING: [pool www] child 7 said into stderr: "{key}"'
                   ) == key
     assert unwrap(key) == key
+
+
+def test_masks_take_linear_time_on_a_huge_token():
+    import time
+
+    token = "a" * 200_000  # a clipped log of one long word: quadratic masking took minutes
+    started = time.perf_counter()
+    assert mask_install_paths(token) == token and mask_ids(token) == token
+    assert mask_timestamps(token) == token and unwrap(token) == token
+    assert time.perf_counter() - started < 2.0
