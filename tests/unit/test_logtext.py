@@ -268,3 +268,15 @@ def test_masks_take_linear_time_on_a_huge_token():
     assert mask_install_paths(token) == token and mask_ids(token) == token
     assert mask_timestamps(token) == token and unwrap(token) == token
     assert time.perf_counter() - started < 2.0
+
+
+def test_the_local_models_version_covers_every_logtext_module():
+    from pathlib import Path
+
+    import healer_ops.logtext
+    from healer_ops.analysis.artifact import _source_files
+
+    package = Path(healer_ops.logtext.__file__).parent
+    covered = set(_source_files())
+    assert set(package.glob("*.py")) <= covered
+    assert all(path.is_file() for path in covered)
