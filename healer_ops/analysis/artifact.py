@@ -26,8 +26,10 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-# Modules whose source decides the features and the rules the model was fitted with.
-_SOURCE_MODULES = ("training", "rules", "taxonomy", "corpus")
+# Modules whose source decides the features and the rules the model was fitted with (paths
+# under healer_ops/; a package counts with every module in it).
+_SOURCE_MODULES = ("analysis/training.py", "analysis/rules.py", "analysis/taxonomy.py",
+                   "analysis/corpus.py", "logtext")
 
 
 @lru_cache(maxsize=1)
@@ -39,11 +41,19 @@ def model_version() -> str:
     from healer_ops.analysis.taxonomy import TAXONOMY_PATH
 
     digest = hashlib.sha256(f"sklearn={sklearn.__version__}".encode())
-    package = Path(__file__).resolve().parent
-    inputs = [*corpus_paths(), TAXONOMY_PATH, *(package / f"{m}.py" for m in _SOURCE_MODULES)]
+    inputs = [*corpus_paths(), TAXONOMY_PATH, *_source_files()]
     for path in inputs:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def _source_files() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]  # healer_ops/
+    files = []
+    for name in _SOURCE_MODULES:
+        path = root / name
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    return files
 
 
 def artifact_path(home: Path | None = None) -> Path:

@@ -14,10 +14,10 @@ from healer_ops.analysis.rules import Evidence
 from healer_ops.analysis.taxonomy import (
     Culprit,
     RemediationCommand,
-    clip_log,
     find_culprit,
     remediation_commands,
 )
+from healer_ops.logtext import clip_log
 
 MODEL_NAME = "local-rules+calibrated-linear-svm"
 

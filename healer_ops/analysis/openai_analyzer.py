@@ -35,6 +35,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from healer_ops.analysis.model import DIAGNOSIS_TYPES, Analysis, Recommendation
+from healer_ops.logtext import clip_log
 from healer_ops.settings import MODEL_PRICES_PER_MTOK, Settings, get_settings
 
 MAX_OUTPUT_TOKENS = 1000
@@ -172,9 +173,7 @@ def system_prompt() -> str:
 
 def build_request(model: str, redacted_log: str) -> dict:
     """The chat completions request body for one (redacted) log."""
-    log = redacted_log if len(redacted_log) <= MAX_LOG_CHARS else (
-        redacted_log[: MAX_LOG_CHARS // 2] + "\n[... cut ...]\n"
-        + redacted_log[-MAX_LOG_CHARS // 2:])
+    log = clip_log(redacted_log, MAX_LOG_CHARS)
     return {
         "model": model,
         "messages": [

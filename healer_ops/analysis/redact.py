@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from healer_ops.logtext import EMAIL, IPV4
+
 REDACTED = "[REDACTED]"
 
 # Key names whose value is a secret wherever they appear (key=value, JSON, PHP arrays, YAML,
@@ -47,14 +49,9 @@ _TOKEN_SHAPES = [
     r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+",
 ]
 
-_IPV4 = re.compile(
-    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w]|\.\d)"
-)
 # Candidates only: every match is checked with the ipaddress module before it is replaced.
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:.])\[?(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}\]?"
                              r"(?:%\w+)?(?![\w:])")
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b|"
-                    r"(?<![\w.+-])[\w.+-]+@localhost\b")
 
 
 @dataclass(frozen=True)
@@ -188,9 +185,9 @@ RULES: list[Rule] = [
         lambda m: _db_user(m)),
     Rule("pg_user", re.compile(r"(?P<head>\b(?:role|user)\s+\")(?P<user>[^\"\s]+)(?=\")", re.I),
          lambda m: m.group("head") + "[DB_USER]"),
-    Rule("email", _EMAIL, "[EMAIL]"),
+    Rule("email", EMAIL, "[EMAIL]"),
     Rule("ipv6", _IPV6_CANDIDATE, _ipv6),
-    Rule("ipv4", _IPV4, _ipv4),
+    Rule("ipv4", IPV4, _ipv4),
 ]
 
 # Values that a secret key name often precedes in logs without being a secret.

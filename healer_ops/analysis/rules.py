@@ -14,14 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from healer_ops.analysis.taxonomy import (
-    CLIPPED_MARK,
-    Culprit,
-    LogEntry,
-    fatal_culprit,
-    log_entries,
-    prepare,
-)
+from healer_ops.analysis.taxonomy import Culprit, fatal_culprit
+from healer_ops.logtext import CLIPPED_MARK, LogEntry, is_minor, line_at, log_entries, prepare
 
 
 @dataclass(frozen=True)
@@ -391,18 +385,10 @@ def fatal_evidence(entries: list[LogEntry]) -> Evidence | None:
     return judged[0] if judged else None
 
 
-# Deprecations, notices and the warnings every busy site logs: nothing to heal.
-_MINOR_ONLY = re.compile(
-    r"(?:deprecated|notice|strict\s+standards)\s*:|\bPHP\s+(?:deprecated|notice)\b"
-    r"|warning\s*:\s+(?:undefined\s+(?:array\s+key|index|variable|offset|property)|attempt\s+to"
-    r"\s+read\s+property|trying\s+to\s+access\s+array\s+offset|a\s+non-numeric\s+value)",
-    re.IGNORECASE)
-
-
 def _notices_only(entries: list[LogEntry]) -> Evidence | None:
-    """Only deprecations/notices: nothing to heal."""
+    """Only deprecations, notices and code-smell warnings: nothing to heal."""
     entries = [entry for entry in entries if not entry.head.startswith(CLIPPED_MARK)]
-    if entries and all(_MINOR_ONLY.search(entry.head) and not entry.fatal for entry in entries):
+    if entries and all(is_minor(entry.head) and not entry.fatal for entry in entries):
         return Evidence("HEALTHY:notices-only", "HEALTHY", "NOTICES_ONLY", entries[0].head[:300])
     return None
 
@@ -426,7 +412,7 @@ def collect_evidence(log: str) -> list[Evidence]:
             match = rule.pattern.search(text)
             if match:
                 found.append(Evidence(rule.rule_id, rule.diagnosis_type, rule.error_type,
-                                      _line_of(text, match.start())))
+                                      line_at(text, match.start())))
     notices = _notices_only(entries)
     if notices:
         found.append(notices)
@@ -435,9 +421,3 @@ def collect_evidence(log: str) -> list[Evidence]:
 
 def decide(evidence: list[Evidence]) -> Evidence | None:
     return evidence[0] if evidence else None
-
-
-def _line_of(text: str, index: int) -> str:
-    start = text.rfind("\n", 0, index) + 1
-    end = text.find("\n", index)
-    return text[start:end if end != -1 else len(text)].strip()[:300]

@@ -1,17 +1,17 @@
-"""The diagnosis taxonomy (package data) and the log reading every analyzer shares.
+"""The diagnosis taxonomy (package data) and the culprit of a fatal error.
 
 - `load_taxonomy()`: the 17 diagnosis types with their signature regexes and remediation.
 - `remediation_commands(type)`: the taxonomy's remediation lines that are real WP-CLI commands
   (the allow-list is built from these; `{slug}` is the culprit placeholder).
-- `prepare(log)`: a log made regular for matching (HTML stripped, JSON-escaped and Windows
-  paths turned into forward slashes, nginx's "PHP message:" bundles split into lines).
-- `fatal_entries(log)` / `extract_culprit(log)`: the plugin, theme, mu-plugin or drop-in that
+- `fatal_culprit(entry)` / `extract_culprit(log)`: the plugin, theme, mu-plugin or drop-in that
   a fatal/parse/uncaught error points at. Warnings and notices never blame anyone.
+
+Reading a log (making it regular, splitting it into entries, telling fatal from minor) is
+healer_ops.logtext's.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from healer_ops.analysis.model import DIAGNOSIS_TYPES
+from healer_ops.logtext import LogEntry, fatal_entries, line_at
 from healer_ops.settings import DATA_DIR
 
 TAXONOMY_PATH = DATA_DIR / "diagnosis-taxonomy.yaml"
@@ -239,125 +240,8 @@ def all_remediation_commands() -> dict[str, list[RemediationCommand]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading logs
+# Culprits: where a fatal error points (the log's entries come from healer_ops.logtext)
 # ---------------------------------------------------------------------------------------------
-
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"',
-                         "„": '"', "«": '"', "»": '"', "\u00a0": " "})
-_BREAK_BEFORE_LITERAL_NEWLINE = re.compile(
-    r"\\n(?=\s*(?:Stack trace|#\d+ |thrown|PHP |\[|\d{4}[-/]\d\d[-/]\d\d))")
-
-
-MAX_LOG_CHARS = 200_000  # longer logs: the first and last halves (where errors and causes are)
-CLIPPED_MARK = "[... clipped ...]"
-
-
-def clip_log(log: str, limit: int = MAX_LOG_CHARS) -> str:
-    """The log cut to `limit` characters, keeping its beginning and its end."""
-    if len(log) <= limit:
-        return log
-    half = limit // 2
-    return f"{log[:half]}\n{CLIPPED_MARK}\n{log[-half:]}"
-
-
-def prepare(log: str) -> str:
-    """The log made regular for matching; line structure is kept."""
-    text = log.replace("\r\n", "\n").replace("\r", "\n").translate(_QUOTES)
-    text = _BREAK_BEFORE_LITERAL_NEWLINE.sub("\n", text)  # one-line logs with literal "\n"
-    text = text.replace("\\/", "/")  # JSON-escaped slashes
-    if re.search(r"<(?:b|br|p|div|span|font|table|td|tr|html|body|h\d)\b[^>]{0,500}>", text, re.I):
-        text = re.sub(r"<br\s*/?>|</p>|</div>|</tr>|</h\d>", "\n", text, flags=re.I)
-        text = re.sub(r"<[a-zA-Z/!][^>\n]{0,500}>", " ", text)
-        text = html.unescape(text)
-    text = text.replace("\\", "/")  # Windows paths (and namespaces; harmless for matching)
-    text = text.replace("PHP message: ", "\nPHP message: ")  # nginx/FPM bundles
-    return text
-
-
-# The start of a new log entry; anything else continues the previous one (stack frames,
-# wrapped lines, "thrown in", JSON context).
-_ENTRY_START = re.compile(
-    r"^\s*(?:"
-    r"\[[^\]]{4,}\]"  # [12-Nov-2025 19:20:15 UTC] / [Mon Oct 31 06:09:02 2022]
-    r"|\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d"  # 2016/08/28 15:45:35, 2024-05-20T08:33:18
-    r"|\d\d-[A-Za-z]{3}-\d{4}"  # 12-Nov-2025
-    r"|[A-Z][a-z]{2} [A-Z][a-z]{2} +\d"  # Mon Oct 31
-    r"|PHP message:|PHP\s|\(\s*!\s*\)"
-    r"|(?:Fatal|Parse|Catchable fatal|Recoverable fatal) error\b|Fatal\b"
-    r"|Warning\b|Notice\b|Deprecated\b|Strict Standards\b|Error:|Success:|WordPress database error"
-    r"|An error of type"
-    r")", re.IGNORECASE)
-
-# The first severity word of an entry decides whether it is fatal. Prose that merely
-# mentions "a fatal error" or "critical issues" is not a PHP fatal.
-_SEVERITY = re.compile(
-    r"(?P<fatal>fatal\s+error\s*:|fatal\s+error\s+(?=uncaught|call\s+to|allowed|maximum|cannot|"
-    r"class|require|out\s+of)|PHP\s+Fatal\b|erreur\s+fatale\s*:|parse\s+error\s*:|\bParseError\b"
-    r"|\buncaught\s+[\w/]{0,200}(?:error|exception)\b|\bE_(?:ERROR|PARSE|COMPILE_ERROR|CORE_ERROR|"
-    r"USER_ERROR|RECOVERABLE_ERROR)\b|(?-i:\bCRITICAL\b)|\bcritical\s+-\s)"
-    r"|(?P<minor>\bwarning\s*:|PHP\s+warning\b|\bnotice\s*:|PHP\s+notice\b|\bdeprecated\s*:"
-    r"|PHP\s+deprecated\b|strict\s+standards\s*:|\bE_(?:WARNING|NOTICE|DEPRECATED|USER_WARNING|"
-    r"USER_NOTICE|USER_DEPRECATED|STRICT)\b|WordPress\s+database\s+error)",
-    re.IGNORECASE)
-# nginx/Apache append the request to a PHP message; its URL is not where the error is.
-_SERVER_SUFFIX = re.compile(r'(?:"?[ \t]?while (?:reading|sending)\b|,[ \t]?(?:client|referer|'
-                            r'request|upstream|server|host):).*$', re.IGNORECASE | re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    text: str  # the entry's lines joined with "\n"
-    fatal: bool
-
-    @property
-    def head(self) -> str:
-        return self.text.split("\n", 1)[0]
-
-    @property
-    def message(self) -> str:
-        """The error message and its location, without stack frames or server suffixes."""
-        before = re.split(r"Stack trace:|\n\s*#0\s|\s#0\s", self.text, maxsplit=1)[0]
-        thrown = re.findall(r"thrown in \S+(?: on line \d+)?", self.text)
-        message = before + ("\n" + thrown[-1] if thrown else "")
-        return _SERVER_SUFFIX.sub("", message)
-
-    @property
-    def frames(self) -> list[str]:
-        return re.findall(r"#\d+\s+(.*?)(?=\s#\d+\s|\n|$)", self.text)
-
-
-def log_entries(log: str) -> list[LogEntry]:
-    """The log split into entries (a head line plus its continuation lines)."""
-    groups: list[list[str]] = []
-    for line in prepare(log).split("\n"):
-        if not line.strip():
-            continue
-        if not groups or _ENTRY_START.match(line):
-            groups.append([line])
-        else:
-            groups[-1].append(line)
-    return [LogEntry("\n".join(lines), _is_fatal("\n".join(lines))) for lines in groups]
-
-
-# Messages PHP only ever reports as fatal errors, quoted without their "Fatal error:" prefix
-# in bug reports and some log viewers.
-_FATAL_MESSAGE = re.compile(
-    r"call\s+to\s+undefined\s+(?:function|method)\s|call\s+to\s+a\s+member\s+function\s+\S+\s+on\s+"
-    r"(?:null|bool|false|string|array|int)|\bclass\s+[\"']?[\w/]+[\"']?\s+not\s+found\b"
-    r"|cannot\s+redeclare\s|cannot\s+declare\s+class\s|failed\s+opening\s+required\s",
-    re.IGNORECASE)
-
-
-def _is_fatal(text: str) -> bool:
-    match = _SEVERITY.search(text)
-    if match:
-        return bool(match.group("fatal"))
-    return bool(_FATAL_MESSAGE.search(text))
-
-
-def fatal_entries(log: str) -> list[LogEntry]:
-    return [entry for entry in log_entries(log) if entry.fatal]
-
 
 # Components a path can point into. Custom content folders (Bedrock's app/, content/, ...)
 # are accepted when the segment is plugins/themes/mu-plugins and the path is not core's.
@@ -383,7 +267,7 @@ def components_in(text: str) -> list[Culprit]:
     """Every plugin/theme/mu-plugin/drop-in/core location named in the text, in order."""
     found = []
     for match in _COMPONENT.finditer(text):
-        line = _line_around(text, match.start())
+        line = line_at(text, match.start())
         if match.group("core"):
             found.append(Culprit(None, "core", line))
         elif match.group("dropin"):
@@ -413,12 +297,6 @@ def _slug(rest: str, directory: str) -> str | None:
         if directory == "plugins":  # single-file plugin: hello.php -> hello
             first = first[:-4]
     return first
-
-
-def _line_around(text: str, index: int) -> str:
-    start = text.rfind("\n", 0, index) + 1
-    end = text.find("\n", index)
-    return text[start:end if end != -1 else len(text)].strip()[:300]
 
 
 # "in FILE on line N", "in FILE:N", "thrown in FILE", "of the file FILE", '"file": "FILE"'

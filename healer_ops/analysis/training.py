@@ -29,7 +29,7 @@ from sklearn.svm import LinearSVC
 from healer_ops.analysis.corpus import Example
 from healer_ops.analysis.model import DIAGNOSIS_TYPES
 from healer_ops.analysis.rules import ALL_RULE_IDS, Evidence, collect_evidence, decide
-from healer_ops.analysis.taxonomy import prepare
+from healer_ops.logtext import mask_ids, mask_install_paths, mask_slugs, prepare
 
 SEED = 0
 STRATEGIES = ("rules", "classifier", "stacked", "rules+classifier")
@@ -40,22 +40,15 @@ DEFAULT_STRATEGY = "rules+classifier"
 # Features
 # ---------------------------------------------------------------------------------------------
 
-_SLUG = re.compile(r"((?<![\w.-])(?:wp-content|[\w.-]+)/(?:plugins|themes|mu-plugins)/)"
-                   r"[^/\s'\"():]+", re.I)
-# From the start of a path token to its "/wp-content|wp-includes|wp-admin" (linear time).
-_INSTALL_PATH = re.compile(r"(?<![^\s'\"():])[^\s'\"():]*/(?=wp-(?:content|includes|admin)\b)",
-                           re.I)
-_HEX = re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{8,}\b", re.I)
-_NUMBER = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d+")  # every digit run, inside words too: versions, codes, counts
 
 
 def normalize_for_model(log: str) -> str:
     """What the classifier reads: no install paths, slugs, hex ids or digits to memorize."""
-    text = prepare(log).lower()
-    text = _INSTALL_PATH.sub("/", text)
-    text = _SLUG.sub(r"\1slug", text)
-    text = _HEX.sub("hex", text)
-    return _NUMBER.sub("0", text)
+    text = mask_install_paths(prepare(log).lower(), root="", user="user")
+    text = mask_slugs(text, "slug")
+    text = mask_ids(text, uuid="hex", hex_id="hex")
+    return _DIGITS.sub("0", text)
 
 
 @lru_cache(maxsize=8192)

@@ -299,7 +299,8 @@ def _user_log(body: dict) -> str:
 
 def correct_answer(log: str) -> dict:
     """A plausible analyst's answer: first taxonomy signature by priority, culprit, commands."""
-    from healer_ops.analysis.taxonomy import extract_culprit, load_taxonomy, prepare
+    from healer_ops.analysis.taxonomy import extract_culprit, load_taxonomy
+    from healer_ops.logtext import prepare
     from healer_ops.policy.allow_list import default_recommendations
 
     taxonomy = load_taxonomy()

@@ -8,6 +8,17 @@ from __future__ import annotations
 
 import re
 
+from healer_ops.logtext import (
+    EMAIL,
+    HEX,
+    IPV4,
+    PHP_LEVELS,
+    ROOT_MARKERS,
+    is_minor,
+    is_wrapper_only,
+    unwrap,
+)
+
 # Where the diagnostic message of a log is, most telling first.
 _KEY_LINE_MARKERS = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:Parse|Fatal) error\b",
@@ -24,23 +35,7 @@ _KEY_LINE_MARKERS = [re.compile(p, re.IGNORECASE) for p in (
     r"critical error on this website",
 )]
 
-# Notices and deprecations are never what broke a site.
-_MINOR = re.compile(r"\b(?:PHP )?(?:Deprecated|Notice):\s")
-
-# A log line's own prefix: PHP's [timestamp], Apache's [date] [module] [pid] [client],
-# nginx's date + "FastCGI sent in stderr: "PHP message:".
-_LINE_PREFIX = re.compile(
-    r"^(?:\S+\s+\|\s+)?"  # docker compose "service-1  | "
-    r"(?:\[[^\]]*\]\s*)*"  # [10-Mar-2025 14:03:22 UTC] or Apache's bracket groups
-    r"(?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[\w+\] [^:]*: \*\d+ "
-    r"(?:FastCGI sent in stderr: \"PHP message: )?)?")
-
-# ... and its suffix: display_errors' <br />, nginx's "while reading ... upstream, client: ...".
-_LINE_SUFFIX = re.compile(r"(?:<br\s*/?>)+$|\"?,?\s+while (?:reading|sending|connecting)\b.*$")
-
-_LEVEL = r"Fatal error|Parse error|Warning|Notice|Deprecated|Recoverable fatal error"
-_ROOTS = (r"wp-content|wp-includes|wp-admin|wp-config\.php|wp-settings\.php|wp-load\.php"
-          r"|\.htaccess|\.maintenance|index\.php|wp-blog-header\.php")
+_LEVEL = "|".join(re.escape(level) for level in PHP_LEVELS)
 
 # Volatile pieces of a message and the wildcard that replaces each. Everything between
 # them is literal text, escaped on its own; wildcards are never escaped.
@@ -50,15 +45,18 @@ _VOLATILE: list[tuple[str, str]] = [
     ("php8_token", r"unexpected (?:token )?(?=[\"'])"),
     ("php8_function", r"Cannot redeclare (?:function )?"),
     ("user_host", r"'[^'\s]*'@'[^'\s]*'"),
-    ("email", r"[\w.+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}"),
+    ("email", EMAIL.pattern),
     ("url", r"https?://[^\s'\"]+"),
-    ("root", rf"(?:[A-Za-z]:)?(?:[/\\][^\s'\"():/\\]+)+?(?=[/\\](?:{_ROOTS}))"),
+    # the install folder: a whole path's start (never inside one: a plugin's wp-x.php is not a
+    # root file) up to the first of WordPress's root folders and files
+    ("root", rf"(?<![\w.~/\\-])(?:[A-Za-z]:)?(?:[/\\][^\s'\"():/\\]+)+?"
+             rf"(?=[/\\](?:{ROOT_MARKERS}))"),
     ("db_table", r"(?<=\./)[\w$]+(?=/)"),
     ("tmpfile", r"(?<=/tmp/)\w+"),
     ("db_name", r"(?<=database )'[^'\s]*'"),
     ("jwt", r"\beyJ[\w-]+\.[\w-]+\.[\w-]+"),
-    ("ip", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
-    ("hex", r"\b[0-9a-f]{12,}\b"),
+    ("ip", IPV4.pattern),
+    ("hex", f"(?i:{HEX.pattern})"),
     ("number", r"\d+"),
     ("quote", r"[\"']"),
     ("space", r"\s+"),
@@ -75,7 +73,7 @@ _WILDCARDS = {
     "db_name": r"'[^']*'",
     "jwt": r"[\w.-]+",
     "ip": r"[\d.:a-fA-F]+",
-    "hex": r"[0-9a-f]+",
+    "hex": r"(?:0x)?[0-9a-fA-F]+",
     "number": r"\d+",
     "quote": r"[\"']",
     "space": r"\s+",
@@ -88,12 +86,19 @@ def key_line(log: str) -> str:
     lines = [line.strip() for line in log.splitlines() if line.strip()]
     if not lines:
         raise ValueError("cannot learn an error pattern from an empty log")
-    lines = [line for line in lines if not _MINOR.search(line)] or lines
+    lines = [line for line in lines if _says_something(line)] or lines
+    lines = [line for line in lines if not is_minor(line)] or lines
     for marker in _KEY_LINE_MARKERS:
         for line in lines:
             if marker.search(line):
                 return line
     return lines[-1]
+
+
+def _says_something(line: str) -> bool:
+    """More than a wrapper: not only a timestamp, a prefix or "FastCGI sent in stderr"."""
+    message = unwrap(line).strip()
+    return bool(message) and not is_wrapper_only(message)
 
 
 def error_pattern_from_log(log: str, max_chars: int = 400) -> str:
@@ -103,8 +108,8 @@ def error_pattern_from_log(log: str, max_chars: int = 400) -> str:
     ``\\\\d\\+``, so learned patterns never matched again. Here literal text is escaped
     piece by piece and wildcards are inserted between the pieces, never escaped.
     """
-    line = _LINE_PREFIX.sub("", key_line(log), count=1)
-    line = _LINE_SUFFIX.sub("", line).strip()[:max_chars]
+    key = key_line(log)
+    line = (unwrap(key).strip() or key)[:max_chars]
     parts: list[str] = []
     position = 0
     for match in _VOLATILE_RE.finditer(line):

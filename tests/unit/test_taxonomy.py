@@ -8,12 +8,11 @@ from healer_ops.analysis.model import DIAGNOSIS_TYPES
 from healer_ops.analysis.taxonomy import (
     all_remediation_commands,
     extract_culprit,
-    fatal_entries,
     load_taxonomy,
     parse_remediation_line,
-    prepare,
     remediation_commands,
 )
+from healer_ops.logtext import prepare
 
 
 def test_taxonomy_has_every_type_with_compiled_signatures():
@@ -154,19 +153,3 @@ def test_json_escaped_and_html_logs_are_read():
     assert "<b>" not in prepare(html_log)
 
 
-def test_fatal_entries_need_a_php_fatal_not_prose():
-    assert fatal_entries("PHP Fatal \tUncaught Error: Call to undefined function f()")
-    assert fatal_entries("Fatal error: Uncaught Error: x in /a/b.php:1")
-    assert not fatal_entries("WordPress detects when a plugin causes a fatal error on your site")
-    assert not fatal_entries("Site Health: Your site has no critical issues.")
-    assert not fatal_entries("PHP Warning:  Uncaught exceptions are logged elsewhere")
-
-
-def test_clip_log_keeps_the_beginning_and_the_end():
-    from healer_ops.analysis.taxonomy import CLIPPED_MARK, clip_log
-
-    log = "first cause\n" + "noise\n" * 100 + "last error"
-    assert clip_log(log) == log
-    clipped = clip_log(log, limit=40)
-    assert clipped.startswith("first cause") and clipped.endswith("last error")
-    assert CLIPPED_MARK in clipped and len(clipped) < len(log)

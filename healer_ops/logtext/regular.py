@@ -1,0 +1,50 @@
+"""A log made regular: one form for the many ways the same text reaches us.
+
+Logs arrive with CRLF line ends, typographic quotes, HTML (PHP's display_errors), JSON-escaped
+slashes, Windows paths, one-line JSON with literal "\\n", and nginx/php-fpm bundles of several
+"PHP message:" entries on one line. `prepare` turns all of them into plain lines, keeping the
+line structure; `clip_log` bounds a log's length keeping its beginning and its end.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+MAX_LOG_CHARS = 200_000  # longer logs: the first and last halves (where errors and causes are)
+CLIPPED_MARK = "[... clipped ...]"
+
+QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"',
+                        "„": '"', "«": '"', "»": '"', "\u00a0": " "})
+# A literal "\n" before what starts a log entry: a one-line log (JSON, a copied message).
+_BREAK_BEFORE_LITERAL_NEWLINE = re.compile(
+    r"\\n(?=\s*(?:Stack trace|#\d+ |thrown|PHP |\[|\d{4}[-/]\d\d[-/]\d\d))")
+_HTML = re.compile(r"<(?:b|br|p|div|span|font|table|td|tr|html|body|h\d)\b[^>]{0,500}>", re.I)
+_HTML_BREAK = re.compile(r"<br\s*/?>|</p>|</div>|</tr>|</h\d>", re.I)
+_HTML_TAG = re.compile(r"<[a-zA-Z/!][^>\n]{0,500}>")
+
+
+def clip_log(log: str, limit: int = MAX_LOG_CHARS) -> str:
+    """The log cut to `limit` characters, keeping its beginning and its end."""
+    if len(log) <= limit:
+        return log
+    half = limit // 2
+    return f"{log[:half]}\n{CLIPPED_MARK}\n{log[-half:]}"
+
+
+def prepare(log: str, *, literal_newlines: bool = False) -> str:
+    """The log made regular for matching; line structure is kept.
+
+    A literal "\\n" becomes a line break before the start of an entry (a stack trace, a
+    frame, a bracketed timestamp); with `literal_newlines` every literal "\\n" does (the
+    signature reads a one-line JSON log as its lines)."""
+    text = log.replace("\\n", "\n") if literal_newlines else log
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(QUOTES)
+    text = _BREAK_BEFORE_LITERAL_NEWLINE.sub("\n", text)
+    text = text.replace("\\/", "/")  # JSON-escaped slashes
+    if _HTML.search(text):
+        text = _HTML_BREAK.sub("\n", text)
+        text = _HTML_TAG.sub(" ", text)
+        text = html.unescape(text)
+    text = text.replace("\\", "/")  # Windows paths (and namespaces; harmless for matching)
+    return text.replace("PHP message: ", "\nPHP message: ")  # nginx/FPM bundles
