@@ -102,8 +102,7 @@ def replay_earlier_analyses(url: str, end: datetime) -> dict:
     ttl_days = get_settings().cache_ttl_days
     cutoff = end - timedelta(days=ttl_days)
     with db.connect(url) as conn:
-        old = conn.execute("SELECT count(*) FROM healer_executions WHERE status = 'FAILED'"
-                           " AND started_at < %s AND ai_status IS NULL", [cutoff]).fetchone()[0]
+        old = conn.execute(kitdb.query("demo_old_failures"), {"cutoff": cutoff}).fetchone()[0]
     if not old:
         return {"analyzed": 0, "cache_rows": 0}
     began = datetime.now(UTC)
@@ -111,8 +110,8 @@ def replay_earlier_analyses(url: str, end: datetime) -> dict:
     with db.connect(url) as conn:
         conn.execute(kitdb.query("demo_backdate_analyses"),
                      {"since": began, "cutoff": cutoff, "ttl_days": ttl_days})
-        cache_rows = conn.execute("SELECT count(*) FROM ai_analysis_cache WHERE expires_at <= %s",
-                                  [end]).fetchone()[0]
+        cache_rows = conn.execute(kitdb.query("demo_expired_cache_rows"),
+                                  {"end": end}).fetchone()[0]
     return {"analyzed": summary["analyzed"], "cache_rows": cache_rows}
 
 
@@ -132,27 +131,24 @@ def demo_schedule(start: datetime, end: datetime, drop_dir: Path) -> list[tuple]
 
 def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
     """(figure, value) pairs for the summary table, from the database and the task summaries."""
-    with db.connect(demo.url) as conn:
-        def count(sql: str):
-            return conn.execute(sql).fetchone()[0]
+    from healer_ops.analysis.cache_stats import cache_stats
 
-        metrics = count("SELECT count(*) FROM site_metrics")
-        quarantined = count("SELECT count(*) FROM metric_quarantine")
-        baselines = count("SELECT count(*) FROM performance_baselines")
-        alerts_open = count("SELECT count(*) FROM predictive_alerts WHERE status = 'open'")
-        alerts_total = count("SELECT count(*) FROM predictive_alerts")
-        incidents = count("SELECT count(*) FROM devkit.demo_incidents")
-        analyzed = count("SELECT count(*) FROM healer_executions WHERE ai_status = 'DONE'")
-        hits = count("SELECT count(*) FROM healer_executions WHERE ai_status = 'DONE'"
-                     " AND (ai_analysis ->> 'cache_hit')::boolean")
-        failed = count("SELECT count(*) FROM healer_executions WHERE status = 'FAILED'")
-        cost = float(count("SELECT coalesce(sum(ai_cost_usd), 0) FROM healer_executions"))
-        approved = count("SELECT count(*) FROM healing_patterns WHERE auto_approved")
-        patterns = count("SELECT count(*) FROM healing_patterns")
+    with db.connect(demo.url) as conn:
+        cur = conn.execute(kitdb.query("demo_summary"))
+        figures = dict(zip([c.name for c in cur.description], cur.fetchone(), strict=True))
+        # every analysis the demo made, the replayed ones (dated back) included
+        cache = cache_stats(conn, since=demo.end - timedelta(days=3650),
+                            until=datetime.now(UTC) + timedelta(minutes=1))
+    metrics, quarantined, baselines = (figures[k] for k in ("metrics", "quarantined",
+                                                             "baselines"))
+    alerts_open, alerts_total, incidents = (figures[k] for k in ("alerts_open", "alerts_total",
+                                                                  "incidents"))
+    analyzed, failed, cost = figures["analyzed"], figures["failed"], float(figures["cost"])
+    approved, patterns = figures["approved"], figures["patterns"]
     purge = _task(demo, "ai_cache_purge", "purge_expired_cache")
     patterns_run = demo.pattern_score
     score = demo.detection_score
-    hit_rate = hits / analyzed if analyzed else 0.0
+    hit_rate = cache["hit_rate"] or 0.0
     return [
         ("sites x days", f"{demo.generated['sites']} x {demo.generated['days']}"),
         ("metric rows ingested", f"{metrics:,}"),
