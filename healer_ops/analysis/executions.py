@@ -33,6 +33,7 @@ from psycopg.types.json import Jsonb
 from healer_ops import db
 from healer_ops.analysis.model import Analysis
 from healer_ops.analysis.pipeline import AnalysisPipeline, PipelineResult, Prepared, safe_error
+from healer_ops.patterns import learn
 from healer_ops.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,7 @@ def write_result(conn, execution_id: str, result: PipelineResult) -> None:
             "tokens_used": analysis.tokens_used,
             "cost_usd": Decimal(str(round(analysis.cost_usd, 6))),
         })
+        learn.after_write_back(conn, execution_id, result)  # analyses feed patterns
 
 
 def write_failure(conn, execution_id: str, error: str) -> None:

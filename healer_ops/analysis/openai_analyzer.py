@@ -9,8 +9,9 @@
 - Timeouts (`HEALER_AI_TIMEOUT_S`) and retries with exponential backoff and jitter on
   408/409/429/5xx and connection errors: the SDK's own `max_retries` (`HEALER_AI_MAX_RETRIES`;
   0.5 s doubling up to 8 s, Retry-After honoured).
-- Tokens and cost from the response's `usage`, priced with settings.MODEL_PRICES_PER_MTOK
-  (cached input tokens at their own price; Batch API at half price).
+- Tokens and cost from the response's `usage`, priced with the price table (prices.py: the
+  built-in table the operator extends; cached input tokens at their own price; Batch API at
+  half price). A model with no price is refused when the analyzer is made (the run's start).
 - A circuit breaker per run: after 3 consecutive endpoint failures (timeout, unreachable,
   429 or 5xx after the retries) the run stops calling it (`circuit_open`).
 - A budget per run: a call is made only if its worst case (the whole prompt uncached plus
@@ -35,8 +36,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from healer_ops.analysis.model import DIAGNOSIS_TYPES, Analysis, Recommendation
+from healer_ops.analysis.prices import model_prices
 from healer_ops.logtext import clip_log
-from healer_ops.settings import MODEL_PRICES_PER_MTOK, Settings, get_settings
+from healer_ops.settings import Settings, get_settings
 
 MAX_OUTPUT_TOKENS = 1000
 CHARS_PER_TOKEN = 4  # budget estimate only; the cost itself comes from the response's usage
@@ -189,17 +191,6 @@ def build_request(model: str, redacted_log: str) -> dict:
 # Prices, usage, budget
 # ---------------------------------------------------------------------------------------------
 
-def model_prices(model: str) -> tuple[float, float, float]:
-    """(input, cached input, output) USD per million tokens; dated snapshots use their base."""
-    if model in MODEL_PRICES_PER_MTOK:
-        return MODEL_PRICES_PER_MTOK[model]
-    bases = [name for name in MODEL_PRICES_PER_MTOK if model.startswith(name + "-")]
-    if bases:
-        return MODEL_PRICES_PER_MTOK[max(bases, key=len)]
-    raise LLMFailure("unknown_model_price",
-                     f"no price for model {model!r} in settings.MODEL_PRICES_PER_MTOK")
-
-
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int = 0
@@ -304,6 +295,7 @@ class OpenAIAnalyzer:
                  base_url: str | None = None, budget: Budget | None = None, client=None):
         self.settings = settings or get_settings()
         self.model = self.settings.ai_model
+        model_prices(self.model)  # refused here, at the run's start: UnknownModelPrice
         self.budget = budget or Budget(self.settings.ai_budget_usd)
         self._client = client
         self._credentials = (api_key, base_url)
@@ -316,7 +308,6 @@ class OpenAIAnalyzer:
         with self._lock:
             if self._client is None and self._client_error is None:
                 try:
-                    model_prices(self.model)
                     self._client = make_client(self.settings, *self._credentials)
                 except LLMFailure as exc:
                     self._client_error = exc

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 # The start of every notification line: what to grep for, or alert on, in the logs.
 MARKER = "HEALER PIPELINE FAILURE"
+REVIEW_MARKER = "HEALER PATTERN REVIEW"
 MAX_REASON_CHARS = 500
 
 
@@ -33,6 +34,19 @@ def dag_run_failed(dag_id: str, run_id: str, task_id: str | None, reason: str | 
     where = f"{dag_id}.{task_id}" if task_id else dag_id
     log.error("%s: %s failed in run %s: %s | %s", MARKER, where, run_id, notice["reason"],
               notice["url"] or "(no link)")
+    return notice
+
+
+def pattern_needs_review(pattern_id: str, diagnosis_type: str, culprit: str,
+                         reason: str) -> dict:
+    """Ask a person to look at a pattern automation may not change itself (evidence turned
+    against a person's approval, or a new version is proposed); once per flag."""
+    notice = {"pattern_id": pattern_id, "diagnosis_type": diagnosis_type, "culprit": culprit,
+              "reason": _one_line(redact(reason or "unknown")),
+              "command": f"healer-ops patterns show {pattern_id}"}
+    log.error("%s: pattern %s (%s%s) needs a person: %s | %s", REVIEW_MARKER, pattern_id,
+              diagnosis_type, f" {culprit}" if culprit else "", notice["reason"],
+              notice["command"])
     return notice
 
 

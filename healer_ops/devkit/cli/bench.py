@@ -239,3 +239,34 @@ def bench_generator(
                    f"({r['rows_per_second']} rows/s)")
 
 
+
+
+def bench_patterns(
+    good: int = typer.Option(300, min=1, help="Good patterns (true success rate 0.90-0.99)"),
+    bad: int = typer.Option(1000, min=1, help="Bad patterns (true success rate 0.40-0.80)"),
+    turning: int = typer.Option(100, min=0, help="Good patterns that turn bad (0.20-0.60) "
+                                "when the fixed software's version changes"),
+    weeks: int = typer.Option(10, min=2, help="Weeks of simulated uses"),
+    seed: int = typer.Option(1, help="Simulation seed"),
+    trade_off: bool = typer.Option(False, "--trade-off", help="Also run the previous rule and "
+                                   "other strengths of the sequential test (several minutes)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Pattern approval on simulated patterns with known true success rates, decided by the
+    real refresh code: good approved within 20 uses, bad approved, failures to revoke."""
+    from healer_ops.devkit.bench import patterns
+
+    report = patterns.bench_patterns(good, bad, turning, weeks, seed)
+    if trade_off:
+        report["trade_off"] = patterns.trade_off(good, bad, turning, weeks, seed)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    for key, value in report.items():
+        if key != "trade_off":
+            typer.echo(f"{key:28s} {value}")
+    for row in report.get("trade_off", []):
+        typer.echo(f"{row['good_approved_share']!s:>6} good<=20  {row['bad_approved_share']!s:>6}"
+                   f" bad  median {row['uses_to_approve_median']!s:>5} uses  revoke max "
+                   f"{row['failures_to_revoke_max']!s:>3}  good revoked "
+                   f"{row['good_revoked_share']!s:>6}  | {row['policy']}")
