@@ -36,7 +36,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from healer_ops.analysis.model import DIAGNOSIS_TYPES, Analysis, Recommendation
-from healer_ops.analysis.prices import model_prices
+from healer_ops.analysis.prices import model_prices, price_table
 from healer_ops.logtext import clip_log
 from healer_ops.settings import Settings, get_settings
 
@@ -201,8 +201,8 @@ class Usage:
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def cost_usd(self, model: str, batch: bool = False) -> float:
-        price_in, price_cached, price_out = model_prices(model)
+    def cost_usd(self, model: str, batch: bool = False, table: dict | None = None) -> float:
+        price_in, price_cached, price_out = model_prices(model, table)
         cached = min(self.cached_tokens, self.prompt_tokens)
         cost = ((self.prompt_tokens - cached) * price_in + cached * price_cached
                 + self.completion_tokens * price_out) / 1_000_000
@@ -218,10 +218,11 @@ class Usage:
                    int(data.get("completion_tokens") or 0))
 
 
-def worst_case_cost(model: str, request: dict) -> float:
+def worst_case_cost(model: str, request: dict, table: dict | None = None) -> float:
     chars = sum(len(m["content"]) for m in request["messages"])
     prompt_tokens = math.ceil(chars / CHARS_PER_TOKEN * 1.2) + 50
-    return Usage(prompt_tokens, 0, request["max_completion_tokens"]).cost_usd(model)
+    return Usage(prompt_tokens, 0, request["max_completion_tokens"]).cost_usd(model,
+                                                                              table=table)
 
 
 @dataclass
@@ -295,7 +296,8 @@ class OpenAIAnalyzer:
                  base_url: str | None = None, budget: Budget | None = None, client=None):
         self.settings = settings or get_settings()
         self.model = self.settings.ai_model
-        model_prices(self.model)  # refused here, at the run's start: UnknownModelPrice
+        self.prices = price_table(self.settings)
+        model_prices(self.model, self.prices)  # refused at the run's start: UnknownModelPrice
         self.budget = budget or Budget(self.settings.ai_budget_usd)
         self._client = client
         self._credentials = (api_key, base_url)
@@ -336,7 +338,7 @@ class OpenAIAnalyzer:
                 raise LLMFailure("circuit_open", f"{self._consecutive_failures} consecutive "
                                                  "endpoint failures in this run")
         request = build_request(self.model, redacted_log)
-        reserved = worst_case_cost(self.model, request)
+        reserved = worst_case_cost(self.model, request, self.prices)
         if not self.budget.reserve(reserved):
             raise LLMFailure("over_budget", f"the run's budget of ${self.budget.limit_usd:.4f} "
                                             f"is spent (${self.budget.spent_usd:.4f})")
@@ -344,7 +346,7 @@ class OpenAIAnalyzer:
         try:
             completion = client.chat.completions.create(**request)
             usage = Usage.from_response(completion.usage)
-            actual = usage.cost_usd(self.model)
+            actual = usage.cost_usd(self.model, table=self.prices)
             return answer_to_analysis(completion.model_dump(), redacted_log, local, self.model,
                                       usage, analyzer="openai", cost_usd=actual)
         except openai.APITimeoutError as exc:

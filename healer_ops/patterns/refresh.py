@@ -175,6 +175,13 @@ def store_decision(conn, pattern: dict, stats: dict, policy: Policy, blacklist: 
     decision = decide(pattern, stats, policy, blacklist, as_of)
     written = conn.execute(db.query("patterns_update"),
                            _update_params(pattern, stats, decision, as_of)).rowcount
+    if written and decision.event == "revoked" and decision.evidence_since == as_of:
+        # the evidence starts over now: store what a re-run will see (same day, same row)
+        after = current_patterns(conn, pattern["id"])[0]
+        fresh = pattern_stats(conn, as_of, policy, False, pattern_id=pattern["id"])
+        conn.execute(db.query("patterns_update"), _update_params(
+            after, fresh[pattern["id"]], decide(after, fresh[pattern["id"]], policy, blacklist,
+                                                as_of), as_of))
     event = _EVENTS.get(decision.event)
     if written and event:
         reason = (decision.approval_reason if decision.event == "approved" else

@@ -27,18 +27,20 @@ def store(conn, key: str = "h1", item: Analysis | None = None, ttl_days: int = 3
                        response_time_ms=12, ttl_days=ttl_days)
 
 
-def test_miss_store_then_hits_count(conn):
+def test_miss_store_then_hits_count_uses_from_one(conn):
+    """hit_count counts uses as the plan defines it: the analysis that stored the row is its
+    first use, each hit one more."""
     assert cache.lookup(conn, "h1") is None
     row, wrote = store(conn)
-    assert wrote and row.hit_count == 0
+    assert wrote and row.hit_count == 1
     assert (row.expires_at - row.created_at).days == 30
-    for expected in (1, 2, 3):
+    for expected in (2, 3, 4):
         hit = cache.lookup(conn, "h1")
         assert hit.hit_count == expected
         assert hit.analysis.culprit == "acme"
     count, last_used, created = conn.execute(
         "SELECT hit_count, last_used_at, created_at FROM ai_analysis_cache").fetchone()
-    assert count == 3 and last_used >= created
+    assert count == 4 and last_used >= created
 
 
 def test_expired_rows_are_misses_and_get_replaced(conn):
@@ -48,7 +50,7 @@ def test_expired_rows_are_misses_and_get_replaced(conn):
     conn.commit()
     assert cache.lookup(conn, "h1") is None
     row, wrote = store(conn, item=analysis(confidence=0.5))
-    assert wrote and row.hit_count == 0 and row.analysis.confidence == 0.5
+    assert wrote and row.hit_count == 1 and row.analysis.confidence == 0.5
     assert conn.execute("SELECT count(*) FROM ai_analysis_cache").fetchone()[0] == 1
 
 
@@ -106,8 +108,8 @@ def test_concurrent_workers_one_row_exact_hit_counts(db_url):
         rows = conn.execute("SELECT hit_count FROM ai_analysis_cache WHERE input_hash = "
                             "'shared'").fetchall()
     assert len(rows) == 1
-    assert rows[0][0] == first_hits + lookups
-    assert sorted(seen) == list(range(first_hits + 1, first_hits + lookups + 1))  # no lost bump
+    assert rows[0][0] == 1 + first_hits + lookups  # the storing use, then every hit
+    assert sorted(seen) == list(range(first_hits + 2, first_hits + lookups + 2))  # none lost
 
 
 def test_purge_deletes_expired_rows_in_batches(conn):

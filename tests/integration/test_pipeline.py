@@ -69,7 +69,7 @@ def test_local_mode_caches_and_hits_across_sites(local_pipeline, conn):
     assert second.analysis.culprit == "acme-forms"
     assert second.analysis.cost_usd == 0 and second.analysis.tokens_used == 0
     rows = cache_rows(conn)
-    assert len(rows) == 1 and rows[0][1] == 1 and rows[0][2] == "local"
+    assert len(rows) == 1 and rows[0][1] == 2 and rows[0][2] == "local"  # two uses
     theme = local_pipeline.analyze(fatal().replace("plugins/acme-forms", "themes/astra"))
     assert theme.input_hash != first.input_hash and not theme.cache_hit
 
@@ -121,7 +121,7 @@ def test_openai_mode_upgrades_a_local_row_then_hits_it(db_url, conn, openai_serv
     assert upgraded.analysis.analyzer == "openai" and not upgraded.cache_hit
     assert hit.cache_hit and hit.analysis.analyzer == "openai" and hit.analysis.cost_usd == 0
     rows = cache_rows(conn)
-    assert len(rows) == 1 and rows[0][2] == "openai" and rows[0][1] == 1
+    assert len(rows) == 1 and rows[0][2] == "openai" and rows[0][1] == 2  # answer + hit
     assert len(openai_server.chat_requests()) == 1
 
 
@@ -199,7 +199,7 @@ def test_concurrent_misses_on_one_fault_make_one_llm_call(db_url, conn, openai_s
             t.join()
     assert len(openai_server.chat_requests()) == 1
     assert sum(r.cache_hit for r in results) == 7
-    assert cache_rows(conn)[0][1] == 7
+    assert cache_rows(conn)[0][1] == 8  # the one answer and its 7 hits
 
 
 def test_classify_command_output_shape_cache_and_bad_lines(db_url, local_analyzer, tmp_path):
