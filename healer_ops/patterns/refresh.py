@@ -60,12 +60,8 @@ def refresh_patterns(url: str, as_of: datetime, policy: Policy | None = None) ->
         if versioned:
             patterns = current_patterns(conn)
         stats = pattern_stats(conn, as_of, policy, all_versions=False)
-        decisions, refreshed = {}, 0
-        for pattern in patterns:
-            decision, written = store_decision(conn, pattern, stats[pattern["id"]], policy,
-                                               blacklist, as_of, notices)
-            decisions[pattern["id"]] = decision
-            refreshed += written
+        decisions, refreshed = store_decisions(conn, [(p, stats[p["id"]]) for p in patterns],
+                                               policy, blacklist, as_of, notices)
     _notify(notices)
     summary = _summary(patterns, decisions, versioned, refreshed, as_of)
     summary.update(learned=learned, proposed=len(proposed),
@@ -88,10 +84,10 @@ def refresh_used_pattern(conn, pattern_id, as_of: datetime,
         return None
     stats = pattern_stats(conn, as_of, policy, all_versions=False, pattern_id=pattern_id)
     notices: list[dict] = []
-    decision, _ = store_decision(conn, pattern, stats[pattern["id"]], policy,
-                                 blacklist_of(conn, policy), as_of, notices)
+    decisions, _ = store_decisions(conn, [(pattern, stats[pattern["id"]])], policy,
+                                   blacklist_of(conn, policy), as_of, notices)
     _notify(notices)
-    return decision
+    return decisions[pattern["id"]]
 
 
 def current_patterns(conn, pattern_id=None) -> list[dict]:
@@ -167,31 +163,54 @@ def _propose(conn, pattern: dict, change, as_of: datetime, notices: list[dict]) 
     return True
 
 
-def store_decision(conn, pattern: dict, stats: dict, policy: Policy, blacklist: list[str],
-                   as_of: datetime, notices: list[dict]) -> tuple[Decision, int]:
-    """Decide on one pattern and store stats and decision; (decision, rows written)."""
+def store_decisions(conn, items: list[tuple[dict, dict]], policy: Policy,
+                    blacklist: list[str], as_of: datetime, notices: list[dict]
+                    ) -> tuple[dict, int]:
+    """Decide on each (pattern, stats) and store stats and decisions in one pipelined batch;
+    records the events of the rows that changed. ({id: decision}, rows written)."""
     from healer_ops import db
 
-    decision = decide(pattern, stats, policy, blacklist, as_of)
-    written = conn.execute(db.query("patterns_update"),
-                           _update_params(pattern, stats, decision, as_of)).rowcount
-    if written and decision.event == "revoked" and decision.evidence_since == as_of:
+    decisions = {p["id"]: decide(p, st, policy, blacklist, as_of) for p, st in items}
+    written = _write(conn, [_update_params(p, st, decisions[p["id"]], as_of) for p, st in items])
+    restarted = []
+    for pattern, _ in items:
+        decision = decisions[pattern["id"]]
+        if pattern["id"] not in written:
+            continue
+        if decision.event == "revoked" and decision.evidence_since == as_of:
+            restarted.append(pattern["id"])
+        event = _EVENTS.get(decision.event)
+        if event:
+            reason = (decision.approval_reason if decision.event == "approved" else
+                      decision.revoked_reason if decision.event == "revoked" else
+                      decision.review_reason) or decision.decision_reason
+            record_event(conn, pattern["id"], pattern["version"], event, "healer-ops", reason,
+                         as_of)
+            if decision.event == "review":
+                notices.append({"pattern": pattern, "reason": reason})
+    for pattern_id in restarted:
         # the evidence starts over now: store what a re-run will see (same day, same row)
-        after = current_patterns(conn, pattern["id"])[0]
-        fresh = pattern_stats(conn, as_of, policy, False, pattern_id=pattern["id"])
+        after = current_patterns(conn, pattern_id)[0]
+        fresh = pattern_stats(conn, as_of, policy, False, pattern_id=pattern_id)[pattern_id]
         conn.execute(db.query("patterns_update"), _update_params(
-            after, fresh[pattern["id"]], decide(after, fresh[pattern["id"]], policy, blacklist,
-                                                as_of), as_of))
-    event = _EVENTS.get(decision.event)
-    if written and event:
-        reason = (decision.approval_reason if decision.event == "approved" else
-                  decision.revoked_reason if decision.event == "revoked" else
-                  decision.review_reason) or decision.decision_reason
-        record_event(conn, pattern["id"], pattern["version"], event, "healer-ops", reason,
-                     as_of)
-        if decision.event == "review":
-            notices.append({"pattern": pattern, "reason": reason})
-    return decision, written
+            after, fresh, decide(after, fresh, policy, blacklist, as_of), as_of))
+    return decisions, len(written)
+
+
+def _write(conn, params: list[dict]) -> set:
+    """Run patterns_update for every row (pipelined); the ids of the rows it changed."""
+    from healer_ops import db
+
+    written = set()
+    if not params:
+        return written
+    with conn.cursor() as cur:
+        cur.executemany(db.query("patterns_update"), params, returning=True)
+        while True:
+            written.update(row[0] for row in cur.fetchall())
+            if not cur.nextset():
+                break
+    return written
 
 
 def _notify(notices: list[dict]) -> None:

@@ -31,3 +31,4 @@ WHERE id = %(id)s
        %(decision_reason)s::text, %(review_reason)s::text,
        %(review_requested_at)s::timestamptz, %(evidence_since)s::timestamptz,
        %(as_of)s::timestamptz)
+RETURNING id
