@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-ROUTE_MODULES = ("fleet",)
+ROUTE_MODULES = ("fleet", "patterns")
 
 
 def create_app() -> FastAPI:
