@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import psycopg
+import psycopg.types.json
 import pytest
 
 from healer_ops.analysis import cache
@@ -160,3 +161,55 @@ def test_cache_stats_count_hits_and_what_they_saved(conn):
     assert cache_stats(conn, since=now - timedelta(days=60))["hits"] == 2
     with pytest.raises(ValueError, match="before until"):
         cache_stats(conn, since=now, until=now - timedelta(days=1))
+
+
+def test_migration_counts_existing_rows_from_one_and_fills_reasoning(pg_admin_url, tmp_path):
+    """Rows written under the old contract (hit_count from 0, reasoning possibly empty) are
+    migrated: hit_count + 1, a reasoning from the root cause; diagnosis_type is indexed."""
+    import shutil
+    import uuid
+
+    from healer_ops import db
+
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for path in sorted(db.migrations_dir().glob("*.sql")):
+        if path.name < "0020":
+            shutil.copy(path, before / path.name)
+    name = f"healer_t_mig_{uuid.uuid4().hex[:8]}"
+    db.ensure_database(pg_admin_url, name)
+    url = db.with_database(pg_admin_url, name)
+    try:
+        db.migrate(url, folder=before)
+        with psycopg.connect(url) as conn:
+            for key, hits, reasoning, root in (("a", 0, "", "The acme plugin fatals."),
+                                               ("b", 3, None, ""), ("c", 5, "why", "x")):
+                conn.execute(
+                    "INSERT INTO ai_analysis_cache (input_hash, diagnosis_type,"
+                    " error_signature, log_sample, analysis, confidence, reasoning, model,"
+                    " hit_count) VALUES (%s, 'PLUGIN_CONFLICT', 's', 'l', %s, 0.9, %s, 'local',"
+                    " %s)", (key, psycopg.types.json.Jsonb({"root_cause": root}), reasoning,
+                             hits))
+        db.migrate(url)
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT input_hash, hit_count, reasoning FROM"
+                                " ai_analysis_cache ORDER BY 1").fetchall()
+            assert rows == [("a", 1, "The acme plugin fatals."),
+                            ("b", 4, "Diagnosed as PLUGIN_CONFLICT from the error signature."),
+                            ("c", 6, "why")]
+            indexed = conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename ="
+                                   " 'ai_analysis_cache' AND indexdef LIKE"
+                                   " '%(diagnosis_type)%'").fetchall()
+            assert len(indexed) == 1
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute("UPDATE ai_analysis_cache SET reasoning = ' ' WHERE input_hash"
+                             " = 'c'")
+    finally:
+        db.drop_database(pg_admin_url, name)
+
+
+def test_an_analysis_always_has_a_reasoning():
+    empty = Analysis(diagnosis_type="CACHE", confidence=0.5, reasoning="  ")
+    assert empty.reasoning == "Diagnosed as CACHE from the error signature."
+    assert Analysis(diagnosis_type="CACHE", confidence=0.5, root_cause="Redis is down.",
+                    reasoning="").reasoning == "Redis is down."
