@@ -166,9 +166,11 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
         ("analysis cache hit rate", f"{hit_rate:.0%}"),
         ("AI cost", f"${cost:.4f}"),
         ("patterns auto-approved", f"{approved} of {patterns}"),
-        ("good patterns approved / bad approved",
-         f"{patterns_run.get('good_approved', 0)} of {patterns_run.get('good_patterns', 0)}"
-         f" / {patterns_run.get('false_approvals', 0)}"),
+        ("approved good / good, bad / bad",
+         f"{patterns_run.get('good_approved', 0)} / {patterns_run.get('good_patterns', 0)}, "
+         f"{patterns_run.get('false_approvals', 0)} / {patterns_run.get('bad_patterns', 0)}"),
+        ("candidate patterns from analyses", f"{figures['candidates']}"),
+        ("AI plans written / kept as advice", f"{figures['ai_plans']} / {figures['ai_advice']}"),
         ("cache rows purged", f"{purge.get('deleted', 0)}"),
     ]
 
