@@ -3,7 +3,8 @@ true success rates are known, decided by the real refresh code on a scratch data
 
 The population (chosen before any tuning, written down here):
 - good patterns: true success rate uniform in [0.90, 0.99];
-- bad patterns: uniform in [0.40, 0.80) (a fix that works less than 80% of the time);
+- bad patterns: uniform in [0.40, 0.80) (a fix that works less than 80% of the time;
+  `--bad-low` moves the lower end: 0.60 is a harder population, mostly near the line);
 - turning patterns: good ([0.90, 0.99]) until the fixed plugin's or WordPress' version
   changes under them, on a day drawn in the middle third of the run, then uniform in
   [0.20, 0.60] (the-events-calendar's story: the update that fixed it starts to fatal).
@@ -59,14 +60,15 @@ class SimPattern:
         return self.p_after if self.change_at and when >= self.change_at else self.p
 
 
-def population(good: int, bad: int, turning: int, weeks: int, seed: int) -> list[SimPattern]:
+def population(good: int, bad: int, turning: int, weeks: int, seed: int,
+               bad_low: float = 0.40) -> list[SimPattern]:
     rng = np.random.default_rng(seed)
     days = weeks * 7
     patterns = []
     for kind, count in ((GOOD, good), (BAD, bad), (TURNING, turning)):
         for _ in range(count):
             rate = float(np.exp(rng.uniform(np.log(0.25), np.log(3.0))))
-            low, high = (0.40, 0.80) if kind == BAD else (0.90, 0.99)
+            low, high = (bad_low, 0.80) if kind == BAD else (0.90, 0.99)
             pattern = SimPattern(str(uuid.UUID(int=int(rng.integers(1 << 62)))), kind, rate,
                                  float(rng.uniform(low, high)))
             if kind == TURNING:
@@ -79,20 +81,23 @@ def population(good: int, bad: int, turning: int, weeks: int, seed: int) -> list
 
 
 def bench_patterns(good: int = 300, bad: int = 1000, turning: int = 100, weeks: int = 10,
-                   seed: int = 1, policy=None, keep: bool = False) -> dict:
+                   seed: int = 1, policy=None, keep: bool = False,
+                   bad_low: float = 0.40) -> dict:
     """Simulate, decide with the real refresh code, and score; one policy."""
     from healer_ops.patterns import Policy
 
+    if not 0 <= bad_low < 0.80:
+        raise ValueError(f"bad_low must be in [0, 0.8), got {bad_low}")
     policy = policy or Policy.from_settings()
-    patterns = population(good, bad, turning, weeks, seed)
+    patterns = population(good, bad, turning, weeks, seed, bad_low)
     rng = np.random.default_rng(seed + 1)
     started = time.perf_counter()
     with scratch_database("patterns", keep=keep) as url:
         _simulate(url, patterns, weeks, rng, policy)
     report = score(patterns)
     report.update(policy=_policy_text(policy), seconds=round(time.perf_counter() - started, 1),
-                  population={"good": good, "bad": bad, "turning": turning, "weeks": weeks,
-                              "seed": seed})
+                  population={"good": good, "bad": bad, "bad_rates": [bad_low, 0.80],
+                              "turning": turning, "weeks": weeks, "seed": seed})
     return report
 
 

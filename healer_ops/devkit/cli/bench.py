@@ -243,7 +243,10 @@ def bench_generator(
 
 def bench_patterns(
     good: int = typer.Option(300, min=1, help="Good patterns (true success rate 0.90-0.99)"),
-    bad: int = typer.Option(1000, min=1, help="Bad patterns (true success rate 0.40-0.80)"),
+    bad: int = typer.Option(1000, min=1, help="Bad patterns (true success rate from --bad-low "
+                            "to 0.80)"),
+    bad_low: float = typer.Option(0.40, min=0.0, max=0.79, help="Lowest true success rate of "
+                                  "a bad pattern"),
     turning: int = typer.Option(100, min=0, help="Good patterns that turn bad (0.20-0.60) "
                                 "when the fixed software's version changes"),
     weeks: int = typer.Option(10, min=2, help="Weeks of simulated uses"),
@@ -256,7 +259,7 @@ def bench_patterns(
     real refresh code: good approved within 20 uses, bad approved, failures to revoke."""
     from healer_ops.devkit.bench import patterns
 
-    report = patterns.bench_patterns(good, bad, turning, weeks, seed)
+    report = patterns.bench_patterns(good, bad, turning, weeks, seed, bad_low=bad_low)
     if trade_off:
         report["trade_off"] = patterns.trade_off(good, bad, turning, weeks, seed)
     if as_json:
