@@ -25,8 +25,9 @@ Airflow SMTP connection, default `smtp_default`), `HEALER_NOTIFY_QUIET_HOURS`,
 `HEALER_NOTIFY_TIMEZONE`, `HEALER_NOTIFY_SITE_MIN_INTERVAL_MINUTES`. With no channel
 configured both steps do nothing.
 
-Failures: a try is stopped after 5 minutes and retried twice, a minute apart; the run's failure is reported through
-`healer_ops.notify` like every DAG's; after 288 failed runs in a row the DAG pauses itself.
+Failures: a try is stopped after 5 minutes and retried twice, a minute apart; the run's
+failure is reported through `healer_ops.notify` like every DAG's; after 288 failed runs in a
+row the DAG pauses itself.
 """
 
 from __future__ import annotations
