@@ -68,6 +68,30 @@ def serve(
                  incidents=server.load_incidents(incidents) if incidents else None)
 
 
+def _run_with_progress(console, demo_module, url: str, **kwargs):
+    """The demo's steps as a progress bar on a terminal (one per DAG, plus generating the
+    fleet), its progress lines otherwise."""
+    if not console.is_terminal:
+        return demo_module.run_demo(
+            url, progress=lambda text: console.print(f"[dim]{text}[/dim]"), **kwargs)
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from healer_ops.cli.progress import progress
+
+    now = datetime.now(UTC)
+    steps = len(demo_module.demo_schedule(now, now, Path("."))) + 1
+    with progress("demo", steps, unit="steps", terminal=True) as advance:
+        def report(text: str) -> None:
+            done = text.startswith(("replayed", "running ")) and not text.startswith(
+                "running site_metrics_ingest")
+            advance(1 if done else 0, text.strip()[:60])
+
+        run = demo_module.run_demo(url, progress=report, **kwargs)
+        advance(1, "done")
+    return run
+
+
 def demo(
     sites: int = typer.Option(50, help="Sites in the demo fleet"),
     days: int = typer.Option(14, help="Days of 5-minute metrics"),
@@ -92,8 +116,8 @@ def demo(
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.write_text("")
     console.print(f"DAG run logs: {log_file}")
-    run = demo_module.run_demo(url, sites=sites, days=days, seed=seed, log_file=log_file,
-                               progress=lambda text: console.print(f"[dim]{text}[/dim]"))
+    run = _run_with_progress(console, demo_module, url, sites=sites, days=days, seed=seed,
+                             log_file=log_file)
     table = Table(title=f"HealerOps demo ({time.perf_counter() - began:.0f} s)")
     table.add_column("figure")
     table.add_column("value", justify="right")
