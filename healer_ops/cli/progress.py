@@ -94,3 +94,34 @@ class _Plain:
         print(f"{self.description}: {self.done:,}{of} {self.unit}{share} in "
               f"{now - self.started:.0f} s{note}", file=self.stream, flush=True)
         self.last_line = now
+
+
+@contextmanager
+def activity(description: str, *, stream=None, terminal: bool | None = None):
+    """Work without a count (a benchmark): a spinner with the elapsed time on a terminal,
+    a start and an end line otherwise."""
+    stream = stream or sys.stderr
+    terminal = stream.isatty() if terminal is None else terminal
+    started = time.monotonic()
+    if terminal:
+        from rich.console import Console
+
+        with Console(file=stream).status(f"{description} ..."):
+            yield
+        print(f"{description}: {time.monotonic() - started:.1f} s", file=stream)
+        return
+    print(f"{description} ...", file=stream, flush=True)
+    yield
+    print(f"{description}: done in {time.monotonic() - started:.1f} s", file=stream, flush=True)
+
+
+def with_activity(description: str, command: Callable) -> Callable:
+    """`command` (a typer command) run inside `activity(description)`."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with activity(description):
+            return command(*args, **kwargs)
+
+    return run
