@@ -68,6 +68,26 @@ def serve(
                  incidents=server.load_incidents(incidents) if incidents else None)
 
 
+@fleet_app.command("label")
+def label(
+    database: str = typer.Option(None, "--database", help="A database on the resolved server "
+                                 "(e.g. healer_demo, the demo's); default the one in use"),
+    share: float = typer.Option(1.0, help="Share of alerts and diagnoses to label"),
+    seed: int = typer.Option(7, help="Seed of the sample"),
+) -> None:
+    """Label a demo fleet's alerts and diagnoses from its ground truth, as an operator who
+    checked them would (then `healer-ops report` has accuracy and precision to show)."""
+    import json
+
+    from healer_ops import db
+    from healer_ops.devkit.evaluate.operator_labels import label_from_truth
+
+    url = db.resolve_url()
+    if database:
+        url = db.with_database(url, database)
+    typer.echo(json.dumps(label_from_truth(url, share=share, seed=seed)))
+
+
 def _run_with_progress(console, demo_module, url: str, **kwargs):
     """The demo's steps as a progress bar on a terminal (one per DAG, plus generating the
     fleet), its progress lines otherwise."""
