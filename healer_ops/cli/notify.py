@@ -111,12 +111,14 @@ def notify_status() -> None:
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     tokens = typer.Typer(help="Bearer tokens of machines for the Healer API.",
                          no_args_is_help=True)
-    tokens.command("create")(tokens_create)
-    tokens.command("list")(tokens_list)
-    tokens.command("revoke")(tokens_revoke)
+    from healer_ops.cli.operate import database_errors
+
+    tokens.command("create")(database_errors(tokens_create))
+    tokens.command("list")(database_errors(tokens_list))
+    tokens.command("revoke")(database_errors(tokens_revoke))
     app.add_typer(tokens, name="tokens")
     notify = typer.Typer(help="Alert and failure notifications.", no_args_is_help=True)
     notify.command("test")(notify_test)
-    notify.command("drain")(notify_drain)
-    notify.command("status")(notify_status)
+    notify.command("drain")(database_errors(notify_drain))
+    notify.command("status")(database_errors(notify_status))
     app.add_typer(notify, name="notify")

@@ -18,6 +18,27 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
+def database_errors(command):
+    """A command whose database is unreachable or not migrated says so in one line."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        import psycopg
+
+        try:
+            return command(*args, **kwargs)
+        except psycopg.errors.UndefinedTable as exc:
+            _fail(f"the database is not migrated ({str(exc).splitlines()[0]}): run "
+                  "`healer-ops db migrate`", 1)
+        except psycopg.OperationalError as exc:
+            from healer_ops.analysis.pipeline import safe_error
+
+            _fail(f"cannot reach the database: {safe_error(exc)}", 1)
+
+    return run
+
+
 def _act(alert_id: int, action: str, by: str | None, **kwargs) -> None:
     from healer_ops.operate.lifecycle import AlertNotFound, LifecycleError, act
 
@@ -182,10 +203,10 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("snooze", alerts_snooze), ("unsnooze", alerts_unsnooze),
                           ("resolve", alerts_resolve), ("reopen", alerts_reopen),
                           ("label", alerts_label)):
-        alerts.command(name)(command)
-    app.command("analyze")(analyze)
+        alerts.command(name)(database_errors(command))
+    app.command("analyze")(database_errors(analyze))
     labels = typer.Typer(help="People's verdicts on diagnoses.", no_args_is_help=True)
-    labels.command("diagnosis")(labels_diagnosis)
-    labels.command("export")(labels_export)
+    labels.command("diagnosis")(database_errors(labels_diagnosis))
+    labels.command("export")(database_errors(labels_export))
     app.add_typer(labels, name="labels")
-    app.command("report")(report)
+    app.command("report")(database_errors(report))

@@ -127,7 +127,9 @@ def report_rows(result: dict) -> list[tuple[str, str, str, str]]:
         shown = ("n/a" if value is None else f"${value:.4f}" if name.endswith("_usd")
                  else f"{value:.0%}")
         mark = {True: " ok", False: " MISSED", None: ""}[metric["meets_target"]]
-        out.append((label, shown + mark, metric["target"], evidence[name]))
+        op, target = TARGETS[name]
+        goal = f"{op} ${target:.2f}" if name.endswith("_usd") else f"{op} {target:.0%}"
+        out.append((label, shown + mark, goal, evidence[name]))
     lead = result["lead_time"]
     span = ("n/a" if lead["median_hours"] is None else
             f"median {lead['median_hours']:g} h ({lead['min_hours']:g}-{lead['max_hours']:g})")

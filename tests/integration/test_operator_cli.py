@@ -93,7 +93,7 @@ def test_analyze_labels_export_and_report(db_url, conn, site, tmp_path):
     assert "wc_get_product" in example.log
 
     table = run("report")
-    assert "diagnosis accuracy" in table and "0% MISSED" in table and "> 0.9" in table
+    assert "diagnosis accuracy" in table and "0% MISSED" in table and "> 90%" in table
     report = json.loads(run("report", "--json"))
     assert report["metrics"]["diagnosis_accuracy"]["labelled"] == 1
     assert report["metrics"]["cache_hit_rate"]["analyses"] == 1
