@@ -97,7 +97,7 @@ def test_api_reads_and_decides_with_who_and_why(api, fleet, conn):
     wsod = fleet["/CRITICAL_ERROR"] if "/CRITICAL_ERROR" in fleet else fleet["/"]
     refused = httpx.post(f"{api}/api/patterns/{wsod}/approve",
                          json={"by": "alice", "why": "works"}, headers=AUTH)
-    assert refused.status_code == 400 and "destructive" in refused.json()["detail"]
+    assert refused.status_code == 400 and "destructive" in refused.json()["message"]
     missing = httpx.post(f"{api}/api/patterns/{uuid.uuid4()}/reject",
                          json={"by": "alice", "why": "x"}, headers=AUTH)
     assert missing.status_code == 404
