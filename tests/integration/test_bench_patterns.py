@@ -14,7 +14,9 @@ def test_bench_patterns_reports_its_figures(db_url):
     result = CliRunner().invoke(app, ["bench", "patterns", "--good", "30", "--bad", "60",
                                       "--turning", "10", "--weeks", "3", "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    # the JSON object is the one line of its own (progress lines may come with it)
+    (line,) = [line for line in result.output.splitlines() if line.startswith("{")]
+    report = json.loads(line)
     for key in ("good_approved_share", "bad_approved_share", "uses_to_approve_median",
                 "failures_to_revoke_max", "good_revoked_share"):
         assert key in report
