@@ -1,0 +1,184 @@
+"""Which key names hold a secret, and which values after them are not secrets after all.
+
+A key is split into its words (`DB_PASSWORD`, `dbPassword`, `db-password`, `X-Api-Key` and
+`SecretAccessKey` all become word lists) and judged by them, so the many spellings providers
+and plugins use (api_key, apiKey, x-api-key, access_key_id, client_secret, AUTH_KEY,
+SECURE_AUTH_SALT, smtp_pass, user_pass, dbpass, MYSQL_PWD, PHPSESSID, ...) need no list of
+their own. A last word that names a property of the secret rather than the secret
+(`token_type`, `password_policy`, `session.save_path`, `cookie_name`) makes the key harmless;
+"key" only counts when no word says it is a database, cache or array key.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+SECRET = "secret"
+WEAK = "weak"  # "key", "api": a secret only when the value looks like one
+USER = "user"  # a database user name: personal data
+
+# Words that make a key secret wherever they appear in it.
+_STRONG = {
+    "password", "passwd", "passwort", "passwords", "passphrase", "passcode", "pass", "pwd", "pw",
+    "secret", "secrets", "token", "apikey", "apitoken", "auth", "authorization", "bearer",
+    "cookie", "cookies", "session", "sessid", "sessionid", "phpsessid", "sid", "credential",
+    "credentials", "creds", "private", "privatekey", "signature", "sig", "salt", "nonce",
+    "wpnonce", "hmac", "jwt", "otp", "totp", "license", "licence", "cvv", "cvc", "cvv2", "csc",
+    "iban", "ssn", "passkey", "sas", "xsrf", "csrf", "phone", "telephone", "tel", "mobile",
+    "msisdn", "fax",
+}
+_CARD_WORDS = ({"card", "cc", "credit"}, {"number", "num", "no", "code", "cvv", "cvc"})
+_WEAK_KEYS = {("key",), ("keys",), ("api",), ("access",), ("k",), ("code",), ("hash",)}
+# A single word made of a qualifier and a secret word: dbpass, smtppassword, authkey, ...
+_GLUED_SECRET = re.compile(
+    r"^(?:db|mysql|mariadb|pg|postgres|redis|smtp|mail|ftp|sftp|ssh|user|admin|root|wp|app|api|"
+    r"http|proxy|client|consumer|access|refresh|auth|secret|private|session|sess|csrf|xsrf|oauth|"
+    r"license|master|account|shared|signing|encryption|site|bot|webhook|deploy|service|id|"
+    r"bearer|key|store|keystore|mongo|amqp|rabbit|ldap|bind|imap|pop|s3|aws|gcp|azure)"
+    r"(?:password|passwd|pass|pwd|pw|secret|token|key|apikey|salt|nonce|sig|signature)$")
+# "key" words: secret unless another word says what kind of (non-secret) key it is.
+_KEY_WORDS = {"key", "keys"}
+_NOT_SECRET_KEY_KINDS = {
+    "meta", "primary", "foreign", "unique", "cache", "option", "object", "sort", "group",
+    "idempotency", "partition", "transient", "index", "lookup", "map", "row", "field", "column",
+    "table", "query", "array", "hash", "redis", "memcache", "memcached", "translation", "lang",
+    "menu", "nav", "widget", "post", "term", "settings", "setting", "config", "registry",
+    "dict", "public", "composite", "sharding", "routing", "bucket",
+    "storage", "idx", "cdn", "hotkey", "shortcut", "keyboard", "cron", "event", "hook",
+    "block", "attribute", "attr", "param", "parameter", "prop", "property", "element", "item",
+    "list", "data", "value", "name", "label", "form", "input", "product", "order", "variation",
+}
+# Last words that describe the secret instead of holding it.
+_NOT_SECRET_LAST = {
+    "path", "paths", "file", "files", "dir", "directory", "url", "uri", "endpoint", "host",
+    "hostname", "port", "type", "mode", "status", "length", "len", "size", "count", "ttl",
+    "lifetime", "timeout", "expires", "expiry", "expiration", "exp", "max", "min", "limit",
+    "enabled", "enable", "disabled", "disable", "required", "policy", "strength", "hint",
+    "field", "label", "format", "algorithm", "algo", "alg", "version", "name", "names",
+    "handler", "save", "probability", "divisor", "changed", "strategy", "method", "provider",
+    "source", "location", "store", "driver", "prefix", "level", "encoding", "charset", "table",
+    "column", "cache", "limiter", "lock", "locked", "ids", "match", "matched", "mismatch",
+    "reset", "error", "errors", "failed", "failure", "invalid", "expired", "valid", "check",
+    "verification", "verify", "sent", "header", "headers", "class", "option", "options",
+    "attempts", "retries", "at", "on", "by", "time", "date", "created", "updated", "message",
+    "msg", "text", "title", "description", "desc", "note", "notes", "help", "link", "page",
+    "screen", "tab", "button", "template", "domain", "secure", "httponly", "samesite",
+    "request", "generated", "rotation", "rotated", "used", "owner", "age", "number_format",
+}
+# "id" ends a secret key only after these words (access_key_id, session_id) - not client_id.
+_SECRET_ID_AFTER = {"key", "access", "private", "session", "sess", "secret", "auth"}
+_DB_USER_KEYS = {("uid",), ("user", "id"), ("userid",)}
+_DB_WORDS = {"db", "database", "mysql", "mariadb", "pg", "postgres", "postgresql", "sql",
+             "mssql", "wordpress", "dbuser", "dbusername"}
+_USER_WORDS = {"user", "username", "usr", "login"}
+_COOKIE_NAME = re.compile(r"(?:^|_)(?:[0-9a-f]{32})$|^(?:wordpress|wp)_(?:logged_in|sec|"
+                          r"woocommerce_session)|^wordpress_[0-9a-f]{32}$", re.I)
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+
+
+def words(key: str) -> tuple[str, ...]:
+    """The lower-case words of a key name, digits cut from their ends (pass1 -> pass)."""
+    spaced = _CAMEL.sub("_", key)
+    out = []
+    for part in _SPLIT.split(spaced.lower()):
+        part = part.rstrip("0123456789") or part
+        if part:
+            out.append(part)
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def classify_key(key: str) -> str | None:
+    """SECRET, WEAK, USER (a database user name) or None for a key name."""
+    bare = key.strip("-$@ '\"`[]")
+    if _COOKIE_NAME.search(bare):
+        return SECRET
+    parts = words(bare)
+    if not parts:
+        return None
+    if _is_db_user(parts):
+        return USER
+    if parts in _WEAK_KEYS or (len(parts) > 1 and parts[-1] == "api"):
+        return WEAK
+    last = parts[-1]
+    if last in _NOT_SECRET_LAST:
+        return None
+    if last == "id" and len(parts) > 1:
+        return SECRET if _SECRET_ID_AFTER & set(parts[:-1]) else None
+    for word in parts:
+        if word in _STRONG or _GLUED_SECRET.match(word):
+            return SECRET
+    if last in _KEY_WORDS and not (_NOT_SECRET_KEY_KINDS & set(parts)):
+        return SECRET  # "key" last: api_key, AccountKey (key_share, key_file name other things)
+    if _CARD_WORDS[0] & set(parts) and _CARD_WORDS[1] & set(parts):
+        return SECRET
+    return None
+
+
+def _is_db_user(parts: tuple[str, ...]) -> bool:
+    if parts in _DB_USER_KEYS:
+        return True
+    if parts[-1] in {"dbuser", "dbusername"}:
+        return True
+    return parts[-1] in _USER_WORDS and bool(_DB_WORDS & set(parts[:-1]))
+
+
+# Values that follow a secret-sounding key in logs without being a secret.
+_NOT_SECRET_VALUES = {
+    "yes", "no", "true", "false", "null", "none", "nil", "undefined", "empty", "required",
+    "optional", "on", "off", "enabled", "disabled", "is", "for", "was", "incorrect", "must",
+    "invalid", "missing", "expired", "not", "set", "unset", "the", "a", "an", "and", "or",
+    "to", "of", "in", "with", "by", "from", "field", "mismatch", "error", "failed", "ok",
+    "array", "object", "string", "int", "bool", "resource", "hidden", "masked", "redacted",
+    "changed", "reset", "protected", "authentication", "verification", "check", "length",
+    "okay", "correct", "wrong", "right", "valid", "accepted", "rejected", "denied", "too",
+    "please", "will", "has", "have", "been", "be", "cannot", "can't", "could", "should",
+    "does", "did", "do", "this", "that", "your", "you", "my", "it", "its", "as", "at",
+}
+_PLACEHOLDER = re.compile(r"^(?:\[[A-Z_ ]+\]|\*+|x{3,}|X{3,}|•+|<[\w -]+>|%[sd]|\{\{.*\}\}|"
+                          r"\$\{?\w+\}?|\$[a-z_]\w*(?:->\w+|\[[^\]]*\])*|\.{3})$")
+
+
+def looks_random(value: str) -> bool:
+    """Letters and digits mixed over 8+ characters: a key, not a word."""
+    bare = value.strip("'\"`\\")
+    return (len(bare) >= 8 and any(c.isdigit() for c in bare)
+            and any(c.isalpha() for c in bare) and " " not in bare)
+
+
+def looks_like_password(value: str) -> bool:
+    """A word in prose is a password only with digits or symbols (hunter2, Tr0ub4dor&3),
+    never a path or a URL."""
+    if len(value) < 4 or value.startswith(("/", "http", "~", "-")):
+        return False
+    return any(c.isdigit() for c in value) or any(not c.isalnum() and c not in "-_./'\""
+                                                  for c in value)
+
+
+_PASSWORD_WORDS = {"password", "passwd", "passwort", "passwords", "passphrase", "passcode",
+                   "pass", "pwd", "pw", "secret", "passkey"}
+_CODE_WORDS = {"cvv", "cvc", "cvv2", "csc", "pin", "otp", "totp", "code"}
+
+
+def names_a_password(key: str) -> bool:
+    parts = words(key.strip("-$ '\"`[]"))
+    return any(p in _PASSWORD_WORDS or _GLUED_SECRET.match(p) for p in parts)
+
+
+def names_a_code(key: str) -> bool:
+    """cvv, pin, otp: a short number is the secret itself."""
+    return bool(_CODE_WORDS & set(words(key)))
+
+
+def is_not_a_secret(value: str, digits_are_secret: bool = False) -> bool:
+    """A value that is a word of the sentence, a flag, a placeholder or a variable name."""
+    bare = value.strip().strip("'\"`\\").strip()
+    if not bare:
+        return True
+    lowered = bare.lower()
+    if lowered in _NOT_SECRET_VALUES or _PLACEHOLDER.match(bare):
+        return True
+    return bare.isdigit() and len(bare) < 4 and not digits_are_secret
