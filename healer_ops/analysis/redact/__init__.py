@@ -32,7 +32,7 @@ from collections import Counter
 from healer_ops.analysis.redact import keyvalue, personal, providers, structure
 from healer_ops.analysis.redact.rule import REDACTED, TOKEN, Rule
 
-MAX_REDACT_CHARS = 1_000_000
+MAX_REDACT_CHARS = 500_000  # 2.5 x what an LLM prompt ever holds (logtext.MAX_LOG_CHARS)
 CUT_MARK = "[... {chars} characters cut before redaction ...]"
 
 RULES: list[Rule] = [*structure.RULES, *keyvalue.RULES, *providers.RULES, *personal.RULES]

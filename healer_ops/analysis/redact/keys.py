@@ -181,4 +181,6 @@ def is_not_a_secret(value: str, digits_are_secret: bool = False) -> bool:
     lowered = bare.lower()
     if lowered in _NOT_SECRET_VALUES or _PLACEHOLDER.match(bare):
         return True
+    if not any(c.isalnum() for c in bare):
+        return True  # punctuation: "token: }", "password: ***"
     return bare.isdigit() and len(bare) < 4 and not digits_are_secret

@@ -33,35 +33,62 @@ _QUOTED = (r"\\\"(?:[^\"\\\n]|\\[^\"\n]){0,4000}?\\\"|\"(?:[^\"\\\n]|\\.){0,4000
            r"|'(?:[^'\\\n]|\\.){0,4000}'|`[^`\n]{0,4000}`")
 # An unquoted value: up to a space, a quote, a closing bracket; "&", ";" and "," only end it
 # when another pair or a space follows (passwords contain them too).
-_BARE = (r"(?:[^\s'\"<>&;,)\]}\\]|&(?![\w\-\[\]%.]{1,40}=)|;(?![\s\w\-]{1,40}=|\s|$)"
-         r"|,(?!\s|$|[\"']?[\w\-]{1,40}[\"']?\s*[=:]))+")
+# Closing brackets belong to the value too (passwords hold them); the bracket a pair was
+# written inside, "(password=x)" or "<MYSQL_PWD=x>", is taken off afterwards.
+_BARE = (r"(?:[^\s'\"\\&;,]|&(?![\w\-\[\]%.]{1,40}=)|;(?![\s\w\-]{1,40}=|\s|$)"
+         r"|,(?!\s|$|[\"']?[\w\-]{1,40}[\"']?\s*[=:])){1,2000}")
+_CLOSING = {"(": ")", "[": "]", "{": "}", "<": ">"}
 _VALUE = rf"(?P<value>{_QUOTED}|\{{[^{{}}\n'\":]{{1,200}}\}}|\[[^\[\]\n]{{0,2000}}\]|{_BARE})"
 
-# The value is only looked at, not consumed: a pair inside another pair's value (a message
-# that quotes "password=x") is still found.
-KEY_VALUE = re.compile(
+# A key and its separator; the value is then read only after a key that names a secret, and
+# is not consumed: a pair inside another pair's value ("msg: password=x") is still found.
+KEY_SEPARATOR = re.compile(
     r"(?<![\w.\-\\])(?P<key>-{0,2}[A-Za-z_][\w.\-]{0,60})"
-    r"(?P<close>\\?[\"'`])?(?:[ \t]*\])?"
+    r"(?P<close>\\?[\"'`])?(?P<bracket>[ \t]*\])?"
     r"(?P<sep>[ \t]{0,8}(?:=>[ \t]{0,8}(?:\r?\n[ \t]{0,40})?(?:string\(\d+\)[ \t])?"
-    r"|(?::=|=|:)(?!//)[ \t]{0,8}))(?=" + _VALUE + ")")
+    r"|(?::=|=|:)(?!//)[ \t]{0,8}))")
+VALUE = re.compile(_VALUE)
 
 
 def _pairs(text: str) -> tuple[str, int]:
     edits: list[tuple[int, int, str]] = []
-    for match in KEY_VALUE.finditer(text):
-        value = match.group("value")
-        prose = match.group("sep").strip() == ":" and not match.group("close") and \
-            match.group("sep").endswith((" ", "\t"))
-        verdict = judge(match.group("key"), value, prose)
+    for match in KEY_SEPARATOR.finditer(text):
+        key = match.group("key")
+        if classify_key(key) is None:
+            continue
+        found = VALUE.match(text, match.end())
+        if not found:
+            continue
+        value, end = found.group("value"), found.end()
+        if value[0] not in "'\"`\\[{":
+            opener = text[match.start() - 1] if match.start() and not match.group("bracket") \
+                else ""
+            value = _unbracketed(value, _CLOSING.get(opener))
+        end = found.start() + len(value)
+        if not value:
+            continue
+        sep = match.group("sep")
+        prose = sep.strip() == ":" and not match.group("close") and sep.endswith((" ", "\t"))
+        verdict = judge(key, value, prose)
         if verdict is None:
             continue
-        start, end = match.span("value")
         if value.startswith("[") and not value.startswith("[["):
             new = re.sub(_QUOTED, lambda m, v=verdict: requote(m.group(0), v), value)
         else:
             new = requote(value, verdict)
-        edits.append((start, end, new))
+        edits.append((found.start(), end, new))
     return apply_edits(text, edits)
+
+
+def _unbracketed(value: str, closer: str | None) -> str:
+    """A bare value without the bracket its pair was written in, without closing brackets
+    it never opened, and without the sentence's final punctuation."""
+    if closer and closer in value:
+        value = value[: value.rindex(closer)]
+    while value and value[-1] in ")]}>" and value.count(value[-1]) > value.count(
+            {")": "(", "]": "[", "}": "{", ">": "<"}[value[-1]]):
+        value = value[:-1]
+    return value.rstrip(".,;:")
 
 
 def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, int]:

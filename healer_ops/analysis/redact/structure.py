@@ -30,16 +30,22 @@ def _pem(match: re.Match[str]) -> str:
 
 
 # scheme://user:password@host, scheme://:password@host, scheme://token@host
+# People type passwords into URLs unencoded ("https://deploy:Pa?s#1@host/"): the user-info
+# runs to the last "@" before the path, unless what precedes a "?" or "#" is a host.
 _URL_USERINFO = re.compile(
     r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{0,30}://)"
-    r"(?P<userinfo>[^\s/?#@'\"<>\[\]{}|\\^`]{1,512}(?:@[^\s/?#@'\"<>\[\]{}|\\^`]{1,512}){0,3})"
+    r"(?P<userinfo>[^\s/@'\"<>]{1,512}(?:@[^\s/@'\"<>]{1,512}){0,3})"
     r"@(?=[A-Za-z0-9\[_%])")
 _PUBLIC_USERS = {"git", "anonymous", "ftp", "hg", "svn"}
 
 
 def _url_userinfo(match: re.Match[str]) -> str:
-    if match.group("userinfo").lower() in _PUBLIC_USERS:
+    userinfo = match.group("userinfo")
+    if userinfo.lower() in _PUBLIC_USERS or userinfo.startswith("["):
         return match.group(0)
+    before_query = re.split(r"[?#]", userinfo, maxsplit=1)[0]
+    if before_query != userinfo and ":" not in before_query and "." in before_query:
+        return match.group(0)  # host?query=...@...: not user-info
     return replace_groups(match, {"userinfo": REDACTED})
 
 
