@@ -21,7 +21,7 @@ USER = "user"  # a database user name: personal data
 # Words that make a key secret wherever they appear in it.
 _STRONG = {
     "password", "passwd", "passwort", "passwords", "passphrase", "passcode", "pass", "pwd", "pw",
-    "secret", "secrets", "token", "apikey", "apitoken", "auth", "authorization", "bearer",
+    "secret", "secrets", "token", "tokens", "apikey", "apitoken", "auth", "authorization", "bearer",
     "cookie", "cookies", "session", "sessid", "sessionid", "phpsessid", "sid", "credential",
     "credentials", "creds", "private", "privatekey", "signature", "sig", "salt", "nonce",
     "wpnonce", "hmac", "jwt", "otp", "totp", "license", "licence", "cvv", "cvc", "cvv2", "csc",
@@ -68,7 +68,6 @@ _NOT_SECRET_LAST = {
 }
 # "id" ends a secret key only after these words (access_key_id, session_id) - not client_id.
 _SECRET_ID_AFTER = {"key", "access", "private", "session", "sess", "secret", "auth"}
-_DB_USER_KEYS = {("uid",), ("user", "id"), ("userid",)}
 _DB_WORDS = {"db", "database", "mysql", "mariadb", "pg", "postgres", "postgresql", "sql",
              "mssql", "wordpress", "dbuser", "dbusername"}
 _USER_WORDS = {"user", "username", "usr", "login"}
@@ -119,8 +118,6 @@ def classify_key(key: str) -> str | None:
 
 
 def _is_db_user(parts: tuple[str, ...]) -> bool:
-    if parts in _DB_USER_KEYS:
-        return True
     if parts[-1] in {"dbuser", "dbusername"}:
         return True
     return parts[-1] in _USER_WORDS and bool(_DB_WORDS & set(parts[:-1]))
@@ -142,11 +139,14 @@ _PLACEHOLDER = re.compile(r"^(?:\[[A-Z_ ]+\]|\*+|x{3,}|X{3,}|•+|<[\w -]+>|%[sd
                           r"\$\{?\w+\}?|\$[a-z_]\w*(?:->\w+|\[[^\]]*\])*|\.{3})$")
 
 
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-+/=.~%:]{8,}")
+
+
 def looks_random(value: str) -> bool:
-    """Letters and digits mixed over 8+ characters: a key, not a word."""
+    """Letters and digits mixed over 8+ token characters: a key, not a word or a call."""
     bare = value.strip("'\"`\\")
-    return (len(bare) >= 8 and any(c.isdigit() for c in bare)
-            and any(c.isalpha() for c in bare) and " " not in bare)
+    return (_TOKEN_LIKE.fullmatch(bare) is not None and any(c.isdigit() for c in bare)
+            and any(c.isalpha() for c in bare))
 
 
 def looks_like_password(value: str) -> bool:

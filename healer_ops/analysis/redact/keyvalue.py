@@ -43,7 +43,7 @@ _VALUE = rf"(?P<value>{_QUOTED}|\{{[^{{}}\n'\":]{{1,200}}\}}|\[[^\[\]\n]{{0,2000
 # A key and its separator; the value is then read only after a key that names a secret, and
 # is not consumed: a pair inside another pair's value ("msg: password=x") is still found.
 KEY_SEPARATOR = re.compile(
-    r"(?<![\w.\-\\])(?P<key>-{0,2}[A-Za-z_][\w.\-]{0,60})"
+    r"(?<![\w.\-\\])(?P<key>-{0,2}[A-Za-z_][\w.\-]{0,60}(?:\[[\w.\-'\"]{0,40}\]){0,3})"
     r"(?P<close>\\?[\"'`])?(?P<bracket>[ \t]*\])?"
     r"(?P<sep>[ \t]{0,8}(?:=>[ \t]{0,8}(?:\r?\n[ \t]{0,40})?(?:string\(\d+\)[ \t])?"
     r"|(?::=|=|:)(?!//)[ \t]{0,8}))")
@@ -111,8 +111,7 @@ def judge(key: str, value: str, prose: bool = False) -> str | None:
     kind = classify_key(key)
     if kind is None or is_not_a_secret(value, digits_are_secret=names_a_code(key)):
         return None
-    if prose and value[:1] not in "'\"`\\" and not (
-            names_a_password(key) or looks_random(value) or looks_like_password(value)):
+    if prose and value[:1] not in "'\"`\\" and not (names_a_password(key) or looks_random(value)):
         return None
     bare = value.strip("'\"`\\")
     if value.startswith("[") and not re.search(r"['\"]", value):
@@ -184,10 +183,13 @@ def _serialized(text: str) -> tuple[str, int]:
 _FREE = re.compile(
     r"(?<![\w\-])(?P<before>(?:unexpected|expecting|expected|the|a)\s+)?"
     r"(?P<word>passwords?|passwd|passphrase|passcode|pwd|pass|secret|token|api[ _-]?key|"
-    r"licen[cs]e(?:[ _-]key)?|purchase[ _-]code|cvv2?|cvc|auth[ _-]?code)(?![\w\-])"
+    r"licen[cs]e(?:[ _-]key)?|purchase[ _-]code|cvv2?|cvc|auth[ _-]?code|key)(?![\w\-])"
     r"(?P<gap>\s+(?:for|of)\s+\S{1,40}?\s*(?:\bis\b|:|=)\s*|\s*(?:\bis\b\s*:?|\bwas\b|:|=)\s*"
     r"|\s+)(?P<value>" + _QUOTED + r"|[^\s'\"<>]+)", re.I)
 _STRIP_END = ".,;:!?)]}"
+# A licence or API key written after the word "key": dash-grouped or mixed letters and digits
+_SERIAL = re.compile(r"(?=(?:[^0-9]*[0-9]){2})(?=(?:[^A-Za-z]*[A-Za-z]){2})"
+                     r"(?:[A-Za-z0-9]{4,}(?:-[A-Za-z0-9]{4,}){2,}|[A-Za-z0-9+/=]{12,})")
 
 
 def _free_text(match: re.Match[str]) -> str:
@@ -197,6 +199,8 @@ def _free_text(match: re.Match[str]) -> str:
     bare = value.rstrip(_STRIP_END) if value[0] not in "'\"`\\" else value
     tail = value[len(bare):]
     separator = match.group("gap").strip().lower()
+    if match.group("word").lower() == "key" and not _SERIAL.fullmatch(bare.strip("'\"`")):
+        return match.group(0)  # "for key 'PRIMARY'": only a serial-like value is a key here
     digits = names_a_code(match.group("word"))
     if (is_not_a_secret(bare, digits_are_secret=digits) or bare.startswith(("[", "-"))
             or classify_key(bare) is not None):

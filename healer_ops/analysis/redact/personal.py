@@ -16,6 +16,7 @@ EMAIL_PLACEHOLDER = "[EMAIL]"
 IP = "[IP]"
 PHONE = "[PHONE]"
 DB_HOST = "[DB_HOST]"
+USER = "[USER]"
 
 _Q_OPEN = r"(?:['\"`‘’]|&#0?39;|&quot;|\\')"
 _Q_CLOSE = r"(?:['\"`’‘]|&#0?39;|&quot;|\\')"
@@ -27,6 +28,11 @@ _USER_AT_HOST = re.compile(
 _NAMED_USER = re.compile(
     rf"(?P<head>\b(?:(?:for|to)\s+user|User|user|role)\s+)(?P<uq>{_Q_OPEN})"
     rf"(?P<user>[^'\"`‘’@\s&\\]{{1,80}})(?={_Q_CLOSE}(?!@))", re.I)
+# MySQL slow log: "# User@Host: name[name] @ host [ip]"
+_SLOW_LOG_USER = re.compile(r"(?P<head>User@Host:\s*)(?P<user>[^\s\[]{1,80})\[(?P<user2>[^\]\s]{1,80})\]")
+# Access logs (common/combined format): address, identity, user, [time]
+_ACCESS_LOG_USER = re.compile(r"^(?P<head>\S{1,60} \S{1,60} )(?P<user>(?!-\s)[^\s\[]{1,80})"
+                              r"(?= \[\d{1,2}/\w{3}/\d{4}:)", re.M)
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "%", ""}
 _NOT_USERS = {"is", "the", "with", "id", "data", "name", "root@localhost"}
 
@@ -93,6 +99,7 @@ _PHONE_CANDIDATE = re.compile(
     r"(?<![\w+.\-/:=#])(?:"
     r"(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\(0\))?(?:[ .\-]?\(?\d{1,5}\)?){1,6}"
     r"|\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4}"
+    r"|\(0\d{1,4}\)[ .\-]?\d{2,4}(?:[ .\-]?\d{2,4}){1,2}"
     r"|\d{3}[.\-]\d{3}[.\-]\d{4}"
     r")(?![\w.\-/:]|\.\d)")
 
@@ -104,6 +111,8 @@ def _phone(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", text)
     if not 8 <= len(digits) <= 15:
         return text
+    if text.startswith("(0"):
+        return PHONE if 9 <= len(digits) <= 12 else text  # national, trunk prefix in brackets
     candidate = "+" + text[2:] if text.startswith("00") else text
     try:
         number = phonenumbers.parse(candidate, "US")
@@ -115,6 +124,9 @@ def _phone(match: re.Match[str]) -> str:
 RULES = [
     Rule("db_user", _USER_AT_HOST, _user_at_host, needs="@"),
     Rule("db_user", _NAMED_USER, _named_user),
+    Rule("db_user", _SLOW_LOG_USER, lambda m: replace_groups(
+        m, {"user": DB_USER, "user2": DB_USER}), needs="user@host"),
+    Rule("log_user", _ACCESS_LOG_USER, lambda m: replace_groups(m, {"user": USER})),
     Rule("email", EMAIL, EMAIL_PLACEHOLDER, needs="@"),
     Rule("email", _ENCODED_EMAIL, EMAIL_PLACEHOLDER, needs="%40"),
     Rule("ipv6", _IPV6_CANDIDATE, _ipv6, needs=":"),

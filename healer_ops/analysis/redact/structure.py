@@ -59,8 +59,8 @@ _CS_PAIR = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9 _.:]{0,40}?)[ \t]*=[ \t]*"
                       r"(?P<value>\{[^{}\n]*\}|'[^'\n]*'|\"[^\"\n]*\"|[^;\n'\"]*)")
 _CONNECTION_USERS = {"user", "username", "login", "uid", "user id", "userid", "user name"}
 # libpq: host=db port=5432 dbname=wp user=wp password=secret
-_LIBPQ = re.compile(r"(?=[^\n]{0,400}\bdbname=)[^\n]{0,400}?\b(?P<key>user|username)="
-                    r"(?P<value>'[^'\n]*'|[^\s'\"]+)")
+_LIBPQ = re.compile(r"(?=[^\n]{0,400}\b(?:dbname|database|db)=)[^\n]{0,400}?\b"
+                    r"(?P<key>user|username)=(?P<value>'[^'\n]*'|[^\s'\",;]+)")
 
 
 def _connection_string(match: re.Match[str]) -> str:
@@ -198,7 +198,7 @@ RULES = [
     Rule("private_key", _PEM, _pem, needs="private key"),
     Rule("url_credentials", _URL_USERINFO, _url_userinfo, needs="://"),
     Rule("connection_string", _CONNECTION_STRING, _connection_string, needs=";"),
-    Rule("connection_string", _LIBPQ, _libpq_user, needs="dbname="),
+    Rule("connection_string", _LIBPQ, _libpq_user, needs="user="),
     Rule("auth_header", _AUTH_HEADER, _auth_header),
     Rule("cookie_header", _COOKIE_HEADER, _cookie_header, needs="cookie"),
     Rule("smtp_auth", _SMTP_LINE, _smtp_line, needs="client -> server"),
