@@ -135,7 +135,7 @@ _NOT_SECRET_VALUES = {
     "please", "will", "has", "have", "been", "be", "cannot", "can't", "could", "should",
     "does", "did", "do", "this", "that", "your", "you", "my", "it", "its", "as", "at",
 }
-_PLACEHOLDER = re.compile(r"^(?:\[[A-Z_ ]+\]|\*+|x{3,}|X{3,}|•+|<[\w -]+>|%[sd]|\{\{.*\}\}|"
+_PLACEHOLDER = re.compile(r"^(?:\[(?:REDACTED|TOKEN|EMAIL|PHONE|IP|DB_USER|DB_HOST|USER|CARD)\]|\*+|x{3,}|X{3,}|•+|<[\w -]+>|%[sd]|\{\{.*\}\}|"
                           r"\$\{?\w+\}?|\$[a-z_]\w*(?:->\w+|\[[^\]]*\])*|\.{3})$")
 
 
@@ -152,12 +152,16 @@ def looks_random(value: str) -> bool:
 def looks_like_password(value: str) -> bool:
     """A word in prose is a password only with digits or symbols (hunter2, Tr0ub4dor&3),
     never a path or a URL."""
-    if len(value) < 4 or value.startswith(("/", "http", "~", "-")):
+    if len(value) < 4 or value.startswith(("/", "http", "~")):
         return False
-    return any(c.isdigit() for c in value) or any(not c.isalnum() and c not in "-_./'\""
-                                                  for c in value)
+    if any(c.isdigit() for c in value) or any(not c.isalnum() and c not in "-_./'\""
+                                              for c in value):
+        return True
+    # random letters (EHcjQHwzrHnXSNgR), not a word in any case (Mismatch, WordPress)
+    return len(value) >= 10 and not _WORDS_CASED.fullmatch(value)
 
 
+_WORDS_CASED = re.compile(r"(?:[A-Z]{2,5}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]{2,})+")
 _PASSWORD_WORDS = {"password", "passwd", "passwort", "passwords", "passphrase", "passcode",
                    "pass", "pwd", "pw", "secret", "passkey"}
 _CODE_WORDS = {"cvv", "cvc", "cvv2", "csc", "pin", "otp", "totp", "code"}

@@ -25,7 +25,13 @@ from healer_ops.analysis.redact.keys import (
     names_a_code,
     names_a_password,
 )
-from healer_ops.analysis.redact.rule import REDACTED, Rule, replace_groups, requote
+from healer_ops.analysis.redact.rule import (
+    REDACTED,
+    Rule,
+    is_placeholder,
+    replace_groups,
+    requote,
+)
 
 DB_USER = "[DB_USER]"
 
@@ -60,6 +66,9 @@ def _pairs(text: str) -> tuple[str, int]:
         if not found:
             continue
         value, end = found.group("value"), found.end()
+        if value[0] not in "'\"`\\" and (_starts_line(text, match.start())
+                                          or names_a_password(key)):
+            value = _PASSWORD_VALUE.match(text, found.start()).group(0)
         if value[0] not in "'\"`\\[{":
             opener = text[match.start() - 1] if match.start() and not match.group("bracket") \
                 else ""
@@ -72,12 +81,23 @@ def _pairs(text: str) -> tuple[str, int]:
         verdict = judge(key, value, prose)
         if verdict is None:
             continue
-        if value.startswith("[") and not value.startswith("[["):
+        if value.startswith("[") and re.search(r"['\"]", value):
             new = re.sub(_QUOTED, lambda m, v=verdict: requote(m.group(0), v), value)
         else:
             new = requote(value, verdict)
         edits.append((found.start(), end, new))
     return apply_edits(text, edits)
+
+
+# A password, or a KEY=value line, runs to the next space: commas are part of it.
+_PASSWORD_VALUE = re.compile(r"(?:[^\s'\"\\&;]|&(?![\w\-\[\]%.]{1,40}=)|;(?![\s\w\-]{1,40}=|\s|$)"
+                             r"){1,2000}")
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+|export[ \t]+|set[ \t]+)?$")
+
+
+def _starts_line(text: str, at: int) -> bool:
+    """The pair begins its line (an environment or .env line, a YAML list item)."""
+    return _LINE_START.search(text, max(0, at - 40), at) is not None
 
 
 def _unbracketed(value: str, closer: str | None) -> str:
@@ -114,8 +134,8 @@ def judge(key: str, value: str, prose: bool = False) -> str | None:
     if prose and value[:1] not in "'\"`\\" and not (names_a_password(key) or looks_random(value)):
         return None
     bare = value.strip("'\"`\\")
-    if value.startswith("[") and not re.search(r"['\"]", value):
-        return None  # a placeholder or a list of names, not a quoted secret
+    if is_placeholder(value):
+        return None
     if value.startswith("{") and ":" in value:
         return None  # an object: its own pairs are judged one by one
     if kind == WEAK and not looks_random(bare):
@@ -187,6 +207,7 @@ _FREE = re.compile(
     r"(?P<gap>\s+(?:for|of)\s+\S{1,40}?\s*(?:\bis\b|:|=)\s*|\s*(?:\bis\b\s*:?|\bwas\b|:|=)\s*"
     r"|\s+)(?P<value>" + _QUOTED + r"|[^\s'\"<>]+)", re.I)
 _STRIP_END = ".,;:!?)]}"
+_OPTION = re.compile(r"-{1,2}[A-Za-z][\w-]*(?:=|$)")  # "Pass --path=...": an option, not a value
 # A licence or API key written after the word "key": dash-grouped or mixed letters and digits
 _SERIAL = re.compile(r"(?=(?:[^0-9]*[0-9]){2})(?=(?:[^A-Za-z]*[A-Za-z]){2})"
                      r"(?:[A-Za-z0-9]{4,}(?:-[A-Za-z0-9]{4,}){2,}|[A-Za-z0-9+/=]{12,})")
@@ -196,13 +217,15 @@ def _free_text(match: re.Match[str]) -> str:
     if (match.group("before") or "").lower().strip() in {"unexpected", "expecting", "expected"}:
         return match.group(0)
     value = match.group("value")
+    if is_placeholder(value):
+        return match.group(0)
     bare = value.rstrip(_STRIP_END) if value[0] not in "'\"`\\" else value
     tail = value[len(bare):]
     separator = match.group("gap").strip().lower()
     if match.group("word").lower() == "key" and not _SERIAL.fullmatch(bare.strip("'\"`")):
         return match.group(0)  # "for key 'PRIMARY'": only a serial-like value is a key here
     digits = names_a_code(match.group("word"))
-    if (is_not_a_secret(bare, digits_are_secret=digits) or bare.startswith(("[", "-"))
+    if (is_not_a_secret(bare, digits_are_secret=digits) or is_placeholder(bare) or _OPTION.match(bare)
             or classify_key(bare) is not None):
         return match.group(0)
     strong = separator.endswith("=") or (digits and bare.isdigit()) or (
@@ -243,7 +266,7 @@ _CLI = [
 
 def _cli(match: re.Match[str]) -> str:
     value = match.group("value")
-    if is_not_a_secret(value) or value.startswith("["):
+    if is_not_a_secret(value) or is_placeholder(value):
         return match.group(0)
     return replace_groups(match, {"value": requote(value)})
 

@@ -9,7 +9,7 @@ import ipaddress
 import re
 
 from healer_ops.analysis.redact.keyvalue import DB_USER
-from healer_ops.analysis.redact.rule import Rule, replace_groups
+from healer_ops.analysis.redact.rule import Rule, is_placeholder, replace_groups
 from healer_ops.logtext import EMAIL, IPV4
 
 EMAIL_PLACEHOLDER = "[EMAIL]"
@@ -40,22 +40,22 @@ _NOT_USERS = {"is", "the", "with", "id", "data", "name", "root@localhost"}
 def _user_at_host(match: re.Match[str]) -> str:
     user, host = match.group("user"), match.group("host")
     replacements = {}
-    if not user.startswith("[") and user.lower() not in _NOT_USERS:
+    if not is_placeholder(user) and user.lower() not in _NOT_USERS:
         replacements["user"] = DB_USER
-    if host.lower() not in _LOCAL_HOSTS and not host.startswith("["):
+    if host.lower() not in _LOCAL_HOSTS and not is_placeholder(host):
         replacements["host"] = IP if _is_ip(host.strip("[]")) else DB_HOST
     return replace_groups(match, replacements)
 
 
 def _named_user(match: re.Match[str]) -> str:
     user = match.group("user")
-    if user.startswith("[") or user.lower() in _NOT_USERS:
+    if is_placeholder(user) or user.lower() in _NOT_USERS:
         return match.group(0)
     return replace_groups(match, {"user": DB_USER})
 
 
-_ENCODED_EMAIL = re.compile(r"(?<![\w.+%-])[\w.+\-]{1,64}%40(?:[A-Za-z0-9-]{1,63}\.)+"
-                            r"[A-Za-z]{2,}\b")
+_ENCODED_EMAIL = re.compile(r"(?<![\w.+%-])(?:[\w.+\-]|%[0-9A-Fa-f]{2}){1,64}%40"
+                            r"(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,}\b")
 
 # Candidates only: every match is checked with the ipaddress module before it is replaced.
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:.])\[?(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}\]?"

@@ -17,7 +17,7 @@ import math
 import re
 from functools import lru_cache
 
-from healer_ops.analysis.redact.rule import REDACTED, TOKEN, Rule
+from healer_ops.analysis.redact.rule import REDACTED, TOKEN, Rule, is_placeholder
 
 CARD = "[CARD]"
 
@@ -114,7 +114,7 @@ def _provider_tokens(text: str) -> tuple[str, int]:
             if match.start(group) < 0:
                 continue
             start, end = _token_span(text, match.start(group), match.end(group))
-            if end - start >= 8 and not text[start:end].startswith("["):
+            if end - start >= 8 and not is_placeholder(text[start:end]):
                 spans.append((start, end))
     return _replace_spans(text, spans, TOKEN)
 
@@ -159,7 +159,7 @@ def _url_path_secrets(match: re.Match[str]) -> str:
 
 def _random_segment(segment: str) -> bool:
     """Letters and digits mixed (a token, an id with letters), not a route like "validate"."""
-    if len(segment) < 6 or segment.startswith("["):
+    if len(segment) < 6 or is_placeholder(segment):
         return False
     return bool(re.search(r"\d", segment) and re.search(r"[A-Za-z]", segment)) and \
         re.fullmatch(r"[A-Za-z0-9_\-:.]+", segment) is not None

@@ -41,6 +41,14 @@ class Rule:
         return self.pattern.sub(substitute, text), changed
 
 
+_PLACEHOLDER = re.compile(r"['\"`\\]*\[(?:REDACTED|TOKEN|EMAIL|PHONE|IP|DB_USER|DB_HOST|USER|CARD)\]")
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a value starts with a placeholder this module wrote (a second pass skips it)."""
+    return _PLACEHOLDER.match(value) is not None
+
+
 def replace_groups(match: re.Match[str], replacements: dict[str, str]) -> str:
     """The match's text with the named groups replaced (groups that did not take part stay)."""
     text = match.group(0)

@@ -15,7 +15,14 @@ from healer_ops.analysis.redact.keys import (
     looks_random,
 )
 from healer_ops.analysis.redact.keyvalue import DB_USER
-from healer_ops.analysis.redact.rule import REDACTED, Rule, keep_group, replace_groups, requote
+from healer_ops.analysis.redact.rule import (
+    REDACTED,
+    Rule,
+    is_placeholder,
+    keep_group,
+    replace_groups,
+    requote,
+)
 
 # -----BEGIN ... PRIVATE KEY----- to its END line, or (a cut log) over the key's lines.
 _PEM = re.compile(
@@ -41,7 +48,7 @@ _PUBLIC_USERS = {"git", "anonymous", "ftp", "hg", "svn"}
 
 def _url_userinfo(match: re.Match[str]) -> str:
     userinfo = match.group("userinfo")
-    if userinfo.lower() in _PUBLIC_USERS or userinfo.startswith("["):
+    if userinfo.lower() in _PUBLIC_USERS or is_placeholder(userinfo):
         return match.group(0)
     before_query = re.split(r"[?#]", userinfo, maxsplit=1)[0]
     if before_query != userinfo and ":" not in before_query and "." in before_query:
@@ -68,7 +75,7 @@ def _connection_string(match: re.Match[str]) -> str:
         key = inner.group("key").strip().split(":")[-1]
         value = inner.group("value").strip()
         kind = USER if key.lower() in _CONNECTION_USERS else classify_key(key)
-        if kind is None or is_not_a_secret(value) or value.startswith("["):
+        if kind is None or is_not_a_secret(value) or is_placeholder(value):
             return inner.group(0)
         if kind == WEAK and not looks_random(value):
             return inner.group(0)
@@ -81,7 +88,7 @@ def _connection_string(match: re.Match[str]) -> str:
 
 
 def _libpq_user(match: re.Match[str]) -> str:
-    if match.group("value").startswith("["):
+    if is_placeholder(match.group("value")):
         return match.group(0)
     return replace_groups(match, {"value": requote(match.group("value"), DB_USER)})
 
@@ -123,7 +130,7 @@ def _cookie_header(match: re.Match[str]) -> str:
         value = inner.group("value")
         if (set_cookie and seen > 1) or name in _COOKIE_ATTRIBUTES:
             return inner.group(0)
-        if not value or value.startswith("[") or is_not_a_secret(value):
+        if not value or is_placeholder(value) or is_not_a_secret(value):
             return inner.group(0)
         return replace_groups(inner, {"value": REDACTED})
 
@@ -188,7 +195,7 @@ def _call_credentials(match: re.Match[str]) -> str:
         if index < len(strings):
             item = strings[index]
             inner = item.group(0)[1:-1]
-            if inner.startswith("[") or not inner:
+            if is_placeholder(inner) or not inner:
                 continue
             args = args[: item.start()] + replace[index] + args[item.end():]
     return f"{name}({args})"
