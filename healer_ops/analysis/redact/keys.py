@@ -152,7 +152,7 @@ def looks_random(value: str) -> bool:
 def looks_like_password(value: str) -> bool:
     """A word in prose is a password only with digits or symbols (hunter2, Tr0ub4dor&3),
     never a path or a URL."""
-    if len(value) < 4 or value.startswith(("/", "http", "~")):
+    if len(value) < 4 or value.startswith(("/", "http", "~/")):
         return False
     if any(c.isdigit() for c in value) or any(not c.isalnum() and c not in "-_./'\""
                                               for c in value):

@@ -68,11 +68,12 @@ def _pairs(text: str) -> tuple[str, int]:
         value, end = found.group("value"), found.end()
         if value[0] not in "'\"`\\" and (_starts_line(text, match.start())
                                           or names_a_password(key)):
-            value = _PASSWORD_VALUE.match(text, found.start()).group(0)
+            in_query = match.start() > 0 and text[match.start() - 1] in "?&"
+            value = (_PASSWORD_VALUE if in_query else _TO_SPACE).match(text, found.start()).group(0)
         if value[0] not in "'\"`\\[{":
             opener = text[match.start() - 1] if match.start() and not match.group("bracket") \
                 else ""
-            value = _unbracketed(value, _CLOSING.get(opener))
+            value = unbracketed(value, _CLOSING.get(opener))
         end = found.start() + len(value)
         if not value:
             continue
@@ -90,6 +91,7 @@ def _pairs(text: str) -> tuple[str, int]:
 
 
 # A password, or a KEY=value line, runs to the next space: commas are part of it.
+_TO_SPACE = re.compile(r"[^\s'\"\\]{1,2000}")
 _PASSWORD_VALUE = re.compile(r"(?:[^\s'\"\\&;]|&(?![\w\-\[\]%.]{1,40}=)|;(?![\s\w\-]{1,40}=|\s|$)"
                              r"){1,2000}")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+|export[ \t]+|set[ \t]+)?$")
@@ -100,7 +102,7 @@ def _starts_line(text: str, at: int) -> bool:
     return _LINE_START.search(text, max(0, at - 40), at) is not None
 
 
-def _unbracketed(value: str, closer: str | None) -> str:
+def unbracketed(value: str, closer: str | None = None) -> str:
     """A bare value without the bracket its pair was written in, without closing brackets
     it never opened, and without the sentence's final punctuation."""
     if closer and closer in value:
@@ -207,6 +209,7 @@ _FREE = re.compile(
     r"(?P<gap>\s+(?:for|of)\s+\S{1,40}?\s*(?:\bis\b|:|=)\s*|\s*(?:\bis\b\s*:?|\bwas\b|:|=)\s*"
     r"|\s+)(?P<value>" + _QUOTED + r"|[^\s'\"<>]+)", re.I)
 _STRIP_END = ".,;:!?)]}"
+_IDENTIFIER = re.compile(r"[a-z_]+|[A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+")  # "password_confirm"
 _OPTION = re.compile(r"-{1,2}[A-Za-z][\w-]*(?:=|$)")  # "Pass --path=...": an option, not a value
 # A licence or API key written after the word "key": dash-grouped or mixed letters and digits
 _SERIAL = re.compile(r"(?=(?:[^0-9]*[0-9]){2})(?=(?:[^A-Za-z]*[A-Za-z]){2})"
@@ -226,7 +229,7 @@ def _free_text(match: re.Match[str]) -> str:
         return match.group(0)  # "for key 'PRIMARY'": only a serial-like value is a key here
     digits = names_a_code(match.group("word"))
     if (is_not_a_secret(bare, digits_are_secret=digits) or is_placeholder(bare) or _OPTION.match(bare)
-            or classify_key(bare) is not None):
+            or (_IDENTIFIER.fullmatch(bare) and classify_key(bare) is not None)):
         return match.group(0)
     strong = separator.endswith("=") or (digits and bare.isdigit()) or (
         separator.endswith(":") and names_a_password(match.group("word")))

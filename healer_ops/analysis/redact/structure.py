@@ -14,7 +14,7 @@ from healer_ops.analysis.redact.keys import (
     is_not_a_secret,
     looks_random,
 )
-from healer_ops.analysis.redact.keyvalue import DB_USER
+from healer_ops.analysis.redact.keyvalue import DB_USER, unbracketed
 from healer_ops.analysis.redact.rule import (
     REDACTED,
     Rule,
@@ -61,7 +61,7 @@ _CONNECTION_STRING = re.compile(
     r"(?:[A-Za-z][A-Za-z0-9 _.:]{0,40}=(?:\{[^{}\n]{0,300}\}|'[^'\n]{0,300}'|\"[^\"\n]{0,300}\""
     r"|[^;\n'\"]{0,300});[ \t]?){2,}"
     r"(?:[A-Za-z][A-Za-z0-9 _.:]{0,40}=(?:\{[^{}\n]{0,300}\}|'[^'\n]{0,300}'|\"[^\"\n]{0,300}\""
-    r"|[^;\n'\")]{0,300}))?")
+    r"|[^;\s'\"]{0,300}))?")
 _CS_PAIR = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9 _.:]{0,40}?)[ \t]*=[ \t]*"
                       r"(?P<value>\{[^{}\n]*\}|'[^'\n]*'|\"[^\"\n]*\"|[^;\n'\"]*)")
 _CONNECTION_USERS = {"user", "username", "login", "uid", "user id", "userid", "user name"}
@@ -84,7 +84,9 @@ def _connection_string(match: re.Match[str]) -> str:
             return replace_groups(inner, {"value": "{" + placeholder + "}"})
         return replace_groups(inner, {"value": requote(value, placeholder)})
 
-    return _CS_PAIR.sub(pair, match.group(0))
+    text = match.group(0)
+    kept = unbracketed(text)  # "(...;Password=x)": the bracket around it is not the value's
+    return _CS_PAIR.sub(pair, kept) + text[len(kept):]
 
 
 def _libpq_user(match: re.Match[str]) -> str:
