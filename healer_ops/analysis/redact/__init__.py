@@ -77,20 +77,18 @@ def bound(text: str, limit: int = MAX_REDACT_CHARS) -> tuple[str, int]:
 
 
 def _last_break(head: str) -> int:
-    """Where the head ends: its last line break, else its last space (the token cut in two
-    goes with the cut), in the last tenth of it."""
-    floor = len(head) - len(head) // 10
-    for marker in ("\n", " ", "\t"):
-        at = head.rfind(marker, floor)
-        if at >= 0:
-            return at
-    return floor  # no break at all: a tenth more goes, so no token is cut in half and kept
+    """Where the head ends: its last line break in its last tenth, else its last space, so
+    the token cut in two goes with the cut. A head without any space is one token: kept
+    (the entropy rule judges it)."""
+    at = head.rfind("\n", len(head) - len(head) // 10)
+    if at < 0:
+        at = max(head.rfind(" "), head.rfind("\t"))
+    return at if at >= 0 else len(head)
 
 
 def _first_break(tail: str) -> int:
-    ceiling = len(tail) // 10
-    for marker in ("\n", " ", "\t"):
-        at = tail.find(marker, 0, ceiling)
-        if at >= 0:
-            return at + 1
-    return ceiling
+    at = tail.find("\n", 0, len(tail) // 10)
+    if at < 0:
+        spaces = [i for i in (tail.find(" "), tail.find("\t")) if i >= 0]
+        at = min(spaces) if spaces else -1
+    return at + 1

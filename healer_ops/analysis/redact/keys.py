@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from healer_ops.analysis.redact.rule import PLACEHOLDERS
+
 SECRET = "secret"
 WEAK = "weak"  # "key", "api": a secret only when the value looks like one
 USER = "user"  # a database user name: personal data
@@ -135,8 +137,8 @@ _NOT_SECRET_VALUES = {
     "please", "will", "has", "have", "been", "be", "cannot", "can't", "could", "should",
     "does", "did", "do", "this", "that", "your", "you", "my", "it", "its", "as", "at",
 }
-_PLACEHOLDER = re.compile(r"^(?:\[(?:REDACTED|TOKEN|EMAIL|PHONE|IP|DB_USER|DB_HOST|USER|CARD)\]|\*+|x{3,}|X{3,}|•+|<[\w -]+>|%[sd]|\{\{.*\}\}|"
-                          r"\$\{?\w+\}?|\$[a-z_]\w*(?:->\w+|\[[^\]]*\])*|\.{3})$")
+_PLACEHOLDER = re.compile(rf"^(?:\[(?:{PLACEHOLDERS})\]|\*+|x{{3,}}|X{{3,}}|•+|<[\w -]+>|%[sd]|"
+                          r"\{\{.*\}\}|\$\{?\w+\}?|\$[a-z_]\w*(?:->\w+|\[[^\]]*\])*|\.{3})$")
 
 
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-+/=.~%:]{8,}")

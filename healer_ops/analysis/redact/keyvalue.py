@@ -44,6 +44,7 @@ _QUOTED = (r"\\\"(?:[^\"\\\n]|\\[^\"\n]){0,4000}?\\\"|\"(?:[^\"\\\n]|\\.){0,4000
 _BARE = (r"(?:[^\s'\"\\&;,]|&(?![\w\-\[\]%.]{1,40}=)|;(?![\s\w\-]{1,40}=|\s|$)"
          r"|,(?!\s|$|[\"']?[\w\-]{1,40}[\"']?\s*[=:])){1,2000}")
 _CLOSING = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_OPENING = {close: open_ for open_, close in _CLOSING.items()}
 _VALUE = rf"(?P<value>{_QUOTED}|\{{[^{{}}\n'\":]{{1,200}}\}}|\[[^\[\]\n]{{0,2000}}\]|{_BARE})"
 
 # A key and its separator; the value is then read only after a key that names a secret, and
@@ -66,9 +67,9 @@ def _pairs(text: str) -> tuple[str, int]:
         if not found:
             continue
         value, end = found.group("value"), found.end()
-        if value[0] not in "'\"`\\" and (_starts_line(text, match.start())
-                                          or names_a_password(key)):
-            in_query = match.start() > 0 and text[match.start() - 1] in "?&"
+        complete = value[0] in "'\"`\\" or (value[0] == "{" and value.endswith("}"))
+        if not complete and (_starts_line(text, match.start()) or names_a_password(key)):
+            in_query = match.start() > 0 and text[match.start() - 1] in "?&;"
             value = (_PASSWORD_VALUE if in_query else _TO_SPACE).match(text, found.start()).group(0)
         if value[0] not in "'\"`\\[{":
             opener = text[match.start() - 1] if match.start() and not match.group("bracket") \
@@ -107,10 +108,14 @@ def unbracketed(value: str, closer: str | None = None) -> str:
     it never opened, and without the sentence's final punctuation."""
     if closer and closer in value:
         value = value[: value.rindex(closer)]
-    while value and value[-1] in ")]}>" and value.count(value[-1]) > value.count(
-            {")": "(", "]": "[", "}": "{", ">": "<"}[value[-1]]):
-        value = value[:-1]
-    return value.rstrip(".,;:")
+    while value:
+        last = value[-1]
+        if last in ".,;:" or (last in _OPENING and value.count(last) > value.count(
+                _OPENING[last])):
+            value = value[:-1]
+        else:
+            return value
+    return value
 
 
 def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, int]:
@@ -228,7 +233,8 @@ def _free_text(match: re.Match[str]) -> str:
     if match.group("word").lower() == "key" and not _SERIAL.fullmatch(bare.strip("'\"`")):
         return match.group(0)  # "for key 'PRIMARY'": only a serial-like value is a key here
     digits = names_a_code(match.group("word"))
-    if (is_not_a_secret(bare, digits_are_secret=digits) or is_placeholder(bare) or _OPTION.match(bare)
+    if (is_not_a_secret(bare, digits_are_secret=digits) or is_placeholder(bare)
+            or _OPTION.match(bare)
             or (_IDENTIFIER.fullmatch(bare) and classify_key(bare) is not None)):
         return match.group(0)
     strong = separator.endswith("=") or (digits and bare.isdigit()) or (

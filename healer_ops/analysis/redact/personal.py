@@ -29,7 +29,8 @@ _NAMED_USER = re.compile(
     rf"(?P<head>\b(?:(?:for|to)\s+user|User|user|role)\s+)(?P<uq>{_Q_OPEN})"
     rf"(?P<user>[^'\"`‘’@\s&\\]{{1,80}})(?={_Q_CLOSE}(?!@))", re.I)
 # MySQL slow log: "# User@Host: name[name] @ host [ip]"
-_SLOW_LOG_USER = re.compile(r"(?P<head>User@Host:\s*)(?P<user>[^\s\[]{1,80})\[(?P<user2>[^\]\s]{1,80})\]")
+_SLOW_LOG_USER = re.compile(r"(?P<head>User@Host:\s*)(?P<user>[^\s\[]{1,80})"
+                            r"\[(?P<user2>[^\]\s]{1,80})\]")
 # Access logs (common/combined format): address, identity, user, [time]
 _ACCESS_LOG_USER = re.compile(r"^(?P<head>\S{1,60} \S{1,60} )(?P<user>(?!-\s)[^\s\[]{1,80})"
                               r"(?= \[\d{1,2}/\w{3}/\d{4}:)", re.M)

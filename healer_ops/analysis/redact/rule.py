@@ -41,7 +41,8 @@ class Rule:
         return self.pattern.sub(substitute, text), changed
 
 
-_PLACEHOLDER = re.compile(r"['\"`\\]*\[(?:REDACTED|TOKEN|EMAIL|PHONE|IP|DB_USER|DB_HOST|USER|CARD)\]")
+PLACEHOLDERS = "REDACTED|TOKEN|EMAIL|PHONE|IP|DB_USER|DB_HOST|USER|CARD"
+_PLACEHOLDER = re.compile(rf"['\"`\\]*\[(?:{PLACEHOLDERS})\]")
 
 
 def is_placeholder(value: str) -> bool:
