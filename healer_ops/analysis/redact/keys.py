@@ -28,8 +28,12 @@ _STRONG = {
     "credentials", "creds", "private", "privatekey", "signature", "sig", "salt", "nonce",
     "wpnonce", "hmac", "jwt", "otp", "totp", "license", "licence", "cvv", "cvc", "cvv2", "csc",
     "iban", "ssn", "passkey", "sas", "xsrf", "csrf", "phone", "telephone", "tel", "mobile",
-    "msisdn", "fax",
+    "msisdn", "fax", "kennwort", "passe", "contrasena", "contraseña", "senha", "wachtwoord",
+    "haslo", "hasło", "parola", "losenord", "lösenord", "salasana", "adgangskode",
 }
+# "code" is a secret after these words (purchase_code, auth_code), not alone (error code)
+_SECRET_CODE_AFTER = {"auth", "authorization", "purchase", "activation", "verification",
+                      "access", "otp", "reset", "confirmation", "security", "recovery", "mfa"}
 _CARD_WORDS = ({"card", "cc", "credit"}, {"number", "num", "no", "code", "cvv", "cvc"})
 _WEAK_KEYS = {("key",), ("keys",), ("api",), ("access",), ("k",), ("code",), ("hash",)}
 # A single word made of a qualifier and a secret word: dbpass, smtppassword, authkey, ...
@@ -107,6 +111,8 @@ def classify_key(key: str) -> str | None:
     last = parts[-1]
     if last in _NOT_SECRET_LAST:
         return None
+    if last == "code" and _SECRET_CODE_AFTER & set(parts[:-1]):
+        return SECRET
     if last == "id" and len(parts) > 1:
         return SECRET if _SECRET_ID_AFTER & set(parts[:-1]) else None
     for word in parts:
@@ -165,7 +171,8 @@ def looks_like_password(value: str) -> bool:
 
 _WORDS_CASED = re.compile(r"(?:[A-Z]{2,5}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]{2,})+")
 _PASSWORD_WORDS = {"password", "passwd", "passwort", "passwords", "passphrase", "passcode",
-                   "pass", "pwd", "pw", "secret", "passkey"}
+                   "pass", "pwd", "pw", "secret", "passkey", "kennwort", "passe", "contrasena",
+                   "contraseña", "senha", "wachtwoord", "haslo", "hasło", "parola", "lösenord"}
 _CODE_WORDS = {"cvv", "cvc", "cvv2", "csc", "pin", "otp", "totp", "code"}
 
 

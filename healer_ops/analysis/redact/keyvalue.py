@@ -210,7 +210,8 @@ def _serialized(text: str) -> tuple[str, int]:
 _FREE = re.compile(
     r"(?<![\w\-])(?P<before>(?:unexpected|expecting|expected|the|a)\s+)?"
     r"(?P<word>passwords?|passwd|passphrase|passcode|pwd|pass|secret|token|api[ _-]?key|"
-    r"licen[cs]e(?:[ _-]key)?|purchase[ _-]code|cvv2?|cvc|auth[ _-]?code|key)(?![\w\-])"
+    r"licen[cs]e(?:[ _-]key)?|purchase[ _-]code|cvv2?|cvc|auth[ _-]?code|key|bearer|ssn|"
+    r"passwort|kennwort|mot de passe|contrase[nñ]a|senha|wachtwoord|has[lł]o|parola)(?![\w\-])"
     r"(?P<gap>\s+(?:for|of)\s+\S{1,40}?\s*(?:\bis\b|:|=)\s*|\s*(?:\bis\b\s*:?|\bwas\b|:|=)\s*"
     r"|\s+)(?P<value>" + _QUOTED + r"|[^\s'\"<>]+)", re.I)
 _STRIP_END = ".,;:!?)]}"

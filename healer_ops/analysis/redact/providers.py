@@ -20,6 +20,7 @@ from functools import lru_cache
 from healer_ops.analysis.redact.rule import REDACTED, TOKEN, Rule, is_placeholder
 
 CARD = "[CARD]"
+IBAN = "[IBAN]"
 
 # detect-secrets plugins whose patterns find provider keys in free text.
 _PLUGINS = (
@@ -70,6 +71,7 @@ _HOOK = re.compile(r"hooks?\.|/(?:webhooks?|webhookb2|hooks|IncomingWebhook|catc
                    r"/api/webhooks/|/bot\d", re.I)
 _PATH_SECRET_BEFORE = {"key", "token", "secret", "apikey", "api_key", "access_token", "sig"}
 _APP_PASSWORD = re.compile(r"(?<![\w-])[A-Za-z0-9]{4}(?: [A-Za-z0-9]{4}){5}(?![\w-])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _CARD_CANDIDATE = re.compile(r"(?<![\d.\-/:])(?:\d[ \-]?){12,18}\d(?![\d.\-/:])")
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5|4[4-9])|35|3[068])")
 
@@ -180,6 +182,15 @@ def _card(match: re.Match[str]) -> str:
     return CARD if _luhn(digits) else match.group(0)
 
 
+def _iban(match: re.Match[str]) -> str:
+    """An IBAN whose ISO 7064 mod-97 check holds."""
+    compact = match.group(0).replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return match.group(0)
+    digits = "".join(str(int(c, 36)) for c in compact[4:] + compact[:4])
+    return IBAN if int(digits) % 97 == 1 else match.group(0)
+
+
 def _app_password(match: re.Match[str]) -> str:
     groups = match.group(0).split(" ")
     inner_capitals = sum(any(c.isupper() for c in g[1:]) for g in groups)
@@ -246,6 +257,7 @@ RULES = [
     Rule("provider_token", function=_provider_tokens),
     Rule("password_hash", _HASHES, REDACTED),
     Rule("url_path_secret", _URL, _url_path_secrets, needs="http"),
+    Rule("iban", _IBAN, _iban),
     Rule("app_password", _APP_PASSWORD, _app_password),
     Rule("card_number", _CARD_CANDIDATE, _card),
     Rule("high_entropy", function=_high_entropy),

@@ -41,7 +41,7 @@ class Rule:
         return self.pattern.sub(substitute, text), changed
 
 
-PLACEHOLDERS = "REDACTED|TOKEN|EMAIL|PHONE|IP|DB_USER|DB_HOST|USER|CARD"
+PLACEHOLDERS = "REDACTED|TOKEN|EMAIL|PHONE|IP|DB_USER|DB_HOST|USER|CARD|IBAN"
 _PLACEHOLDER = re.compile(rf"['\"`\\]*\[(?:{PLACEHOLDERS})\]")
 
 

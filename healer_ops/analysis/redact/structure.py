@@ -66,8 +66,23 @@ _CS_PAIR = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9 _.:]{0,40}?)[ \t]*=[ \t]*"
                       r"(?P<value>\{[^{}\n]*\}|'[^'\n]*'|\"[^\"\n]*\"|[^;\n'\"]*)")
 _CONNECTION_USERS = {"user", "username", "login", "uid", "user id", "userid", "user name"}
 # libpq: host=db port=5432 dbname=wp user=wp password=secret
-_LIBPQ = re.compile(r"(?=[^\n]{0,400}\b(?:dbname|database|db)=)[^\n]{0,400}?\b"
-                    r"(?P<key>user|username)=(?P<value>'[^'\n]*'|[^\s'\",;]+)")
+_CREDENTIAL_LINE = re.compile(r"[^\n]*\b(?:dbname|database|db|password|passwd|pwd)=[^\n]*")
+_LINE_USER = re.compile(r"(?<![\w.-])(?P<key>user|username|user_name|uid|login)="
+                        r"(?P<value>'[^'\n]*'|[^\s'\",;&]+)", re.I)
+
+
+def _libpq_users(text: str) -> tuple[str, int]:
+    """user= beside dbname= or password= (libpq, PostgreSQL logs, JDBC/DSN query strings)
+    names a database user."""
+    count = 0
+
+    def line(match: re.Match[str]) -> str:
+        nonlocal count
+        new = _LINE_USER.sub(_libpq_user, match.group(0))
+        count += new != match.group(0)
+        return new
+
+    return _CREDENTIAL_LINE.sub(line, text), count
 
 
 def _connection_string(match: re.Match[str]) -> str:
@@ -90,9 +105,22 @@ def _connection_string(match: re.Match[str]) -> str:
 
 
 def _libpq_user(match: re.Match[str]) -> str:
-    if is_placeholder(match.group("value")):
+    if is_placeholder(match.group("value")) or is_not_a_secret(match.group("value")):
         return match.group(0)
     return replace_groups(match, {"value": requote(match.group("value"), DB_USER)})
+
+
+# "bearer <token>" and "Basic <base64>" outside a header
+_BEARER = re.compile(r"\b(?:Bearer|Basic)\s+(?P<value>[A-Za-z0-9._~+/=-]{8,})", re.I)
+# a URL inside a query string, percent-encoded: https%3A%2F%2Fuser%3Apass%40host
+_ENCODED_USERINFO = re.compile(r"%3A%2F%2F(?P<userinfo>(?:(?!%2F)[^\s&/]){1,300})%40", re.I)
+
+
+def _bearer(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if is_placeholder(value) or not (any(c.isdigit() for c in value) or len(value) >= 20):
+        return match.group(0)  # "basic authentication", "bearer tokens": words
+    return replace_groups(match, {"value": REDACTED})
 
 
 # Authorization: Bearer x / Basic x / Token token=x / Digest username="", response="" ...
@@ -207,7 +235,9 @@ RULES = [
     Rule("private_key", _PEM, _pem, needs="private key"),
     Rule("url_credentials", _URL_USERINFO, _url_userinfo, needs="://"),
     Rule("connection_string", _CONNECTION_STRING, _connection_string, needs=";"),
-    Rule("connection_string", _LIBPQ, _libpq_user, needs="user="),
+    Rule("connection_string", function=_libpq_users, needs="="),
+    Rule("bearer", _BEARER, _bearer, needs="bearer"),
+    Rule("encoded_url_credentials", _ENCODED_USERINFO, keep_group("userinfo"), needs="%40"),
     Rule("auth_header", _AUTH_HEADER, _auth_header),
     Rule("cookie_header", _COOKIE_HEADER, _cookie_header, needs="cookie"),
     Rule("smtp_auth", _SMTP_LINE, _smtp_line, needs="client -> server"),
