@@ -21,10 +21,11 @@ class Rule:
     pattern: re.Pattern[str] | None = None
     replace: Replace | None = None
     function: Callable[[str], tuple[str, int]] | None = None
-    needs: str | None = None  # a lower-case word the text must contain for the rule to run
+    needs: str | tuple[str, ...] | None = None  # lower-case text one of which must be there
 
     def apply(self, text: str, lowered: str) -> tuple[str, int]:
-        if self.needs and self.needs not in lowered:
+        if self.needs and not any(word in lowered for word in (
+                (self.needs,) if isinstance(self.needs, str) else self.needs)):
             return text, 0
         if self.function is not None:
             return self.function(text)

@@ -66,7 +66,7 @@ _CS_PAIR = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9 _.:]{0,40}?)[ \t]*=[ \t]*"
                       r"(?P<value>\{[^{}\n]*\}|'[^'\n]*'|\"[^\"\n]*\"|[^;\n'\"]*)")
 _CONNECTION_USERS = {"user", "username", "login", "uid", "user id", "userid", "user name"}
 # libpq: host=db port=5432 dbname=wp user=wp password=secret
-_CREDENTIAL_LINE = re.compile(r"[^\n]*\b(?:dbname|database|db|password|passwd|pwd)=[^\n]*")
+_CREDENTIAL_WORD = re.compile(r"\b(?:dbname|database|db|password|passwd|pwd)=", re.I)
 _LINE_USER = re.compile(r"(?<![\w.-])(?P<key>user|username|user_name|uid|login)="
                         r"(?P<value>'[^'\n]*'|[^\s'\",;&]+)", re.I)
 
@@ -75,14 +75,25 @@ def _libpq_users(text: str) -> tuple[str, int]:
     """user= beside dbname= or password= (libpq, PostgreSQL logs, JDBC/DSN query strings)
     names a database user."""
     count = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _CREDENTIAL_WORD.search(line):
+            new = _LINE_USER.sub(_libpq_user, line)
+            if new != line:
+                lines[i], count = new, count + 1
+    return ("\n".join(lines), count) if count else (text, 0)
 
-    def line(match: re.Match[str]) -> str:
-        nonlocal count
-        new = _LINE_USER.sub(_libpq_user, match.group(0))
-        count += new != match.group(0)
-        return new
 
-    return _CREDENTIAL_LINE.sub(line, text), count
+def _connection_strings(text: str) -> tuple[str, int]:
+    """Only lines with two ";" and an "=" can hold one: the pattern runs on those alone."""
+    count = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.count(";") >= 2 and "=" in line:
+            new = _CONNECTION_STRING.sub(_connection_string, line)
+            if new != line:
+                lines[i], count = new, count + 1
+    return ("\n".join(lines), count) if count else (text, 0)
 
 
 def _connection_string(match: re.Match[str]) -> str:
@@ -234,13 +245,16 @@ def _call_credentials(match: re.Match[str]) -> str:
 RULES = [
     Rule("private_key", _PEM, _pem, needs="private key"),
     Rule("url_credentials", _URL_USERINFO, _url_userinfo, needs="://"),
-    Rule("connection_string", _CONNECTION_STRING, _connection_string, needs=";"),
-    Rule("connection_string", function=_libpq_users, needs="="),
+    Rule("connection_string", function=_connection_strings, needs=";"),
+    Rule("connection_string", function=_libpq_users, needs=("user=", "username=", "uid=",
+                                                             "login=")),
     Rule("bearer", _BEARER, _bearer, needs="bearer"),
     Rule("encoded_url_credentials", _ENCODED_USERINFO, keep_group("userinfo"), needs="%40"),
     Rule("auth_header", _AUTH_HEADER, _auth_header),
     Rule("cookie_header", _COOKIE_HEADER, _cookie_header, needs="cookie"),
     Rule("smtp_auth", _SMTP_LINE, _smtp_line, needs="client -> server"),
     Rule("smtp_auth", _SMTP_AUTH, keep_group("value"), needs="auth"),
-    Rule("call_credentials", _CALL, _call_credentials, needs="("),
+    Rule("call_credentials", _CALL, _call_credentials,
+         needs=("connect", "login", "logon", "sign", "auth", "bind", "password", "credential",
+                "imap_open", "__construct", "new ")),
 ]
