@@ -70,3 +70,16 @@ def test_failure_notices_are_redacted(caplog):
         # a notice keeps the first 500 characters: whatever of a secret is in them is redacted
         assert not leaked(notice["reason"], log.secrets), log.id
         assert not leaked(line, log.secrets), log.id
+
+
+def test_notifier_fallback_message_and_channel_description_are_redacted():
+    from healer_ops.notify.airflow_notifiers import _failure_of
+    from healer_ops.notify.channels import Channel
+
+    message = _failure_of({"reason": "task failed: mysql://wp:My-Pa55w0rd@10.1.2.3/wp"})
+    assert "My-Pa55w0rd" not in message.text and "10.1.2.3" not in message.text
+    channel = Channel("webhook", webhook_url="https://ops:Hook-Pa55@hooks.example.net/T1/B2/s3cr3t",
+                      webhook_format="json")
+    description = channel.describe()
+    assert "Hook-Pa55" not in description and "s3cr3t" not in description
+    assert "hooks.example.net" in description
