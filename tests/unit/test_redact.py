@@ -159,6 +159,13 @@ CASES = [
      ["does not exist"]),
     ("Access denied for user &#039;shop_db&#039;@&#039;localhost&#039;", ["shop_db"],
      ["Access denied for user"]),
+    ("    [billing_first_name] => Jane\n    [billing_address_1] => 221B Baker Street\n"
+     "    [billing_postcode] => NW1 6XE\n    [payment_method] => stripe",
+     ["Jane", "221B Baker Street", "NW1 6XE"], ["[payment_method] => stripe"]),
+    ("GET /shop;jsessionid=A1B2C3D4E5F6 HTTP/1.1", ["A1B2C3D4E5F6"], ["GET /shop;jsessionid="]),
+    # a token in a query string is one whatever its parameter is called
+    ("GET /sync?sso=AbC123dEf456GhI789&ver=6.4.3&redirect_to=https%3A%2F%2Fx.com HTTP/1.1",
+     ["AbC123dEf456GhI789"], ["ver=6.4.3", "redirect_to=https%3A%2F%2Fx.com"]),
 ]
 
 DIAGNOSTIC_ONLY = [
@@ -186,6 +193,9 @@ DIAGNOSTIC_ONLY = [
     "PHP Fatal error:  Uncaught Error: Class \"NextendSocialOauth2\" not found in "
     "/srv/wp-content/plugins/nextend-facebook-connect/nextend-social-login.php:544",
     "Error: Your password must be at least 12 characters long.",
+    "PHP Warning:  ZipArchive::close(): Failure to create temporary file in /a/b.php on line 3",
+    "PHP Fatal error:  Uncaught Error: Class \"Auth::check\" in /srv/wp-content/x/y.php:12",
+    "GET /wp-admin/load-styles.php?c=1&dir=ltr&load%5Bchunk_0%5D=dashicons,admin-bar&ver=6.4.3",
 ]
 
 

@@ -34,6 +34,15 @@ _STRONG = {
 # "code" is a secret after these words (purchase_code, auth_code), not alone (error code)
 _SECRET_CODE_AFTER = {"auth", "authorization", "purchase", "activation", "verification",
                       "access", "otp", "reset", "confirmation", "security", "recovery", "mfa"}
+# Personal data under its key: names and postal addresses (WooCommerce orders, forms, CRMs)
+_NAME_OWNERS = {"first", "last", "full", "given", "family", "sur", "customer", "billing",
+                "shipping", "display", "nick", "contact", "real", "sender", "recipient",
+                "holder", "cardholder", "middle", "maiden"}
+_NAME_WORDS = {"firstname", "lastname", "fullname", "surname", "nickname", "displayname",
+               "givenname", "familyname", "cardholder"}
+_ADDRESS_WORDS = {"street", "postcode", "postcodes", "zipcode", "postal"}
+_ADDRESS_OWNERS = {"billing", "shipping", "home", "mailing", "postal", "street", "delivery"}
+_SESSION_WORD = re.compile(r"sess(?:ion)?id$|session$|sessid$")
 _CARD_WORDS = ({"card", "cc", "credit"}, {"number", "num", "no", "code", "cvv", "cvc"})
 _WEAK_KEYS = {("key",), ("keys",), ("api",), ("access",), ("k",), ("code",), ("hash",)}
 # A single word made of a qualifier and a secret word: dbpass, smtppassword, authkey, ...
@@ -85,11 +94,12 @@ _SPLIT = re.compile(r"[^A-Za-z0-9]+")
 
 
 def words(key: str) -> tuple[str, ...]:
-    """The lower-case words of a key name, digits cut from their ends (pass1 -> pass)."""
+    """The lower-case words of a key name, digits cut from their ends (pass1 -> pass,
+    address_1 -> address)."""
     spaced = _CAMEL.sub("_", key)
     out = []
     for part in _SPLIT.split(spaced.lower()):
-        part = part.rstrip("0123456789") or part
+        part = part.rstrip("0123456789")
         if part:
             out.append(part)
     return tuple(out)
@@ -108,6 +118,8 @@ def classify_key(key: str) -> str | None:
         return USER
     if parts in _WEAK_KEYS or (len(parts) > 1 and parts[-1] == "api"):
         return WEAK
+    if _is_personal(parts):
+        return SECRET
     last = parts[-1]
     if last in _NOT_SECRET_LAST:
         return None
@@ -116,13 +128,22 @@ def classify_key(key: str) -> str | None:
     if last == "id" and len(parts) > 1:
         return SECRET if _SECRET_ID_AFTER & set(parts[:-1]) else None
     for word in parts:
-        if word in _STRONG or _GLUED_SECRET.match(word):
+        if word in _STRONG or _GLUED_SECRET.match(word) or _SESSION_WORD.search(word):
             return SECRET
     if last in _KEY_WORDS and not (_NOT_SECRET_KEY_KINDS & set(parts)):
         return SECRET  # "key" last: api_key, AccountKey (key_share, key_file name other things)
     if _CARD_WORDS[0] & set(parts) and _CARD_WORDS[1] & set(parts):
         return SECRET
     return None
+
+
+def _is_personal(parts: tuple[str, ...]) -> bool:
+    words_ = set(parts)
+    if parts[-1] == "name" and _NAME_OWNERS & words_ or _NAME_WORDS & words_:
+        return True
+    if _ADDRESS_WORDS & words_:
+        return True
+    return parts[-1] in {"address", "city"} and bool(_ADDRESS_OWNERS & words_)
 
 
 def _is_db_user(parts: tuple[str, ...]) -> bool:

@@ -53,7 +53,7 @@ KEY_SEPARATOR = re.compile(
     r"(?<![\w.\-\\])(?P<key>-{0,2}[A-Za-z_][\w.\-]{0,60}(?:\[[\w.\-'\"]{0,40}\]){0,3})"
     r"(?P<close>\\?[\"'`])?(?P<bracket>[ \t]*\])?"
     r"(?P<sep>[ \t]{0,8}(?:=>[ \t]{0,8}(?:\r?\n[ \t]{0,40})?(?:string\(\d+\)[ \t])?"
-    r"|(?::=|=|:)(?!//)[ \t]{0,8}))")
+    r"|(?::=|=|:(?!:))(?!//)[ \t]{0,8}))")  # not Class::method
 VALUE = re.compile(_VALUE)
 
 
@@ -70,7 +70,8 @@ def _pairs(text: str) -> tuple[str, int]:
         complete = value[0] in "'\"`\\" or (value[0] == "{" and value.endswith("}"))
         if not complete and (_starts_line(text, match.start()) or names_a_password(key)):
             in_query = match.start() > 0 and text[match.start() - 1] in "?&;"
-            value = (_PASSWORD_VALUE if in_query else _TO_SPACE).match(text, found.start()).group(0)
+            to_space = names_a_password(key) and not in_query
+            value = (_TO_SPACE if to_space else _PASSWORD_VALUE).match(text, found.start()).group(0)
         if value[0] not in "'\"`\\[{":
             opener = text[match.start() - 1] if match.start() and not match.group("bracket") \
                 else ""

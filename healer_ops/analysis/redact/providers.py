@@ -167,6 +167,23 @@ def _random_segment(segment: str) -> bool:
         re.fullmatch(r"[A-Za-z0-9_\-:.]+", segment) is not None
 
 
+# A query-string value that looks like a token is one, whatever its parameter is called.
+_QUERY_VALUE = re.compile(r"[?&;](?P<key>[\w.\-\[\]%]{1,40})=(?P<value>[A-Za-z0-9_\-.~+=]{16,2000})"
+                          r"(?=[&#;\s'\"<>)\]]|$)")
+
+
+def _query_token(match: re.Match[str]) -> str:
+    value = match.group("value")
+    mixed = (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)
+             and re.search(r"\d", value) and not _CAMEL_WORDS.fullmatch(value)
+             and len(re.findall(r"[-_.~+]", value)) <= max(2, len(value) // 8))
+    long_hex = len(value) >= 32 and re.fullmatch(r"[0-9a-fA-F]+", value)
+    if not (mixed or long_hex) or is_placeholder(value):
+        return match.group(0)
+    start = match.start("value") - match.start()
+    return match.group(0)[:start] + TOKEN
+
+
 def _luhn(digits: str) -> bool:
     total = 0
     for i, char in enumerate(reversed(digits)):
@@ -257,6 +274,7 @@ RULES = [
     Rule("provider_token", function=_provider_tokens),
     Rule("password_hash", _HASHES, REDACTED),
     Rule("url_path_secret", _URL, _url_path_secrets, needs="http"),
+    Rule("query_token", _QUERY_VALUE, _query_token, needs="="),
     Rule("iban", _IBAN, _iban),
     Rule("app_password", _APP_PASSWORD, _app_password),
     Rule("card_number", _CARD_CANDIDATE, _card),
