@@ -163,6 +163,9 @@ CASES = [
      "    [billing_postcode] => NW1 6XE\n    [payment_method] => stripe",
      ["Jane", "221B Baker Street", "NW1 6XE"], ["[payment_method] => stripe"]),
     ("GET /shop;jsessionid=A1B2C3D4E5F6 HTTP/1.1", ["A1B2C3D4E5F6"], ["GET /shop;jsessionid="]),
+    ("Welcome mail failed; your password is letmein", ["letmein"], ["Welcome mail failed"]),
+    ("creds: admin:letmein (rejected)", ["letmein"], ["(rejected)"]),
+    ("Customer Tel: 5550132 could not be reached", ["5550132"], ["could not be reached"]),
     # a token in a query string is one whatever its parameter is called
     ("GET /sync?sso=AbC123dEf456GhI789&ver=6.4.3&redirect_to=https%3A%2F%2Fx.com HTTP/1.1",
      ["AbC123dEf456GhI789"], ["ver=6.4.3", "redirect_to=https%3A%2F%2Fx.com"]),
@@ -194,6 +197,7 @@ DIAGNOSTIC_ONLY = [
     "/srv/wp-content/plugins/nextend-facebook-connect/nextend-social-login.php:544",
     "Error: Your password must be at least 12 characters long.",
     "PHP Warning:  ZipArchive::close(): Failure to create temporary file in /a/b.php on line 3",
+    "Notice: the password is incorrect; the password is too short; Password is being reset",
     "PHP Fatal error:  Uncaught Error: Class \"Auth::check\" in /srv/wp-content/x/y.php:12",
     "GET /wp-admin/load-styles.php?c=1&dir=ltr&load%5Bchunk_0%5D=dashicons,admin-bar&ver=6.4.3",
 ]

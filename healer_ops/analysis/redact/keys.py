@@ -163,6 +163,11 @@ _NOT_SECRET_VALUES = {
     "okay", "correct", "wrong", "right", "valid", "accepted", "rejected", "denied", "too",
     "please", "will", "has", "have", "been", "be", "cannot", "can't", "could", "should",
     "does", "did", "do", "this", "that", "your", "you", "my", "it", "its", "as", "at",
+    # what follows "the password is" in messages that hold no password
+    "weak", "strong", "being", "stored", "hashed", "encrypted", "blank", "same", "different",
+    "mandatory", "locked", "now", "still", "already", "saved", "updated", "sent", "used",
+    "needed", "incomplete", "unknown", "case", "only", "also", "then", "when", "if",
+    "generated", "shown", "visible", "supplied", "provided", "given", "entered", "typed",
 }
 _PLACEHOLDER = re.compile(rf"^(?:\[(?:{PLACEHOLDERS})\]|\*+|x{{3,}}|X{{3,}}|•+|<[\w -]+>|%[sd]|"
                           r"\{\{.*\}\}|\$\{?\w+\}?|\$[a-z_]\w*(?:->\w+|\[[^\]]*\])*|\.{3})$")
@@ -192,14 +197,22 @@ def looks_like_password(value: str) -> bool:
 
 _WORDS_CASED = re.compile(r"(?:[A-Z]{2,5}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]{2,})+")
 _PASSWORD_WORDS = {"password", "passwd", "passwort", "passwords", "passphrase", "passcode",
-                   "pass", "pwd", "pw", "secret", "passkey", "kennwort", "passe", "contrasena",
-                   "contraseña", "senha", "wachtwoord", "haslo", "hasło", "parola", "lösenord"}
+                   "pass", "pwd", "pw", "secret", "passkey", "credentials", "credential", "creds",
+                   "kennwort", "passe", "contrasena", "contraseña", "senha", "wachtwoord",
+                   "haslo", "hasło", "parola", "lösenord"}
 _CODE_WORDS = {"cvv", "cvc", "cvv2", "csc", "pin", "otp", "totp", "code"}
 
 
 def names_a_password(key: str) -> bool:
     parts = words(key.strip("-$ '\"`[]"))
     return any(p in _PASSWORD_WORDS or _GLUED_SECRET.match(p) for p in parts)
+
+
+_PHONE_WORDS = {"phone", "telephone", "tel", "mobile", "cell", "fax", "msisdn", "whatsapp"}
+
+
+def names_a_phone(key: str) -> bool:
+    return bool(_PHONE_WORDS & set(words(key.strip("-$ '\"`[]"))))
 
 
 def names_a_code(key: str) -> bool:

@@ -24,6 +24,7 @@ from healer_ops.analysis.redact.keys import (
     looks_random,
     names_a_code,
     names_a_password,
+    names_a_phone,
 )
 from healer_ops.analysis.redact.rule import (
     REDACTED,
@@ -139,7 +140,9 @@ def judge(key: str, value: str, prose: bool = False) -> str | None:
     kind = classify_key(key)
     if kind is None or is_not_a_secret(value, digits_are_secret=names_a_code(key)):
         return None
-    if prose and value[:1] not in "'\"`\\" and not (names_a_password(key) or looks_random(value)):
+    if prose and value[:1] not in "'\"`\\" and not (
+            names_a_password(key) or looks_random(value)
+            or (names_a_phone(key) and sum(c.isdigit() for c in value) >= 6)):
         return None
     bare = value.strip("'\"`\\")
     if is_placeholder(value):
@@ -239,8 +242,9 @@ def _free_text(match: re.Match[str]) -> str:
             or _OPTION.match(bare)
             or (_IDENTIFIER.fullmatch(bare) and classify_key(bare) is not None)):
         return match.group(0)
+    password_word = names_a_password(match.group("word"))
     strong = separator.endswith("=") or (digits and bare.isdigit()) or (
-        separator.endswith(":") and names_a_password(match.group("word")))
+        password_word and (separator.endswith(":") or separator in {"is", "was"}))
     if not strong and value[0] not in "'\"`\\" and not looks_like_password(bare):
         return match.group(0)
     return replace_groups(match, {"value": requote(bare) + tail})
