@@ -220,6 +220,12 @@ def names_a_code(key: str) -> bool:
     return bool(_CODE_WORDS & set(words(key)))
 
 
+def is_working_directory(key: str, value: str) -> bool:
+    """PWD=/var/www/html: the shell's working directory, not a password."""
+    return key.strip("-$ '\"").upper() in {"PWD", "OLDPWD"} and value.strip("'\" ").startswith(
+        ("/", "~", "C:\\"))
+
+
 def is_not_a_secret(value: str, digits_are_secret: bool = False) -> bool:
     """A value that is a word of the sentence, a flag, a placeholder or a variable name."""
     bare = value.strip().strip("'\"`\\").strip()

@@ -20,6 +20,7 @@ from healer_ops.analysis.redact.keys import (
     WEAK,
     classify_key,
     is_not_a_secret,
+    is_working_directory,
     looks_like_password,
     looks_random,
     names_a_code,
@@ -151,8 +152,8 @@ def judge(key: str, value: str, prose: bool = False) -> str | None:
         return None  # an object: its own pairs are judged one by one
     if kind == WEAK and not looks_random(bare):
         return None
-    if key.strip("-$ ").upper() in {"PWD", "OLDPWD"} and bare.startswith(("/", "~")):
-        return None  # the shell's working directory, not a password
+    if is_working_directory(key, bare):
+        return None
     return DB_USER if kind == USER else REDACTED
 
 

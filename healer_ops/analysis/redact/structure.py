@@ -12,6 +12,7 @@ from healer_ops.analysis.redact.keys import (
     WEAK,
     classify_key,
     is_not_a_secret,
+    is_working_directory,
     looks_random,
 )
 from healer_ops.analysis.redact.keyvalue import DB_USER, unbracketed
@@ -101,7 +102,8 @@ def _connection_string(match: re.Match[str]) -> str:
         key = inner.group("key").strip().split(":")[-1]
         value = inner.group("value").strip()
         kind = USER if key.lower() in _CONNECTION_USERS else classify_key(key)
-        if kind is None or is_not_a_secret(value) or is_placeholder(value):
+        if (kind is None or is_not_a_secret(value) or is_placeholder(value)
+                or is_working_directory(key, value)):
             return inner.group(0)
         if kind == WEAK and not looks_random(value):
             return inner.group(0)
