@@ -240,7 +240,7 @@ def _free_text(match: re.Match[str]) -> str:
         return match.group(0)  # "for key 'PRIMARY'": only a serial-like value is a key here
     digits = names_a_code(match.group("word"))
     if (is_not_a_secret(bare, digits_are_secret=digits) or is_placeholder(bare)
-            or _OPTION.match(bare)
+            or _OPTION.match(bare) or is_working_directory(match.group("word"), bare)
             or (_IDENTIFIER.fullmatch(bare) and classify_key(bare) is not None)):
         return match.group(0)
     password_word = names_a_password(match.group("word"))
