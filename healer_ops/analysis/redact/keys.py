@@ -222,8 +222,9 @@ def names_a_code(key: str) -> bool:
 
 def is_working_directory(key: str, value: str) -> bool:
     """PWD=/var/www/html: the shell's working directory, not a password."""
-    return key.strip("-$ '\"").upper() in {"PWD", "OLDPWD"} and value.strip("'\" ").startswith(
-        ("/", "~", "C:\\"))
+    path = value.strip("'\" ")
+    return (key.strip("-$ '\"").upper() in {"PWD", "OLDPWD"} and " " not in path
+            and re.match(r"(?:/|~/|[A-Za-z]:\\)[\w.\-/\\]*$", path) is not None)
 
 
 def is_not_a_secret(value: str, digits_are_secret: bool = False) -> bool:

@@ -45,6 +45,7 @@ _QUOTED = (r"\\\"(?:[^\"\\\n]|\\[^\"\n]){0,4000}?\\\"|\"(?:[^\"\\\n]|\\.){0,4000
 # written inside, "(password=x)" or "<MYSQL_PWD=x>", is taken off afterwards.
 _BARE = (r"(?:[^\s'\"\\&;,]|&(?![\w\-\[\]%.]{1,40}=)|;(?![\s\w\-]{1,40}=|\s|$)"
          r"|,(?!\s|$|[\"']?[\w\-]{1,40}[\"']?\s*[=:])){1,2000}")
+_OBJECT = re.compile(r"\{\s*(?:\\?[\"'][^\"'\n]{0,80}\\?[\"']|[A-Za-z_]\w{0,40})\s*(?::|=>)")
 _CLOSING = {"(": ")", "[": "]", "{": "}", "<": ">"}
 _OPENING = {close: open_ for open_, close in _CLOSING.items()}
 _VALUE = rf"(?P<value>{_QUOTED}|\{{[^{{}}\n'\":]{{1,200}}\}}|\[[^\[\]\n]{{0,2000}}\]|{_BARE})"
@@ -148,7 +149,7 @@ def judge(key: str, value: str, prose: bool = False) -> str | None:
     bare = value.strip("'\"`\\")
     if is_placeholder(value):
         return None
-    if value.startswith("{") and ":" in value:
+    if _OBJECT.match(value):
         return None  # an object: its own pairs are judged one by one
     if kind == WEAK and not looks_random(bare):
         return None

@@ -46,7 +46,7 @@ _EXTRA_FORMATS = [
     r"sk-(?:proj-|ant-(?:api\d\d-)?|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",  # OpenAI, Anthropic
     r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}",  # Stripe, any length
     r"whsec_[A-Za-z0-9+/=]{20,}",  # webhook signing secrets
-    r"xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,}",  # Slack
+    r"xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,}",  # Slack
     r"github_pat_[A-Za-z0-9_]{30,}|gh[pousr]_[A-Za-z0-9]{30,}",  # GitHub
     r"glpat-[A-Za-z0-9_\-]{20,}|glsa_[A-Za-z0-9_]{20,}",  # GitLab, Grafana
     r"npm_[A-Za-z0-9]{30,}", r"pypi-[A-Za-z0-9_\-]{50,}", r"dckr_pat_[A-Za-z0-9_\-]{20,}",
@@ -67,7 +67,7 @@ _HASHES = re.compile(
     r"|\{(?:SSHA|SHA|SMD5|SSHA256|SSHA512|CRYPT)\}[A-Za-z0-9+/=.$]{8,}")
 # Webhook URLs carry their secret in the path: every random-looking part after the hook.
 _URL = re.compile(r"\bhttps?://[^\s'\"<>()\[\]{}]{1,2000}")
-_HOOK = re.compile(r"hooks?\.|/(?:webhooks?|webhookb2|hooks|IncomingWebhook|catch|trigger)/|"
+_HOOK = re.compile(r"//hooks?\.|/(?:webhooks?|webhookb2|hooks|IncomingWebhook|catch|trigger)/|"
                    r"/api/webhooks/|/bot\d", re.I)
 _PATH_SECRET_BEFORE = {"key", "token", "secret", "apikey", "api_key", "access_token", "sig"}
 _APP_PASSWORD = re.compile(r"(?<![\w-])[A-Za-z0-9]{4}(?: [A-Za-z0-9]{4}){5}(?![\w-])")
@@ -149,7 +149,7 @@ def _url_path_secrets(match: re.Match[str]) -> str:
         after_hook = hook is not None and hook.start() < len(url) - len(path) + len(
             "/".join(parts[:i])) + 1
         named = i > 0 and parts[i - 1].lower() in _PATH_SECRET_BEFORE
-        if (after_hook or named) and _random_segment(segment):
+        if (after_hook and _hook_segment(segment)) or (named and _random_segment(segment)):
             parts[i] = TOKEN + part[len(segment):]
             changed = True
         if segment != part:
@@ -157,6 +157,11 @@ def _url_path_secrets(match: re.Match[str]) -> str:
     if not changed:
         return url
     return url[: len(url) - len(path)] + "/".join(parts)
+
+
+def _hook_segment(segment: str) -> bool:
+    """After a hook marker: a token, or a long run of digits (Zapier's catch ids)."""
+    return _random_segment(segment) or (len(segment) >= 12 and segment.isdigit())
 
 
 def _random_segment(segment: str) -> bool:
