@@ -139,24 +139,28 @@ def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str
 
 
 def _url_path_secrets(match: re.Match[str]) -> str:
+    """Path segments that are tokens: after a hook marker, or after /key/, /token/, ..."""
     url = match.group(0)
-    scheme_host, _, path = url.partition("://")[2].partition("/")
-    hook = _HOOK.search(url)
-    parts = path.split("/")
-    changed = False
-    for i, part in enumerate(parts):
-        segment = part.split("?", 1)[0].split("#", 1)[0]
-        after_hook = hook is not None and hook.start() < len(url) - len(path) + len(
-            "/".join(parts[:i])) + 1
-        named = i > 0 and parts[i - 1].lower() in _PATH_SECRET_BEFORE
-        if (after_hook and _hook_segment(segment)) or (named and _random_segment(segment)):
-            parts[i] = TOKEN + part[len(segment):]
-            changed = True
-        if segment != part:
-            break  # the query string is the key/value rules' business
-    if not changed:
+    path_at = url.find("/", url.index("://") + 3)
+    if path_at < 0:
         return url
-    return url[: len(url) - len(path)] + "/".join(parts)
+    hook = _HOOK.search(url)
+    parts, offset = url[path_at + 1:].split("/"), path_at + 1
+    out: list[str] = []
+    previous = ""
+    for part in parts:
+        segment = re.split(r"[?#]", part, maxsplit=1)[0]
+        after_hook = hook is not None and offset > hook.start()
+        named = previous.lower() in _PATH_SECRET_BEFORE
+        if (after_hook and _hook_segment(segment)) or (named and _random_segment(segment)):
+            out.append(TOKEN + part[len(segment):])
+        else:
+            out.append(part)
+        if segment != part:  # the query string is the key/value rules' business
+            out.extend(parts[len(out):])
+            break
+        previous, offset = segment, offset + len(part) + 1
+    return url[: path_at + 1] + "/".join(out)
 
 
 def _hook_segment(segment: str) -> bool:
