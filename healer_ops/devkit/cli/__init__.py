@@ -22,6 +22,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
                           ("generator", bench.bench_generator),
-                          ("patterns", bench.bench_patterns)):
+                          ("patterns", bench.bench_patterns),
+                          ("redaction", bench.bench_redaction)):
         bench_app.command(name)(with_activity(f"bench {name}", command))
     app.add_typer(bench_app, name="bench")

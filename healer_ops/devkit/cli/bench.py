@@ -273,3 +273,43 @@ def bench_patterns(
                    f" bad  median {row['uses_to_approve_median']!s:>5} uses  revoke max "
                    f"{row['failures_to_revoke_max']!s:>3}  good revoked "
                    f"{row['good_revoked_share']!s:>6}  | {row['policy']}")
+
+
+def bench_redaction(
+    seeds: list[int] = typer.Option([9], "--seed", help="Corpus seed (repeatable)"),
+    per_kind: int = typer.Option(4, "--per-kind", min=1, help="Logs of each kind"),
+    write_corpus: Path | None = typer.Option(None, "--write-corpus", dir_okay=False,
+                                             help="Also write the corpus (first seed, held-out "
+                                             "kinds included) as JSON Lines"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Leak rate on the secret-laden corpus (main and held-out kinds), false redaction on the
+    labelled corpora (and whether the local analysis changes), ms per log, one 18 MB line."""
+    from healer_ops.devkit.bench.redaction import redaction_report
+    from healer_ops.devkit.secrets_corpus import generate, write_jsonl
+
+    if write_corpus:
+        write_jsonl(write_corpus, generate(seeds[0], per_kind)
+                    + generate(seeds[0], per_kind, held_out=True))
+    report = redaction_report(tuple(seeds), per_kind)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    for part in ("corpus", "held_out"):
+        for seed, figures in report[part].items():
+            typer.echo(f"{part:8} seed {seed}: {figures['leaking_logs']}/{figures['logs']} logs "
+                       f"leak ({figures['leak_rate']:.2%}), {figures['kinds']} kinds, "
+                       f"{figures['secrets']} secrets, diagnostic text kept "
+                       f"{figures['diagnostic_text_kept']}; leaking kinds "
+                       f"{figures['leaking_by_kind'] or 'none'}")
+    for name, figures in report["false_redaction"].items():
+        typer.echo(f"false redaction on {name}: {figures['logs_redacted_beyond_personal_data']}/"
+                   f"{figures['logs']} logs redacted beyond personal data; analysis changed "
+                   f"type {figures['analysis_type_changed']}, culprit "
+                   f"{figures['analysis_culprit_changed']}; by rule "
+                   f"{figures['replacements_by_rule']}")
+    fast = report["speed"]
+    typer.echo(f"speed: {fast['ms_per_log_mean']} ms per dev log (p95 {fast['ms_per_log_p95']}; "
+               f"CPU {fast['cpu_ms_per_log_mean']} ms), an {fast['huge_line_bytes'] / 1e6:.0f} MB "
+               f"line in {fast['huge_line_seconds']} s (CPU {fast['huge_line_cpu_seconds']} s; "
+               f"cut to {fast['max_redact_chars']} characters first)")
