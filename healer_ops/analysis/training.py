@@ -29,7 +29,7 @@ from sklearn.svm import LinearSVC
 from healer_ops.analysis.corpus import Example
 from healer_ops.analysis.model import DIAGNOSIS_TYPES
 from healer_ops.analysis.rules import ALL_RULE_IDS, Evidence, collect_evidence, decide
-from healer_ops.logtext import mask_ids, mask_install_paths, mask_slugs, prepare
+from healer_ops.logtext import mask_ids, mask_install_paths, mask_slugs, read_log
 
 SEED = 0
 STRATEGIES = ("rules", "classifier", "stacked", "rules+classifier")
@@ -44,8 +44,9 @@ _DIGITS = re.compile(r"\d+")  # every digit run, inside words too: versions, cod
 
 
 def normalize_for_model(log: str) -> str:
-    """What the classifier reads: no install paths, slugs, hex ids or digits to memorize."""
-    text = mask_install_paths(prepare(log).lower(), root="", user="user")
+    """What the classifier reads: the log's fault-carrying text (read_log's focus: no noise,
+    no server prefixes), with no install paths, slugs, hex ids or digits to memorize."""
+    text = mask_install_paths(read_log(log).focus.lower(), root="", user="user")
     text = mask_slugs(text, "slug")
     text = mask_ids(text, uuid="hex", hex_id="hex")
     return _DIGITS.sub("0", text)
@@ -88,6 +89,7 @@ class RuleFeatures(BaseEstimator, TransformerMixin):
 
 
 RULE_WIDTH = len(ALL_RULE_IDS) + 2 * len(DIAGNOSIS_TYPES)  # RuleFeatures' columns
+_HEALTHY = DIAGNOSIS_TYPES.index("HEALTHY")
 
 
 def _without_rules(features, rule_width: int):
@@ -173,6 +175,8 @@ def _softmax(margins: np.ndarray, temperature: float) -> np.ndarray:
 
 def _choose(log: str, margins: np.ndarray, strategy: str) -> tuple[str, str]:
     evidence = evidence_for(log)
+    if read_log(log).shows_failure:  # HEALTHY only when no line shows a failure
+        margins = np.where(np.arange(len(margins)) == _HEALTHY, -np.inf, margins)
     model_choice = DIAGNOSIS_TYPES[int(np.argmax(margins))]
     if strategy == "rules":
         return (evidence[0].diagnosis_type if evidence else "UNKNOWN"), "rules"
