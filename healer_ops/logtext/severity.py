@@ -128,7 +128,7 @@ _SERVER_LEVEL = re.compile(
     r"|\[(?P<mysql>Note|Warning|ERROR|System)\]")
 _LOGGER_LEVEL = re.compile(r"^\s*(?:(?P<upper>EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|WARN|NOTICE|"
                            r"INFO|DEBUG)\b|(?P<word>Emergency|Alert|Critical|Error|Warning|Notice|"
-                           r"Info|Debug)\s+-\s)")
+                           r"Info|Debug)\s+-\s|(?:\d+\s+)?\[(?P<mysql>Note|Warning|ERROR|System)\])")
 _SERIOUS = {"emerg", "emergency", "alert", "crit", "critical", "error"}
 # nginx logs a request for a missing static file at [error]: a 404, not a broken site.
 _NOT_FOUND = re.compile(r"open\(\)\s+\"[^\"]*\"\s+failed\s+\(2:\s+No\s+such\s+file", re.I)
@@ -163,7 +163,7 @@ def server_level(prefix: str, message: str) -> str | None:
     level = next((g for g in match.groups() if g), None) if match else None
     if level is None:
         leading = _LOGGER_LEVEL.match(message)
-        level = (leading.group("upper") or leading.group("word")) if leading else None
+        level = next((g for g in leading.groups() if g), None) if leading else None
     if level is None:
         return None
     level = level.lower()
@@ -197,8 +197,8 @@ def entry_role(text: str, fatal: bool, prefix: str, recorded: bool) -> tuple[str
     served = server_level(prefix, text)
     if served in _SERIOUS:
         return (NOISE, True) if _NOT_FOUND.search(text) else (FAULT, False)
-    if served is not None:
-        return (FAULT, False) if shows_environment_failure(text) else (NOISE, True)
+    if served is not None:  # a warning is not "nothing wrong"; a notice or info line is
+        return (FAULT, False) if shows_environment_failure(text) else (NOISE, served != "warn")
     if _ERROR_WORD.search(text) or shows_environment_failure(text):
         return FAULT, False
     return (NOISE, True) if recorded else (CONTEXT, False)
