@@ -6,7 +6,8 @@ Every labelled fault is replayed once per site: as that site logs it
 ends (`stream.noisy_variant`). Keyed the way the pipeline keys a log (redact, local type and
 culprit, signature, input_hash), the stream's ideal hit rate is 1 - faults / logs (one key
 per fault). A variant's diagnosis is compared with the diagnosis of its clean log (the
-corpus's text as is): noise must not change it, and must never make it HEALTHY.
+corpus's text as is): noise must not change it (nor its culprit, counted apart), and must
+never make it HEALTHY.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def evaluate_noisy_stream(examples: list[dict], sites: int = 20, part: str = "tu
     clean = {e["id"]: local.analyze(redact(e["log"])) for e in examples}
     stream = noisy_stream(examples, sites, part, seed)
     seen: set[str] = set()
-    hits = differs = healthy = correct = 0
+    hits = differs = culprits = healthy = correct = 0
     hashes_by_fault: dict[str, set[str]] = defaultdict(set)
     labels_by_hash: dict[str, set[str]] = defaultdict(set)
     by_change: dict[str, Counter] = defaultdict(Counter)
@@ -82,15 +83,15 @@ def evaluate_noisy_stream(examples: list[dict], sites: int = 20, part: str = "tu
         hashes_by_fault[item.fault_id].add(key)
         labels_by_hash[key].add(item.label)
         before = clean[item.fault_id]
-        changed = (analysis.diagnosis_type, analysis.culprit) != (before.diagnosis_type,
-                                                                  before.culprit)
+        changed = analysis.diagnosis_type != before.diagnosis_type
+        culprits += not changed and analysis.culprit != before.culprit
         differs += changed
         healthy += analysis.diagnosis_type == "HEALTHY"
         correct += analysis.diagnosis_type == item.label
         for kind in _change_kinds(item.changes):
             by_change[kind]["n"] += 1
             by_change[kind]["differs"] += changed
-        if changed and len(shown) < show:
+        if (changed or analysis.culprit != before.culprit) and len(shown) < show:
             shown.append({"fault": item.fault_id, "changes": list(item.changes),
                           "clean": [before.diagnosis_type, before.culprit],
                           "noisy": [analysis.diagnosis_type, analysis.culprit],
@@ -109,6 +110,7 @@ def evaluate_noisy_stream(examples: list[dict], sites: int = 20, part: str = "tu
         "hit_rate_of_ideal": round(hit_rate / ideal, 4) if ideal else 0.0,
         "diagnosis_differs": differs,
         "diagnosis_differs_share": round(differs / total, 4) if total else 0.0,
+        "culprit_differs": culprits,
         "called_healthy": healthy,
         "accuracy_vs_label": round(correct / total, 4) if total else 0.0,
         "hashes_per_fault_max": max((len(h) for h in hashes_by_fault.values()), default=0),
