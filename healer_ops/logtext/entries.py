@@ -141,7 +141,7 @@ def _read(log: str) -> LogReading:
         else:
             groups.append([line])
         if len(groups[-1]) == 1 or waiting:  # the entry's head is this line
-            closed = _is_closed(line)
+            closed = _is_closed(groups[-1])
     entries = [_entry(group) for group in groups]
     return LogReading(tuple(entry for entry in entries if entry is not None))
 
@@ -162,13 +162,14 @@ def _starts_entry(line: _Line) -> bool:
     return bool(_ENTRY_START.match(line.rest)) or line.message.strip() != line.rest.strip()
 
 
-def _is_closed(head: _Line) -> bool:
+def _is_closed(lines: list[_Line]) -> bool:
     """A PHP message, or noise: what follows it is its own unless it looks like a
     continuation (a deprecation has no context lines; a PHP message continues with its stack
     trace and wrapped lines)."""
-    if php_level(head.message) is not None:
-        return True
-    return _role(head.rest, head.message, head.message)[0] == NOISE
+    entry = _entry(lines)
+    if entry is None:
+        return False
+    return php_level(entry.head) is not None or entry.role == NOISE
 
 
 def _role(rest: str, message: str, text: str) -> tuple[str, bool]:

@@ -202,6 +202,8 @@ def bench_accuracy(
                                        "example per half of the generator (0: none)"),
     threshold: float | None = typer.Option(None, min=0.0, max=1.0, help="Abstention "
                                            "threshold (default HEALER_ABSTAIN_BELOW)"),
+    repeats: int = typer.Option(3, min=1, help="Whole-corpus CVs (other seeds) pooled for "
+                                "the calibration figures"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Cross-validated accuracy of the local analyzer on the dev corpus (held-out dev
@@ -211,7 +213,7 @@ def bench_accuracy(
     from healer_ops.devkit.evaluate.report import accuracy_report
 
     report = accuracy_report(k=folds, seed=seed, noisy_variants=noisy_variants,
-                             threshold=threshold)
+                             threshold=threshold, repeats=repeats)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -238,6 +240,8 @@ def bench_accuracy(
 def _echo_calibration(report: dict) -> None:
     threshold = report["abstain_below"]
     for where, figures in report["calibration"].items():
+        if figures.get("repeats", 1) > 1:
+            where += f" x{figures['repeats']} seeds"
         for source, calibration in figures["by_decision"].items():
             typer.echo(f"{where} {source:10} decisions n={calibration['n']:4d} accuracy "
                        f"{calibration['accuracy']:.3f} mean confidence "
