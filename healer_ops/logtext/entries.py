@@ -42,6 +42,8 @@ _ENTRY_START = re.compile(
     r"|(?:Fatal|Parse|Catchable fatal|Recoverable fatal) error\b|Fatal\b"
     r"|Warning\b|Notice\b|Deprecated\b|Strict Standards\b|Error:|Success:|WordPress database error"
     r"|An error of type|AH\d{5}:"
+    r"|(?-i:(?:EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\b)"  # a logger's level
+    r"|(?:Emergency|Alert|Critical|Error|Info|Debug)\s+-\s"
     r"|\S+\s+\S+\s+\S+\s+\[\d\d/[A-Z][a-z]{2}/\d{4}:"  # an access log line
     r")", re.IGNORECASE)
 # What continues an entry whatever prefix its line had: stack frames and their frame.
@@ -126,7 +128,7 @@ def read_log(log: str) -> LogReading:
     return _read(log)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)  # the analysis reads a log several times in a row
 def _read(log: str) -> LogReading:
     groups: list[list[_Line]] = []
     closed = False  # the current entry takes only continuation-looking lines

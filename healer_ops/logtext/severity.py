@@ -133,7 +133,8 @@ _SERIOUS = {"emerg", "emergency", "alert", "crit", "critical", "error"}
 # nginx logs a request for a missing static file at [error]: a 404, not a broken site.
 _NOT_FOUND = re.compile(r"open\(\)\s+\"[^\"]*\"\s+failed\s+\(2:\s+No\s+such\s+file", re.I)
 # An access log line: ip - user [time] "METHOD path HTTP/x" status size.
-_ACCESS = re.compile(r"^\S+\s+\S+\s+\S+\s+\[[^\]]+\]\s+\"[A-Z]+\s[^\"]*\"\s+(?P<status>\d{3})\b")
+_ACCESS = re.compile(r"^\S+\s+\S+\s+\S+\s+\[[^\]]+\]\s+\"[A-Z]+\s[^\"]*\"\s+(?P<status>\d{3})"
+                     r"\s+(?P<size>\d+|-)")
 
 # What servers say when they start, reload or stop: never a fault.
 _STARTUP_CHATTER = re.compile(
@@ -192,8 +193,11 @@ def entry_role(text: str, fatal: bool, prefix: str, recorded: bool) -> tuple[str
     if _STARTUP_CHATTER.search(text):
         return NOISE, True
     access = _ACCESS.match(text)
-    if access:
-        return (FAULT, False) if access.group("status").startswith("5") else (NOISE, True)
+    if access:  # a 5xx is a failure; an empty 200 may be a white screen: not "nothing wrong"
+        status, size = access.group("status"), access.group("size")
+        if status.startswith("5"):
+            return FAULT, False
+        return NOISE, status < "400" and size not in ("0", "-")
     served = server_level(prefix, text)
     if served in _SERIOUS:
         return (NOISE, True) if _NOT_FOUND.search(text) else (FAULT, False)

@@ -63,8 +63,11 @@ _COLLECTORS = (
     re.compile(r"^\s*[\w.-]+(?:@[\w.-]+)?\s+\| ?"),
     re.compile(r"^\s*[a-z0-9][\w.-]*-[a-z0-9]{5,10}-[a-z0-9]{5}\s+[a-z0-9][\w.-]*\s+"),
     re.compile(r"^\s*(?:" + MONTH + r"\s+\d{1,2}\s+|\d{4}-\d\d-\d\dT)" + TIME
-               + r"\S*\s+(?!PHP\s)[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s?", re.I),
-    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s"),
+               + r"\S*\s+(?!(?:PHP|EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\s)"
+               r"[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s?", re.I),
+    # docker's and kubectl's --timestamps: RFC 3339 in UTC to the micro- or nanosecond (an
+    # application's own ISO stamp, with seconds or milliseconds, is a record's)
+    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.,]\d{6,9}Z\s"),
     re.compile(r"^\s*(?:default|stderr|stdout):\s?", re.I),
 )
 _ON_NEARLY_ALL = 0.9

@@ -380,3 +380,12 @@ def test_a_php_message_takes_only_lines_that_continue_it():
     wrapped = ("Warning: mysqli_real_connect(): MySQL server has gone away in\n"
                "/var/www/wp-db.php on line 1")
     assert len(read_log(wrapped).entries) == 1
+
+
+def test_a_logger_writing_iso_stamps_keeps_one_entry_per_record():
+    log = ("2024-05-20T08:33:18+00:00 INFO Payment gateway loaded\n"
+           "2024-05-20T08:33:19+00:00 CRITICAL Uncaught Error: Call to undefined function x() "
+           "in /var/www/wp-content/plugins/woo-x/a.php:3\n"
+           "2024-05-20T08:33:20+00:00 DEBUG cache warmed")
+    assert [(e.role, e.fatal) for e in read_log(log).entries] == [
+        (NOISE, False), (FAULT, True), (NOISE, False)]
