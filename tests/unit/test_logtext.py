@@ -184,6 +184,12 @@ def test_timestamps_in_every_servers_format(stamp):
     assert "<" in mask_timestamps(stamp) and not any(c.isdigit() for c in mask_timestamps(stamp))
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires",
+                                  "Etc/GMT-3", "UTC+2", "GMT+02:00", "+05:30", "-0700", "CEST"])
+def test_a_timestamp_in_any_zone_is_masked_whole(zone):
+    assert mask_timestamps(f"at 05-Mar-2024 10:11:12 {zone} x") == "at <date> <ts> x"
+
+
 def test_a_timestamp_does_not_eat_the_word_after_it():
     assert mask_timestamps("19:20:15 PHP Fatal error") == "<ts> PHP Fatal error"
     assert mask_timestamps("at 10:00 the cron ran") == "at <ts> the cron ran"
