@@ -11,7 +11,8 @@ Every 15 minutes, three steps:
    exactly the claimed ids that still wait (`ai_status` CLAIMED). Each log is redacted,
    keyed (error signature + local diagnosis type + culprit), looked up in
    `ai_analysis_cache`, and on a miss analyzed by the configured analyzer
-   (`HEALER_ANALYZER`: `local`, or `openai` with fallback to local on any failure).
+   (`HEALER_ANALYZER`: `local`, or `openai` with fallback to local on any failure; the LLM
+   is asked only about the logs the local analyzer answers UNKNOWN, `HEALER_AI_ASK`).
    Commands pass the WP-CLI allow-list. Writes back `ai_analysis`, `ai_confidence`,
    `ai_recommendations`, `ai_reasoning`, `ai_model`, `ai_tokens_used`, `ai_cost_usd`,
    `ai_analyzed_at`, `ai_status`. One execution's failure never stops the batch (it is
@@ -21,8 +22,9 @@ Every 15 minutes, three steps:
    LLM calls, fallbacks by reason, tokens and cost, and `outcome`, the claimed executions
    by their `ai_status` now.
 
-Params: `mode` = `sync` (default) or `batch` (openai only: cache hits at once, distinct
-misses to the Batch API at half price, collected by a later run: for large backfills);
+Params: `mode` = `sync` (default) or `batch` (openai only: cache hits and sure local
+answers at once, distinct misses to the Batch API at half price, collected by a later
+run: for large backfills);
 `limit` (executions claimed, default `HEALER_AI_BATCH_SIZE`); `analyzer` (override);
 `openai_conn_id` (an Airflow connection with the API key as password and an optional
 `base_url` in extra; without it `OPENAI_API_KEY` / `OPENAI_BASE_URL` are used).

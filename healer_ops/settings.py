@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     ai_concurrency: int = Field(8, description="Executions analyzed at once")
     ai_batch_size: int = Field(500, description="Failed executions claimed per run")
     cache_ttl_days: int = Field(30, description="Days an analysis stays in ai_analysis_cache")
+    abstain_below: float = Field(
+        0.5, ge=0.0, le=1.0, description="The local analyzer answers UNKNOWN (its best guess in "
+        "the reasoning) when its calibrated confidence is below this")
+    ai_ask: str = Field("unsure", description="Logs the openai analyzer is asked about: unsure "
+                        "(the local analyzer answered UNKNOWN) or all")
 
     # pattern learning (pattern_effectiveness)
     pattern_approval_rule: str = Field(

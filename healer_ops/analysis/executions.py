@@ -199,7 +199,8 @@ def write_failure(conn, execution_id: str, error: str) -> None:
 
 def submit_batch_for(pipeline: AnalysisPipeline, claims: list[Claim], failures: list[str]
                      ) -> tuple[list[Claim], int, int]:
-    """Answer cache hits now and submit one Batch API request per distinct miss.
+    """Answer cache hits (and logs the local analyzer is sure of) now, and submit one Batch
+    API request per distinct miss the LLM is asked about.
 
     Returns (claims left for synchronous analysis, jobs submitted, executions batched).
     Without a usable client or budget the misses stay synchronous (and fall back there).
@@ -222,6 +223,10 @@ def submit_batch_for(pipeline: AnalysisPipeline, claims: list[Claim], failures: 
         try:
             prepared = pipeline.prepare(item.log)
             hit = pipeline.lookup(prepared, item.blacklisted_plugins, item.blacklisted_themes)
+            if hit is None and not pipeline.wants_llm(prepared):  # the local answer stands
+                hit = pipeline.complete(prepared, prepared.local, cacheable=True,
+                                        blacklisted_plugins=item.blacklisted_plugins,
+                                        blacklisted_themes=item.blacklisted_themes)
             if hit is not None:
                 write_result(pipeline.connection(), item.execution_id, hit)
                 continue

@@ -14,8 +14,9 @@
   half price). A model with no price is refused when the analyzer is made (the run's start).
 - A circuit breaker per run: after 3 consecutive endpoint failures (timeout, unreachable,
   429 or 5xx after the retries) the run stops calling it (`circuit_open`).
-- A budget per run: a call is made only if its worst case (the whole prompt uncached plus
-  the most output tokens allowed) still fits; otherwise the failure is `over_budget`.
+- A budget per run: a call is made only if its worst case (the whole prompt uncached, its
+  tokens counted as the API counts them (tokens.py), plus the most output tokens allowed)
+  still fits; otherwise the failure is `over_budget`.
 - The long fixed instructions come first and the log last, so that OpenAI's prompt caching
   (identical prefixes of 1024+ tokens) applies to every call after the first.
 
@@ -26,7 +27,6 @@ and records the reason. The input is always an already redacted log.
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,7 +41,6 @@ from healer_ops.logtext import clip_log
 from healer_ops.settings import Settings, get_settings
 
 MAX_OUTPUT_TOKENS = 1000
-CHARS_PER_TOKEN = 4  # budget estimate only; the cost itself comes from the response's usage
 BATCH_DISCOUNT = 0.5
 MAX_LOG_CHARS = 6000
 DEFAULT_CONNECTION_ID = "openai_default"
@@ -219,10 +218,11 @@ class Usage:
 
 
 def worst_case_cost(model: str, request: dict, table: dict | None = None) -> float:
-    chars = sum(len(m["content"]) for m in request["messages"])
-    prompt_tokens = math.ceil(chars / CHARS_PER_TOKEN * 1.2) + 50
-    return Usage(prompt_tokens, 0, request["max_completion_tokens"]).cost_usd(model,
-                                                                              table=table)
+    """The most a request can cost: its prompt uncached and the longest answer allowed."""
+    from healer_ops.analysis.tokens import count_prompt_tokens
+
+    return Usage(count_prompt_tokens(request), 0,
+                 request["max_completion_tokens"]).cost_usd(model, table=table)
 
 
 @dataclass

@@ -58,6 +58,13 @@ def test_correct_answer_with_structured_outputs_and_cost(openai_server):
     usage = Usage.from_response(openai_server.requests[-1]["usage"])
     assert result.tokens_used == usage.total_tokens > 1000
     assert result.cost_usd == pytest.approx(usage.cost_usd("gpt-4.1-mini"))
+    # the loopback server counts tokens as the API does (tiktoken), not 4 characters a token
+    from healer_ops.analysis.tokens import count_prompt_tokens, count_tokens
+
+    assert usage.prompt_tokens == count_prompt_tokens(body)
+    answer = openai_server.requests[-1]
+    assert usage.completion_tokens > 0 and answer["status"] == 200
+    assert count_tokens("x" * 40) != 10  # what the old estimate would have said
 
 
 def test_cached_prefix_is_priced_lower(openai_server):

@@ -128,6 +128,8 @@ def bench_analyze(
     sites: int | None = typer.Option(None, min=1, help="Sites the faults recur on "
                                      "(default: executions / faults)"),
     latency_ms: float = typer.Option(300.0, min=0, help="Latency of the loopback LLM"),
+    ask: str = typer.Option("unsure", help="Logs the LLM is asked about: unsure (the local "
+                            "analyzer answered UNKNOWN; the default, HEALER_AI_ASK) or all"),
     concurrency: int | None = typer.Option(None, min=1, help="Default HEALER_AI_CONCURRENCY"),
     corpus: Path | None = typer.Option(None, exists=True, dir_okay=False,
                                        help="Labelled JSON Lines (default: the dev corpus)"),
@@ -137,7 +139,10 @@ def bench_analyze(
     seconds, cache hit rate, LLM calls, fallbacks, tokens and cost per diagnosis."""
     from healer_ops.devkit.bench.analysis import analyze_executions
 
-    report = analyze_executions(executions, sites, latency_ms, concurrency, corpus)
+    if ask not in ("unsure", "all"):
+        typer.secho(f"error: --ask must be unsure or all, not {ask!r}", fg="red", err=True)
+        raise typer.Exit(2)
+    report = analyze_executions(executions, sites, latency_ms, concurrency, corpus, ask=ask)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -157,13 +162,22 @@ def bench_cache(
     corpus: Path | None = typer.Option(None, exists=True, dir_okay=False,
                                        help="Labelled JSON Lines (default: the dev corpus)"),
     seed: int | None = typer.Option(None, help="Stream seed"),
+    noise: str = typer.Option("all", help="Noisy streams too: all (tuning and held-out "
+                              "halves of the generator), tune, held-out or none"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Cache hit rate when the corpus's faults recur on many sites with different paths,
-    timestamps and numbers (the pipeline's cache key; no two types may share a hash)."""
+    timestamps and numbers (the pipeline's cache key; no two types may share a hash), and on
+    the noisy stream (noise of other plugins and themes, wrappers, line ends, zones, cut
+    traces): hit rate against the ideal, share of diagnoses that differ from the clean log."""
     from healer_ops.devkit.bench.analysis import cache_hit_rate
 
-    report = cache_hit_rate(corpus, sites, seed)
+    parts = {"all": ("tune", "held-out"), "none": ()}.get(noise, (noise,))
+    if any(part not in ("tune", "held-out") for part in parts):
+        typer.secho(f"error: --noise must be all, tune, held-out or none, not {noise!r}",
+                    fg="red", err=True)
+        raise typer.Exit(2)
+    report = cache_hit_rate(corpus, sites, seed, noisy_parts=parts)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -173,18 +187,33 @@ def bench_cache(
     typer.echo(f"faults keyed by one hash: {report['faults_with_one_hash']}/{report['faults']}"
                f", worst {report['worst_faults'][:3]}; hashes shared by two types: "
                f"{report['hashes_shared_by_types']}")
+    for part, figures in report.get("noisy", {}).items():
+        typer.echo(f"noisy stream ({part}): hit rate {figures['hit_rate']:.4f} of ideal "
+                   f"{figures['ideal_hit_rate']:.4f} = {figures['hit_rate_of_ideal']:.4f}; "
+                   f"diagnosis differs {figures['diagnosis_differs_share']:.4f} "
+                   f"({figures['diagnosis_differs']}), culprit differs "
+                   f"{figures['culprit_differs']}, HEALTHY {figures['called_healthy']}")
 
 
 def bench_accuracy(
     folds: int = typer.Option(5, min=2, help="Stratified folds over the dev corpus"),
     seed: int = typer.Option(0, help="Fold shuffling seed"),
+    noisy_variants: int = typer.Option(10, min=0, help="Noisy variants of each held-out dev "
+                                       "example per half of the generator (0: none)"),
+    threshold: float | None = typer.Option(None, min=0.0, max=1.0, help="Abstention "
+                                           "threshold (default HEALER_ABSTAIN_BELOW)"),
+    repeats: int = typer.Option(3, min=1, help="Whole-corpus CVs (other seeds) pooled for "
+                                "the calibration figures"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Cross-validated accuracy of the local analyzer on the dev corpus (held-out dev
-    examples never in training), per type and strategy, with calibration figures."""
-    from healer_ops.devkit.evaluate.accuracy import accuracy_report
+    examples never in training), per type and strategy; calibration of rule and classifier
+    decisions, accuracy at each abstention threshold, and the noisy stream of held-out
+    examples."""
+    from healer_ops.devkit.evaluate.report import accuracy_report
 
-    report = accuracy_report(k=folds, seed=seed)
+    report = accuracy_report(k=folds, seed=seed, noisy_variants=noisy_variants,
+                             threshold=threshold, repeats=repeats)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -199,15 +228,39 @@ def bench_accuracy(
     selected = report["strategies"][report["selected_strategy"]]
     for diagnosis_type, row in selected["per_type"].items():
         typer.echo(f"  {diagnosis_type:18} {row['correct']}/{row['n']}  {row['accuracy']:.3f}")
-    typer.echo("reliability (selected): " + ", ".join(
-        f"{r['bin']}: n={r['n']} conf={r['mean_confidence']:.2f} acc={r['accuracy']:.2f}"
-        for r in selected["reliability"]))
     for name, figures in report["corpus_cv"].items():
         typer.echo(f"whole-corpus {report['folds']}-fold CV, {name:16} accuracy "
                    f"{figures['accuracy']:.3f}  brier {figures['brier_confidence']:.4f}  "
                    f"ece {figures['ece']:.4f}")
+    _echo_calibration(report)
     typer.echo(f"cv {report['cv_seconds']} s, fit on the full corpus "
                f"{report['fit_seconds_full_corpus']} s (shared CPU: noisy)")
+
+
+def _echo_calibration(report: dict) -> None:
+    threshold = report["abstain_below"]
+    for where, figures in report["calibration"].items():
+        if figures.get("repeats", 1) > 1:
+            where += f" x{figures['repeats']} seeds"
+        for source, calibration in figures["by_decision"].items():
+            typer.echo(f"{where} {source:10} decisions n={calibration['n']:4d} accuracy "
+                       f"{calibration['accuracy']:.3f} mean confidence "
+                       f"{calibration['mean_confidence']:.3f} ece {calibration['ece']:.4f} "
+                       f"(5 bins {calibration['ece_5_bins']:.4f})")
+        final = figures["final_outputs"]
+        typer.echo(f"{where} answers at threshold {threshold}: accuracy {final['accuracy']:.3f}"
+                   f", ece {final['ece']:.4f}, abstained {final['abstained']}/{final['n']}")
+        for row in figures["coverage"]:
+            answered = row["answered_accuracy"]
+            typer.echo(f"  threshold {row['threshold']:.1f}: coverage {row['coverage']:.3f}, "
+                       f"answered accuracy {answered if answered is not None else '-'}, "
+                       f"abstained {row['abstained']}, all answers "
+                       f"{row['accuracy_with_abstentions']:.3f}")
+    for part, figures in report["noisy_dev_cv"].items():
+        typer.echo(f"noisy held-out dev examples ({part}): {figures['variants']} variants, "
+                   f"diagnosis differs {figures['diagnosis_differs_share']:.4f}, HEALTHY "
+                   f"{figures['called_healthy']}, accuracy {figures['accuracy_vs_label']:.3f}, "
+                   f"ece {figures['calibration']['ece']:.4f}")
 
 
 def bench_generator(
