@@ -14,7 +14,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from healer_ops.cli import analysis, db, detect, ingest, model
+from healer_ops.cli import analysis, cluster, db, detect, ingest, model
 
 ENTRY_POINT_GROUP = "healer_ops.commands"
 
@@ -25,7 +25,7 @@ groups: dict[str, typer.Typer] = {
     "alerts": typer.Typer(help="Predictive alerts of the fleet.", no_args_is_help=True),
 }
 
-for _module in (db, ingest, detect, analysis, model):
+for _module in (db, ingest, detect, analysis, model, cluster):
     _module.register(app, groups)
 
 
