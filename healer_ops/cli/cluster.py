@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import typer
@@ -106,17 +104,13 @@ def status(home: Path = typer.Option(None, help=HOME_HELP),
 def airflow(ctx: typer.Context, home: Path = typer.Option(None, help=HOME_HELP)) -> None:
     """Run an `airflow` command against the cluster, e.g.
     `healer-ops cluster airflow backfill create --dag-id site_metrics_backfill ...`."""
-    from healer_ops.cluster.config import ClusterSpec, cluster_environment
-    from healer_ops.cluster.supervisor import load_state
+    from healer_ops.cluster.supervisor import ClusterError, airflow_command
 
-    home = home or _default_home()
-    state = load_state(home)
-    if not state:
-        typer.secho(f"error: no cluster at {home}", fg="red", err=True)
-        raise typer.Exit(2)
-    env = cluster_environment(ClusterSpec.from_dict(state["spec"]), state["secrets"])
-    airflow_bin = str(Path(sys.executable).parent / "airflow")
-    result = subprocess.run([airflow_bin, *ctx.args], env=env, cwd=os.getcwd())
+    try:
+        result = airflow_command(home or _default_home(), list(ctx.args), cwd=os.getcwd())
+    except ClusterError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
     raise typer.Exit(result.returncode)
 
 

@@ -96,8 +96,8 @@ def _prepare_databases(spec: ClusterSpec, env: dict, log_progress) -> None:
 
 def _commands(spec: ClusterSpec, env: dict):
     airflow = _airflow()
-    yield "api-server", [airflow, "api-server", "--port", str(spec.api_port),
-                         "--workers", "1"], env
+    yield "api-server", [airflow, "api-server", "--host", "127.0.0.1",
+                         "--port", str(spec.api_port), "--workers", "1"], env
     for service in SERVICES[1:]:
         yield service, [airflow, service], env
     for index in range(1, spec.workers + 1):
@@ -258,3 +258,13 @@ def cluster_status(home: Path) -> dict:
     return {"home": str(home), "running": running, "api_url": spec.api_url,
             "queue": spec.queue, "workers": spec.workers, "processes": processes,
             "health": health}
+
+
+def airflow_command(home: Path, args: list[str], **run_kwargs) -> subprocess.CompletedProcess:
+    """Run `airflow ARGS` with the environment of the cluster at `home` (e.g. `backfill
+    create`, `dags list-runs`): the same metadata database, settings and connections."""
+    state = load_state(home)
+    if not state:
+        raise ClusterError(f"no cluster at {home}")
+    env = cluster_environment(ClusterSpec.from_dict(state["spec"]), state["secrets"])
+    return subprocess.run([_airflow(), *args], env=env, **run_kwargs)

@@ -1,0 +1,267 @@
+"""The distributed deployment, for real: `healer-ops cluster up` starts scheduler,
+dag-processor, api-server, triggerer and two Celery workers against this machine's PostgreSQL
+and Redis; every DAG is triggered through the REST API and runs on the workers; a backfill
+loads history; a worker is killed mid-task and the retry finishes its shard; `down` stops it
+all. Skipped, saying why, where PostgreSQL or Redis is not on loopback (CI's machine has both).
+
+Servers: HEALER_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres, a user
+that may create databases) and HEALER_TEST_REDIS_URL (default redis://127.0.0.1:6379/0).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from healer_ops import db
+
+PG_URL = os.environ.get("HEALER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("HEALER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+WORKERS = 2
+KILL_EXECUTIONS = 30  # failed executions of the run whose worker is killed: two shards of 15
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+
+
+def _services_missing() -> str | None:
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+            if not conn.execute("SELECT rolcreatedb OR rolsuper FROM pg_roles"
+                                " WHERE rolname = current_user").fetchone()[0]:
+                return f"the PostgreSQL user of {PG_URL} may not create databases"
+    except psycopg.Error as exc:
+        return f"no PostgreSQL at {PG_URL} ({type(exc).__name__}): set HEALER_TEST_PG_URL"
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"no Redis at {REDIS_URL} ({type(exc).__name__}): set HEALER_TEST_REDIS_URL"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fatal_log(n: int) -> str:
+    """A failed execution's log whose culprit is its own plugin: every one a cache miss."""
+    slug = "acme-" + "".join(chr(97 + int(d)) for d in f"{n:04d}")
+    return (f"[05-Dec-2026 10:00:00 UTC] PHP Fatal error:  Uncaught Error: Call to undefined "
+            f"function {slug.replace('-', '_')}_boot() in /var/www/html/wp-content/plugins/"
+            f"{slug}/boot.php:42")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A running cluster with a demo fleet: (spec, client, facts). Stopped and its databases
+    dropped whatever happens."""
+    reason = _services_missing()
+    if reason:
+        pytest.skip(f"cluster test needs PostgreSQL and Redis on loopback: {reason}")
+    from healer_ops.cluster import ClusterSpec, cluster_down, cluster_up
+    from healer_ops.cluster.config import ADMIN_USER
+    from healer_ops.cluster.rest import AirflowClient
+    from healer_ops.devkit.fleet.generator import generate_fleet
+    from healer_ops.devkit.fleet.server import FleetServer
+    from healer_ops.devkit.loopback_openai import LoopbackOpenAI
+
+    home = tmp_path_factory.mktemp("cluster")
+    name = f"hct_{uuid.uuid4().hex[:10]}"
+    healer_url = db.with_database(PG_URL, f"{name}_healer")
+    drop_dir = home / "drop"
+    timings: dict[str, float] = {}
+    with FleetServer(6, incidents=[]) as fleet, LoopbackOpenAI(latency_s=1.0) as llm:
+        spec = ClusterSpec(
+            home=home / "cluster", metadata_url=db.with_database(PG_URL, f"{name}_airflow"),
+            broker_url=REDIS_URL, healer_url=healer_url, workers=WORKERS, concurrency=2,
+            api_port=_free_port(), queue=name,
+            extra_env={
+                "HEALER_DROP_DIR": str(drop_dir),
+                # the test triggers every run itself: no scheduled runs besides
+                "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+                # a lost worker's task is failed and retried after 20 s, not 2 minutes
+                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+                "HEALER_ANALYSIS_SHARD_SIZE": str(KILL_EXECUTIONS // 2),
+                "HEALER_AI_CONCURRENCY": "1",
+                "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-test-cluster-000000",
+            })
+        try:
+            began = time.perf_counter()
+            state = cluster_up(spec, timeout_s=300, log_progress=lambda _: None)
+            timings["up_s"] = time.perf_counter() - began
+            generated = generate_fleet(healer_url, sites=6, days=4, seed=11, drop_dir=drop_dir,
+                                       site_url_template=fleet.base_url + "/{domain}/")
+            client = AirflowClient(spec.api_url, ADMIN_USER, state["secrets"]["admin_password"])
+            yield spec, client, {"generated": generated, "llm": llm, "timings": timings,
+                                 "healer_url": healer_url}
+        finally:
+            began = time.perf_counter()
+            stopped = cluster_down(spec.home)
+            timings["down_s"] = time.perf_counter() - began
+            print(f"\ncluster test timings: {json.dumps(timings)} ({len(stopped)} stopped)")
+            _cleanup(spec, [f"{name}_airflow", f"{name}_healer"])
+
+
+def _cleanup(spec, databases: list[str]) -> None:
+    import redis
+
+    for dbname in databases:
+        db.drop_database(PG_URL, dbname)
+    broker = redis.Redis.from_url(REDIS_URL)
+    broker.delete(spec.queue, f"_kombu.binding.{spec.queue}")
+
+
+def _wait_for_dags(client, dag_ids: set[str], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not dag_ids <= set(client.dag_ids()):
+        assert time.monotonic() < deadline, f"DAGs not parsed: {dag_ids - set(client.dag_ids())}"
+        time.sleep(1)
+
+
+def _on_workers(client, spec, dag_id: str, run_id: str) -> list[dict]:
+    """The run's task instances, each checked to have run on one of the cluster's workers."""
+    instances = client.task_instances(dag_id, run_id)
+    assert instances, f"{dag_id} {run_id} has no task instances"
+    for ti in instances:
+        assert ti["state"] == "success", (dag_id, ti["task_id"], ti["state"])
+        assert ti["queue"] == spec.queue, (dag_id, ti["task_id"], ti["queue"])
+        assert ti["hostname"].split("@")[0] in {f"worker-{i}" for i in range(1, WORKERS + 1)}
+    return instances
+
+
+def _scalar(url: str, sql: str, params=None):
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchone()[0]
+
+
+EVERY_DAG = ["site_metrics_ingest", "site_metrics_backfill", "performance_baselines",
+             "anomaly_detection", "ai_failure_analysis", "pattern_effectiveness",
+             "ai_cache_purge"]
+
+
+def test_every_dag_runs_on_the_workers_through_the_scheduler(cluster):
+    spec, client, facts = cluster
+    began = time.perf_counter()
+    _wait_for_dags(client, set(EVERY_DAG))
+    for dag_id in EVERY_DAG:
+        client.set_paused(dag_id, False)
+    # as an engineer triggers them: the REST API (the UI's button), no logical date
+    runs = {dag_id: client.trigger(dag_id)["dag_run_id"] for dag_id in EVERY_DAG}
+    hosts = set()
+    for dag_id, run_id in runs.items():
+        run = client.wait_for_run(dag_id, run_id, timeout_s=300)
+        assert run["state"] == "success", (dag_id, run)
+        hosts |= {ti["hostname"] for ti in _on_workers(client, spec, dag_id, run_id)}
+    facts["timings"]["every_dag_s"] = time.perf_counter() - began
+    facts["hosts"] = sorted(hosts)
+
+    probe = client.xcom("site_metrics_ingest", runs["site_metrics_ingest"], "summarize")
+    assert probe["mode"] == "probe" and probe["probed"] == probe["loaded"] == 6
+    analysis = client.xcom("ai_failure_analysis", runs["ai_failure_analysis"], "summarize")
+    assert analysis["claimed"] > 0 and analysis["outcome"] == {"DONE": analysis["claimed"]}
+    daily = client.xcom("site_metrics_backfill", runs["site_metrics_backfill"], "load")
+    start, end = (datetime.fromisoformat(daily[k]) for k in ("start", "end"))
+    assert end - start == timedelta(days=1) and daily["loaded"] > 0
+
+
+def test_a_backfill_loads_each_historic_day_in_one_run(cluster):
+    spec, client, facts = cluster
+    from healer_ops.cluster.supervisor import airflow_command
+
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    first, last = today - timedelta(days=3), today - timedelta(days=2)
+    began = time.perf_counter()
+    created = airflow_command(spec.home, ["backfill", "create", "--dag-id",
+                                           "site_metrics_backfill", "--from-date",
+                                           first.date().isoformat(), "--to-date",
+                                           last.date().isoformat()], capture_output=True,
+                              text=True)
+    assert created.returncode == 0, created.stderr
+    deadline = time.monotonic() + 300
+    while True:
+        runs = client.dag_runs("site_metrics_backfill", run_type="backfill")
+        if len(runs) == 2 and all(r["state"] in ("success", "failed") for r in runs):
+            break
+        assert time.monotonic() < deadline, runs
+        time.sleep(2)
+    facts["timings"]["backfill_2_days_s"] = time.perf_counter() - began
+    loaded = 0
+    for run in runs:
+        assert run["state"] == "success", run
+        _on_workers(client, spec, "site_metrics_backfill", run["dag_run_id"])
+        summary = client.xcom("site_metrics_backfill", run["dag_run_id"], "load")
+        start, end = (datetime.fromisoformat(summary[k]) for k in ("start", "end"))
+        assert end - start == timedelta(days=1) and first <= start <= last
+        assert summary["files"] == [f"site_metrics_{start:%Y-%m-%d}.csv"]
+        loaded += summary["loaded"]
+    rows = _scalar(facts["healer_url"], "SELECT count(*) FROM site_metrics WHERE observed_at"
+                   " >= %s AND observed_at < %s", [first, last + timedelta(days=1)])
+    assert rows == loaded >= 2 * 6 * 288 * 0.98  # two days of six sites, less quarantined rows
+
+
+def test_a_killed_worker_leaves_its_shard_to_the_retry(cluster):
+    spec, client, facts = cluster
+    from healer_ops.cluster.supervisor import kill_process
+
+    url = facts["healer_url"]
+    with psycopg.connect(url) as conn:
+        site = conn.execute("SELECT id FROM wp_sites ORDER BY id LIMIT 1").fetchone()[0]
+        conn.cursor().executemany(
+            "INSERT INTO healer_executions (site_id, status, logs_analyzed)"
+            " VALUES (%s, 'FAILED', %s)", [(site, _fatal_log(n)) for n in range(KILL_EXECUTIONS)])
+    llm_calls_before = len(facts["llm"].chat_requests())
+    began = time.perf_counter()
+    run_id = client.trigger("ai_failure_analysis", conf={"analyzer": "openai"})["dag_run_id"]
+
+    victim = None  # the first analyze shard seen running with some of its rows written back
+    deadline = time.monotonic() + 180
+    while victim is None:
+        assert time.monotonic() < deadline, client.task_instances("ai_failure_analysis", run_id)
+        for ti in client.task_instances("ai_failure_analysis", run_id):
+            if ti["task_id"] == "analyze" and ti["state"] == "running" and ti["hostname"]:
+                done = _scalar(url, "SELECT count(*) FROM healer_executions WHERE"
+                               " ai_claim_run_id = %s AND ai_status = 'DONE'", [run_id])
+                if done >= 2:
+                    victim = ti
+                    break
+        time.sleep(0.5)
+    killed_worker = victim["hostname"].split("@")[0]
+    kill_process(spec.home, killed_worker)  # the worker, its pool, the task: all SIGKILLed
+    shard = client.xcom("ai_failure_analysis", run_id, "claim")[victim["map_index"]]
+    done_at_kill = _scalar(url, "SELECT count(*) FROM healer_executions WHERE"
+                           " id = ANY(%s::uuid[]) AND ai_status = 'DONE'", [shard])
+    assert 0 < done_at_kill < len(shard) == KILL_EXECUTIONS // 2  # killed mid-shard
+
+    run = client.wait_for_run("ai_failure_analysis", run_id, timeout_s=400)
+    facts["timings"]["kill_and_retry_s"] = time.perf_counter() - began
+    assert run["state"] == "success", run
+    retried = [ti for ti in client.task_instances("ai_failure_analysis", run_id)
+               if ti["task_id"] == "analyze" and ti["map_index"] == victim["map_index"]][0]
+    assert retried["state"] == "success" and retried["try_number"] == 2
+    assert retried["hostname"].split("@")[0] != killed_worker
+
+    with psycopg.connect(url) as conn:
+        rows = dict(conn.execute(
+            "SELECT id::text, (ai_status, ai_claim_run_id, ai_claim_try, ai_attempts)::text"
+            " FROM healer_executions WHERE logs_analyzed LIKE '%%acme-%%'").fetchall())
+    assert len(rows) == KILL_EXECUTIONS
+    # every one analyzed, by this run, as its first attempt: the killed try's rows by try 1,
+    # the rest of its shard by the retry, which took the run's claims back
+    in_shard = sorted(rows[i] for i in shard)
+    assert in_shard == sorted([f"(DONE,{run_id},1,1)"] * done_at_kill +
+                              [f"(DONE,{run_id},2,1)"] * (len(shard) - done_at_kill))
+    assert {rows[i] for i in rows if i not in shard} == {f"(DONE,{run_id},1,1)"}
+    summary = client.xcom("ai_failure_analysis", run_id, "summarize")
+    assert summary["outcome"] == {"DONE": KILL_EXECUTIONS} and summary["shards"] == 2
+    # one LLM call per execution, at most one more: the request in flight when it died
+    calls = len(facts["llm"].chat_requests()) - llm_calls_before
+    assert KILL_EXECUTIONS <= calls <= KILL_EXECUTIONS + 1
