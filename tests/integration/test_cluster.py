@@ -12,44 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-
-from healer_ops import db
 
 PG_URL = os.environ.get("HEALER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("HEALER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 WORKERS = 2
 KILL_EXECUTIONS = 30  # failed executions of the run whose worker is killed: two shards of 15
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
-
-
-def _services_missing() -> str | None:
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=3) as conn:
-            if not conn.execute("SELECT rolcreatedb OR rolsuper FROM pg_roles"
-                                " WHERE rolname = current_user").fetchone()[0]:
-                return f"the PostgreSQL user of {PG_URL} may not create databases"
-    except psycopg.Error as exc:
-        return f"no PostgreSQL at {PG_URL} ({type(exc).__name__}): set HEALER_TEST_PG_URL"
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.RedisError as exc:
-        return f"no Redis at {REDIS_URL} ({type(exc).__name__}): set HEALER_TEST_REDIS_URL"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _fatal_log(n: int) -> str:
@@ -62,69 +35,37 @@ def _fatal_log(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """A running cluster with a demo fleet: (spec, client, facts). Stopped and its databases
-    dropped whatever happens."""
-    reason = _services_missing()
-    if reason:
-        pytest.skip(f"cluster test needs PostgreSQL and Redis on loopback: {reason}")
-    from healer_ops.cluster import ClusterSpec, cluster_down, cluster_up
-    from healer_ops.cluster.config import ADMIN_USER
-    from healer_ops.cluster.rest import AirflowClient
+    """A running cluster with a demo fleet: (spec, client, facts). Stopped, and its databases
+    and queue dropped, whatever happens."""
+    from healer_ops.devkit.cluster import scratch_cluster, services_missing
     from healer_ops.devkit.fleet.generator import generate_fleet
     from healer_ops.devkit.fleet.server import FleetServer
     from healer_ops.devkit.loopback_openai import LoopbackOpenAI
 
+    reason = services_missing(PG_URL, REDIS_URL)
+    if reason:
+        pytest.skip(f"the cluster test needs PostgreSQL and Redis on loopback: {reason} "
+                    f"(HEALER_TEST_PG_URL, HEALER_TEST_REDIS_URL)")
     home = tmp_path_factory.mktemp("cluster")
-    name = f"hct_{uuid.uuid4().hex[:10]}"
-    healer_url = db.with_database(PG_URL, f"{name}_healer")
     drop_dir = home / "drop"
-    timings: dict[str, float] = {}
     with FleetServer(6, incidents=[]) as fleet, LoopbackOpenAI(latency_s=1.0) as llm:
-        spec = ClusterSpec(
-            home=home / "cluster", metadata_url=db.with_database(PG_URL, f"{name}_airflow"),
-            broker_url=REDIS_URL, healer_url=healer_url, workers=WORKERS, concurrency=2,
-            api_port=_free_port(), queue=name,
-            extra_env={
-                "HEALER_DROP_DIR": str(drop_dir),
-                # the test triggers every run itself: no scheduled runs besides
-                "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-                # a lost worker's task is failed and retried after 20 s, not 2 minutes
-                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
-                "HEALER_ANALYSIS_SHARD_SIZE": str(KILL_EXECUTIONS // 2),
-                "HEALER_AI_CONCURRENCY": "1",
-                "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-test-cluster-000000",
-            })
-        try:
-            began = time.perf_counter()
-            state = cluster_up(spec, timeout_s=300, log_progress=lambda _: None)
-            timings["up_s"] = time.perf_counter() - began
-            generated = generate_fleet(healer_url, sites=6, days=4, seed=11, drop_dir=drop_dir,
-                                       site_url_template=fleet.base_url + "/{domain}/")
-            client = AirflowClient(spec.api_url, ADMIN_USER, state["secrets"]["admin_password"])
-            yield spec, client, {"generated": generated, "llm": llm, "timings": timings,
-                                 "healer_url": healer_url}
-        finally:
-            began = time.perf_counter()
-            stopped = cluster_down(spec.home)
-            timings["down_s"] = time.perf_counter() - began
-            print(f"\ncluster test timings: {json.dumps(timings)} ({len(stopped)} stopped)")
-            _cleanup(spec, [f"{name}_airflow", f"{name}_healer"])
-
-
-def _cleanup(spec, databases: list[str]) -> None:
-    import redis
-
-    for dbname in databases:
-        db.drop_database(PG_URL, dbname)
-    broker = redis.Redis.from_url(REDIS_URL)
-    broker.delete(spec.queue, f"_kombu.binding.{spec.queue}")
-
-
-def _wait_for_dags(client, dag_ids: set[str], timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not dag_ids <= set(client.dag_ids()):
-        assert time.monotonic() < deadline, f"DAGs not parsed: {dag_ids - set(client.dag_ids())}"
-        time.sleep(1)
+        env = {"HEALER_DROP_DIR": str(drop_dir),
+               # a lost worker's task is failed and retried after 20 s, not 2 minutes
+               "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+               "HEALER_ANALYSIS_SHARD_SIZE": str(KILL_EXECUTIONS // 2),
+               "HEALER_AI_CONCURRENCY": "1",
+               "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-test-cluster-000000"}
+        with scratch_cluster(home / "cluster", pg_url=PG_URL, redis_url=REDIS_URL,
+                             workers=WORKERS, extra_env=env) as scratch:
+            try:
+                generated = generate_fleet(scratch.healer_url, sites=6, days=4, seed=11,
+                                           drop_dir=drop_dir,
+                                           site_url_template=fleet.base_url + "/{domain}/")
+                yield scratch.spec, scratch.client, {
+                    "generated": generated, "llm": llm, "timings": scratch.timings,
+                    "healer_url": scratch.healer_url}
+            finally:
+                print(f"\ncluster test timings (s): {json.dumps(scratch.timings)}")
 
 
 def _on_workers(client, spec, dag_id: str, run_id: str) -> list[dict]:
@@ -150,8 +91,10 @@ EVERY_DAG = ["site_metrics_ingest", "site_metrics_backfill", "performance_baseli
 
 def test_every_dag_runs_on_the_workers_through_the_scheduler(cluster):
     spec, client, facts = cluster
+    from healer_ops.devkit.cluster import wait_for_dags
+
     began = time.perf_counter()
-    _wait_for_dags(client, set(EVERY_DAG))
+    wait_for_dags(client, set(EVERY_DAG))
     for dag_id in EVERY_DAG:
         client.set_paused(dag_id, False)
     # as an engineer triggers them: the REST API (the UI's button), no logical date
@@ -176,6 +119,7 @@ def test_every_dag_runs_on_the_workers_through_the_scheduler(cluster):
 def test_a_backfill_loads_each_historic_day_in_one_run(cluster):
     spec, client, facts = cluster
     from healer_ops.cluster.supervisor import airflow_command
+    from healer_ops.devkit.cluster import wait_for_backfill
 
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     first, last = today - timedelta(days=3), today - timedelta(days=2)
@@ -186,13 +130,8 @@ def test_a_backfill_loads_each_historic_day_in_one_run(cluster):
                                            last.date().isoformat()], capture_output=True,
                               text=True)
     assert created.returncode == 0, created.stderr
-    deadline = time.monotonic() + 300
-    while True:
-        runs = client.dag_runs("site_metrics_backfill", run_type="backfill")
-        if len(runs) == 2 and all(r["state"] in ("success", "failed") for r in runs):
-            break
-        assert time.monotonic() < deadline, runs
-        time.sleep(2)
+    runs = wait_for_backfill(client, "site_metrics_backfill", 2, timeout_s=300)
+    assert len(runs) == 2
     facts["timings"]["backfill_2_days_s"] = time.perf_counter() - began
     loaded = 0
     for run in runs:
