@@ -56,6 +56,7 @@ def cluster_up(spec: ClusterSpec, *, timeout_s: float = 240.0, log_progress=prin
     if running:
         raise ClusterError(f"a cluster already runs from {spec.home} "
                            f"({len(running)} processes): `healer-ops cluster down` first")
+    _check_services(spec)
     spec.home.mkdir(parents=True, exist_ok=True)
     (spec.home / "logs").mkdir(exist_ok=True)
     keys = new_secrets()
@@ -77,6 +78,27 @@ def cluster_up(spec: ClusterSpec, *, timeout_s: float = 240.0, log_progress=prin
     log_progress(f"cluster ready: {spec.api_url} (user {ADMIN_USER}, password in "
                  f"{passwords_file(spec)})")
     return state
+
+
+def _check_services(spec: ClusterSpec) -> None:
+    """Fail at once, naming it, when the broker or the database server does not answer."""
+    import psycopg
+    import redis
+
+    from healer_ops import db
+    from healer_ops.connections import redact_url
+
+    try:
+        redis.Redis.from_url(spec.broker_url, socket_timeout=5).ping()
+    except redis.RedisError as exc:
+        raise ClusterError(f"the broker {redact_url(spec.broker_url)} does not answer "
+                           f"({type(exc).__name__}: {exc})") from exc
+    for url in {db.with_database(u, "postgres") for u in (spec.metadata_url, spec.healer_url)}:
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+        except psycopg.Error as exc:
+            raise ClusterError(f"PostgreSQL at {redact_url(url)} does not answer: "
+                               f"{str(exc).strip()}") from exc
 
 
 def _prepare_databases(spec: ClusterSpec, env: dict, log_progress) -> None:
