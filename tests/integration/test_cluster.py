@@ -161,21 +161,28 @@ def test_a_killed_worker_leaves_its_shard_to_the_retry(cluster):
     began = time.perf_counter()
     run_id = client.trigger("ai_failure_analysis", conf={"analyzer": "openai"})["dag_run_id"]
 
-    victim = None  # the first analyze shard seen running with some of its rows written back
+    shards = None
+    victim = None  # a shard running on a worker, some of its rows written back, most not
     deadline = time.monotonic() + 180
     while victim is None:
-        assert time.monotonic() < deadline, client.task_instances("ai_failure_analysis", run_id)
-        for ti in client.task_instances("ai_failure_analysis", run_id):
-            if ti["task_id"] == "analyze" and ti["state"] == "running" and ti["hostname"]:
+        instances = client.task_instances("ai_failure_analysis", run_id)
+        assert time.monotonic() < deadline, instances
+        if shards is None and any(ti["task_id"] == "claim" and ti["state"] == "success"
+                                  for ti in instances):
+            shards = client.xcom("ai_failure_analysis", run_id, "claim")
+        for ti in instances:
+            if (shards and ti["task_id"] == "analyze" and ti["state"] == "running"
+                    and ti["hostname"]):
+                shard = shards[ti["map_index"]]
                 done = _scalar(url, "SELECT count(*) FROM healer_executions WHERE"
-                               " ai_claim_run_id = %s AND ai_status = 'DONE'", [run_id])
-                if done >= 2:
+                               " id = ANY(%s::uuid[]) AND ai_status = 'DONE'", [shard])
+                if 2 <= done <= len(shard) - 4:
                     victim = ti
                     break
         time.sleep(0.5)
     killed_worker = victim["hostname"].split("@")[0]
     kill_process(spec.home, killed_worker)  # the worker, its pool, the task: all SIGKILLed
-    shard = client.xcom("ai_failure_analysis", run_id, "claim")[victim["map_index"]]
+    shard = shards[victim["map_index"]]
     done_at_kill = _scalar(url, "SELECT count(*) FROM healer_executions WHERE"
                            " id = ANY(%s::uuid[]) AND ai_status = 'DONE'", [shard])
     assert 0 < done_at_kill < len(shard) == KILL_EXECUTIONS // 2  # killed mid-shard
@@ -204,3 +211,26 @@ def test_a_killed_worker_leaves_its_shard_to_the_retry(cluster):
     # one LLM call per execution, at most one more: the request in flight when it died
     calls = len(facts["llm"].chat_requests()) - llm_calls_before
     assert KILL_EXECUTIONS <= calls <= KILL_EXECUTIONS + 1
+
+
+def test_down_stops_every_process_it_started(cluster):
+    import psutil
+
+    from healer_ops.cluster import cluster_down, cluster_status
+    from healer_ops.cluster.supervisor import load_state
+
+    spec, client, facts = cluster
+    recorded = load_state(spec.home)["processes"]
+    alive = [p for p in recorded if psutil.pid_exists(p["pid"])]
+    tree = [process for p in alive for process in
+            (psutil.Process(p["pid"]), *psutil.Process(p["pid"]).children(recursive=True))]
+    began = time.perf_counter()
+    stopped = cluster_down(spec.home)
+    facts["timings"]["down_s"] = time.perf_counter() - began
+    assert sorted(stopped) == sorted(p["name"] for p in alive)
+    assert len(stopped) == 4 + WORKERS - 1  # the killed worker was already gone
+    # is_running() compares start times: a pid reused by another process does not count
+    survivors = [p.pid for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert survivors == []
+    assert cluster_status(spec.home)["running"] is False
+    assert client.health() is None  # the api-server is gone
