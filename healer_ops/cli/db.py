@@ -19,9 +19,14 @@ def _resolved():
 
 
 @db_app.command("url")
-def url() -> None:
+def url(database: str = typer.Option(None, "--database",
+                                     help="Another database on the same server (e.g. "
+                                          "healer_demo, the demo's)")) -> None:
     """Print the database URL in use (so `psql "$(healer-ops db url)"` works)."""
-    typer.echo(_resolved().url)
+    from healer_ops import db
+
+    resolved = _resolved().url
+    typer.echo(db.with_database(resolved, database) if database else resolved)
 
 
 @db_app.command("check")

@@ -14,7 +14,7 @@ DAGS = ROOT / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 EXPECTED_DAGS = {"site_metrics_ingest", "performance_baselines", "anomaly_detection",
                  "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge",
-                 "site_metrics_backfill"}
+                 "alert_notifications", "site_metrics_backfill"}
 HEAVY_MODULES = ("pandas", "sklearn", "great_expectations", "openai", "scipy", "numpy",
                  "psycopg")  # (airflow itself imports httpx and sqlalchemy)
 
@@ -68,9 +68,10 @@ def test_the_shared_module_is_not_a_dag_file(dag_bag):
 def test_split_dags_have_their_steps(dag_bag):
     steps = {dag_id: [t.task_id for t in dag_bag.get_dag(dag_id).topological_sort()]
              for dag_id in ("ai_failure_analysis", "site_metrics_ingest",
-                            "site_metrics_backfill")}
+                            "alert_notifications", "site_metrics_backfill")}
     assert steps == {"ai_failure_analysis": ["claim", "analyze", "summarize"],
                      "site_metrics_ingest": ["plan", "load", "summarize"],
+                     "alert_notifications": ["queue_events", "deliver"],
                      "site_metrics_backfill": ["plan", "load"]}
     ingest = dag_bag.get_dag("site_metrics_ingest")
     # the asset event comes once per run, after every shard loaded
