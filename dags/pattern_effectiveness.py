@@ -4,7 +4,8 @@
 Daily. Learns which healing patterns can be trusted to run without a human; people stay in
 charge (`healer-ops patterns ...`, `/api/patterns`).
 
-For the day that ends at the run's data interval end it:
+For the day that ends at the run's data interval end (a manual run without a logical
+date: when it was triggered) it:
 
 1. **learns** from analyzed failures no pattern learned from yet (the analysis write-back
    of `ai_failure_analysis` does it as it goes: this catches up on older analyses);
@@ -44,11 +45,12 @@ from airflow.sdk import task
 @healer_dag("pattern_effectiveness", schedule="@daily", doc_md=__doc__, tag="patterns")
 def pattern_effectiveness():
     @task
-    def refresh_patterns(data_interval_start=None, data_interval_end=None) -> dict:
+    def refresh_patterns(data_interval_start=None, data_interval_end=None, dag_run=None) -> dict:
         from healer_ops import db, patterns
         from healer_ops.intervals import effective_interval
 
-        _, as_of = effective_interval(data_interval_start, data_interval_end, timedelta(days=1))
+        _, as_of = effective_interval(data_interval_start, data_interval_end, timedelta(days=1),
+                                      dag_run.run_after)
         return patterns.refresh_patterns(db.resolve_url("healer_db"), as_of=as_of)
 
     refresh_patterns()

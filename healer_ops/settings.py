@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     probe_max_redirects: int = Field(5, description="Redirects a probe follows")
     probe_processes: int = Field(2, description="Worker processes of a probe round (used from "
                                  "3000 sites on; 1 = probe in the task's process)")
+    probe_shard_size: int = Field(2000, ge=1, description="Sites per probe shard (one mapped "
+                                  "load task of site_metrics_ingest each)")
 
     # root-cause analysis
     analyzer: str = Field("local", description="local (offline, default) or openai")
@@ -91,6 +93,8 @@ class Settings(BaseSettings):
     ai_budget_usd: float = Field(1.00, description="Most an analysis run may spend on the LLM")
     ai_concurrency: int = Field(8, description="Executions analyzed at once")
     ai_batch_size: int = Field(500, description="Failed executions claimed per run")
+    analysis_shard_size: int = Field(250, ge=1, description="Claimed executions per analysis "
+                                     "shard (one mapped analyze task of ai_failure_analysis)")
     cache_ttl_days: int = Field(30, description="Days an analysis stays in ai_analysis_cache")
     abstain_below: float = Field(
         0.5, ge=0.0, le=1.0, description="The local analyzer answers UNKNOWN (its best guess in "

@@ -16,7 +16,17 @@ from importlib.metadata import entry_points
 
 import typer
 
-from healer_ops.cli import analysis, db, detect, ingest, model, notify, operate, patterns
+from healer_ops.cli import (
+    analysis,
+    cluster,
+    db,
+    detect,
+    ingest,
+    model,
+    notify,
+    operate,
+    patterns,
+)
 
 ENTRY_POINT_GROUP = "healer_ops.commands"
 
@@ -27,7 +37,7 @@ groups: dict[str, typer.Typer] = {
     "alerts": typer.Typer(help="Predictive alerts of the fleet.", no_args_is_help=True),
 }
 
-for _module in (db, ingest, detect, analysis, model, operate, notify, patterns):
+for _module in (db, ingest, detect, analysis, model, operate, notify, patterns, cluster):
     _module.register(app, groups)
 
 

@@ -187,8 +187,14 @@ def _ratio(value: float | None) -> str:
 
 
 def _brief(summary):
-    """A task's return value for the progress line (a list of claimed ids as its count)."""
-    return f"{len(summary)} ids" if isinstance(summary, list) else summary
+    """A task's return value for the progress line (lists, of shards or of a mapped task's
+    results, as counts)."""
+    if not isinstance(summary, list):
+        return summary
+    if summary and all(isinstance(item, list) for item in summary):
+        return f"{len(summary)} shard(s) of {sum(len(item) for item in summary)} ids"
+    return f"{len(summary)} shard(s)" if summary and isinstance(summary[0], dict) else \
+        f"{len(summary)} ids"
 
 
 def _task(demo: DemoRun, dag_id: str, task_id: str) -> dict:

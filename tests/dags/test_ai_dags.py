@@ -110,9 +110,11 @@ def test_analyze_takes_exactly_the_claimed_ids_and_its_retry_rewrites_nothing(ai
     conn.commit()
     run = run_dag("ai_failure_analysis", conf={"limit": 5})
     assert run["state"] == "success"
-    claimed = run["tasks"]["claim"]
+    assert len(run["tasks"]["claim"]) == 1  # one shard (HEALER_ANALYSIS_SHARD_SIZE: 250)
+    claimed = run["tasks"]["claim"][0]
     assert len(claimed) == len(set(claimed)) == 5
-    assert run["tasks"]["analyze"]["waiting"] == 5 and run["tasks"]["analyze"]["analyzed"] == 5
+    [analyzed] = run["tasks"]["analyze"]
+    assert analyzed["waiting"] == 5 and analyzed["analyzed"] == 5
     assert run["tasks"]["summarize"]["outcome"] == {"DONE": 5}
     statuses = dict(conn.execute("SELECT id::text, ai_status FROM healer_executions"
                                  " WHERE status = 'FAILED'").fetchall())

@@ -48,7 +48,8 @@ def scalar(url: str, sql: str):
 
 
 def check_ingest(url, generated, tasks):
-    assert tasks["plan"]["files"] and tasks["plan"]["missing_days"] == []
+    [plan] = tasks["plan"]  # a file load is one shard
+    assert plan["files"] and plan["missing_days"] == []
     expected_rows = generated["sites"] * DAYS * 288
     assert scalar(url, "SELECT count(*) FROM site_metrics") >= expected_rows * 0.99
     assert scalar(url, "SELECT count(*) FROM metric_quarantine") > 0
@@ -69,8 +70,10 @@ def check_detection(url, generated, tasks):
 
 
 def check_analysis(url, generated, tasks):
-    assert tasks["summarize"]["claimed"] == len(tasks["claim"]) > 0
-    assert tasks["summarize"]["outcome"] == {"DONE": len(tasks["claim"])}
+    claimed = sum(len(shard) for shard in tasks["claim"])
+    assert tasks["summarize"]["claimed"] == claimed > 0
+    assert tasks["summarize"]["outcome"] == {"DONE": claimed}
+    assert tasks["summarize"]["shards"] == len(tasks["claim"]) == len(tasks["analyze"])
     assert scalar(url, "SELECT count(*) FROM healer_executions WHERE status = 'FAILED'"
                        " AND ai_status IS DISTINCT FROM 'DONE'") == 0
     assert scalar(url, "SELECT count(*) FROM ai_analysis_cache") > 0

@@ -23,6 +23,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
                           ("generator", bench.bench_generator),
                           ("patterns", bench.bench_patterns),
-                          ("redaction", bench.bench_redaction)):
+                          ("redaction", bench.bench_redaction),
+                          ("backfill", bench.bench_backfill)):
         bench_app.command(name)(with_activity(f"bench {name}", command))
     app.add_typer(bench_app, name="bench")
