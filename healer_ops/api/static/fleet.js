@@ -223,8 +223,8 @@ function metricCard(key, title, format, evidence, metric) {
 }
 
 function leadCard(lead) {
-  const range = lead.warned ? ` (${fmt.hours(lead.min_hours)} – ${fmt.hours(lead.max_hours)})`
-    : "";
+  const range = !lead.warned || lead.min_hours === lead.max_hours ? ""
+    : ` (${fmt.hours(lead.min_hours)} – ${fmt.hours(lead.max_hours)})`;
   return el("div", { class: "card", dataset: { metric: "lead_time" } },
     el("div", { class: "name" }, "Warning before outages"),
     el("div", { class: "value" }, lead.warned ? fmt.hours(lead.median_hours) : "—"),
@@ -266,16 +266,16 @@ function siteRow(site, widest) {
     class: site.site_id === state.selected ? "selected" : null,
     onclick: () => selectSite(site.site_id, { scroll: true }) },
   el("td", { title: site.last_observed_at ? `last probe ${fmt.when(site.last_observed_at)}`
-    : "no probes yet" }, el("button", { type: "button", class: "site-link" }, site.domain)),
-  el("td", {}, el("span", { class: `badge s-${site.status}` }, site.status)),
+    : "no probes yet" }, el("button", { type: "button", class: "site-link" }, site.domain),
+  el("span", { class: "sub" }, el("span", { class: `badge s-${site.status}` }, site.status),
+    site.open_alerts ? el("span", { class: `sev-${site.worst_severity} alerts-count` },
+      ` ${fmt.count(site.open_alerts)} open alert${site.open_alerts === 1 ? "" : "s"}`)
+      : null)),
   el("td", { class: "num" }, fmt.z(site.distance),
     width ? bar(width) : null),
   el("td", { class: "num" }, against(site.recent_median_response_time_ms,
     site.baseline_median_response_time_ms, fmt.ms)),
-  el("td", { class: "num" }, against(site.recent_error_rate, site.baseline_error_rate, fmt.pct)),
-  el("td", { class: "num" }, site.open_alerts
-    ? el("span", { class: `sev-${site.worst_severity}` }, fmt.count(site.open_alerts))
-    : "0"));
+  el("td", { class: "num" }, against(site.recent_error_rate, site.baseline_error_rate, fmt.pct)));
 }
 
 function renderSites() {
