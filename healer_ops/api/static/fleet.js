@@ -47,7 +47,7 @@ const fmt = {
   },
   hours: (h) => (!isNum(h) ? "—" : h < 1 ? `${grouped.format(h * 60)} min`
     : h < 48 ? `${oneDecimal.format(h)} h` : `${oneDecimal.format(h / 24)} days`),
-  z: (v) => (isNum(v) ? oneDecimal.format(v) : "—"),
+  z: (v) => (!isNum(v) ? "—" : oneDecimal.format(Math.abs(v) < 0.05 ? 0 : v)),
   when: (iso) => (iso ? absolute.format(new Date(iso)) : "—"),
   ago: (iso) => {
     if (!iso) return "—";
