@@ -30,6 +30,7 @@ from healer_ops.settings import reset_settings
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / ".healer" / "artifacts" / "fleet-page.png"
 SITES, DAYS = 6, 4
+WAIT_MS = 60_000
 # As in .ci/run: the flags that let Debian's Chromium run headless as root with no network.
 CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -114,9 +115,10 @@ def healer(fleet_db, airflow_ready):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     executable = chromium_path()
+    expect.set_options(timeout=WAIT_MS)     # 2 cores shared with other test workers
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
@@ -157,7 +159,8 @@ def _db_alert(url: str, alert_id: int) -> dict:
             [alert_id]).fetchone()
 
 
-def test_the_page_with_the_airflow_session_draws_the_fleet_and_acts_on_alerts(healer, browser):
+def test_the_page_with_the_airflow_session_draws_the_fleet_and_acts_on_alerts(healer, browser,
+                                                                             record_property):
     from playwright.sync_api import expect
 
     base, url, manager = healer
@@ -167,6 +170,7 @@ def test_the_page_with_the_airflow_session_draws_the_fleet_and_acts_on_alerts(he
     assert fleet["total"] == SITES and open_alerts["total"] >= 1, "the fleet must have alerts"
 
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(WAIT_MS)
     context.add_cookies([{"name": "_token", "value": session, "url": base}])
     page = context.new_page()
     watch = Watch(page)
@@ -222,6 +226,7 @@ def test_the_page_with_the_airflow_session_draws_the_fleet_and_acts_on_alerts(he
     page.wait_for_timeout(300)
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACT), full_page=True)
+    record_property("screenshot", str(ARTIFACT))
     print(f"\nfleet page screenshot: {ARTIFACT}")
 
     assert not watch.errors, watch.errors                 # CSP violations are errors too
@@ -241,6 +246,7 @@ def test_without_a_session_a_token_signs_in_and_other_tabs_keep_it(healer, brows
     token = create_token(url, f"viewer-{uuid.uuid4().hex[:6]}", "read",
                          created_by="test")["token"]
     context = browser.new_context()
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     page.goto(base)
     page.wait_for_selector("#auth:not([hidden])")
