@@ -25,6 +25,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from healer_ops.api.routes.page import UPLOT_VERSION
 from healer_ops.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,6 +189,10 @@ def test_the_page_with_the_airflow_session_draws_the_fleet_and_acts_on_alerts(he
     assert rows.count() == open_alerts["total"]
     text = page.locator("body").inner_text()
     assert not re.search(r"\d\.\d{4,}", text), "a number not formatted for people"
+    response_cells = page.locator("#sites tbody td:nth-child(3)").all_inner_texts()
+    assert all(re.fullmatch(r"[\d,]+ ms|[\d.]+ s|—", c.splitlines()[0]) for c in response_cells)
+    error_cells = page.locator("#sites tbody td:nth-child(4)").all_inner_texts()
+    assert all(re.fullmatch(r"< 0\.1%|[\d.]+%|—", c.splitlines()[0]) for c in error_cells)
     assert open_alerts["items"][0]["prediction"] in text
 
     # acknowledge the first open alert: the database says who, and when
@@ -283,8 +288,12 @@ def test_the_page_and_its_assets_are_served_by_the_app_alone(healer):
     assert not re.search(r"(src|href)=\"(https?:)?//", page.text), "no asset from another host"
     chart = httpx.get(base + "static/vendor/uplot/uPlot.iife.min.js", timeout=30)
     assert chart.status_code == 200 and "javascript" in chart.headers["content-type"]
-    assert chart.text.startswith("/*! https://github.com/leeoniya/uPlot (v1.6.32) */")
-    for asset in ("static/fleet.js", "static/fleet.css", "static/vendor/uplot/LICENSE"):
+    assert chart.text.startswith(f"/*! https://github.com/leeoniya/uPlot (v{UPLOT_VERSION}) */")
+    assert chart.headers["cache-control"] == "no-cache" and chart.headers["etag"]
+    assert httpx.get(base + "static/vendor/uplot/uPlot.iife.min.js", timeout=30, headers={
+        "If-None-Match": chart.headers["etag"]}).status_code == 304
+    for asset in ("static/fleet.js", "static/charts.js", "static/format.js", "static/fleet.css",
+                  "static/vendor/uplot/uPlot.min.css", "static/vendor/uplot/LICENSE"):
         assert httpx.get(base + asset, timeout=30).status_code == 200, asset
     for outside in ("static/../routes/page.py", "static/%2e%2e/routes/page.py"):
         assert httpx.get(base + outside, timeout=30).status_code == 404, outside

@@ -1,7 +1,8 @@
 """The fleet health page and who is calling.
 
-The page is static: fleet.html, fleet.js and fleet.css in healer_ops/api/static, with the
-chart library vendored beside them (uPlot, static/vendor/uplot). The API app serves all of
+The page is static: fleet.html, fleet.css and the ES modules fleet.js (sign-in, metrics,
+sites, alerts), charts.js and format.js in healer_ops/api/static, with the chart library
+vendored beside them (uPlot, static/vendor/uplot). The API app serves all of
 it (`mount_static`), so the browser requests nothing from any other host; the page calls the
 API with the Airflow session, or a token as a fallback. Its Content-Security-Policy allows
 only this origin.
@@ -9,12 +10,11 @@ only this origin.
 
 from __future__ import annotations
 
-import hashlib
 from html import escape
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
@@ -54,21 +54,21 @@ def fleet_page(request: Request) -> HTMLResponse:
     # The app is mounted under a prefix (/healer in Airflow): the page's <base> carries it,
     # so its assets and API calls resolve however the page was reached.
     base = request.scope.get("root_path", "").rstrip("/") + "/"
-    html = (PAGE.read_text(encoding="utf-8").replace("__HEALER_BASE__", escape(base, quote=True))
-            .replace("__HEALER_ASSETS__", _assets_version()))
+    html = PAGE.read_text(encoding="utf-8").replace("__HEALER_BASE__", escape(base, quote=True))
     return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
+class RevalidatedFiles(StaticFiles):
+    """Static files the browser checks before each use (a 304 when unchanged): after an
+    upgrade no page runs an old script from its cache."""
+
+    def file_response(self, *args, **kwargs) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 def mount_static(app: FastAPI) -> None:
-    """Serve static/ at /static (the page's script, style and the vendored uPlot)."""
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-
-def _assets_version() -> str:
-    """A digest of the page's files (about 70 KB, read per page view): the browser never
-    runs an old script from its cache after an upgrade."""
-    digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:12]
+    """Serve static/ at /static: the page's modules and style, and the vendored uPlot."""
+    app.mount("/static", RevalidatedFiles(directory=STATIC_DIR), name="static")

@@ -1,7 +1,9 @@
-// The fleet health page: calls the Healer API of this origin (relative to <base>) and draws
-// with the vendored uPlot. No data is in the HTML, nothing is fetched from another host, and
-// every value from the API reaches the page as text (textContent), never as markup.
-"use strict";
+// The fleet health page: calls the Healer API of this origin (relative to <base>): signs in,
+// loads the metrics, the sites and the alerts, acts on alerts. No data is in the HTML,
+// nothing is fetched from another host, and every value from the API reaches the page as
+// text (textContent), never as markup. Charts are in charts.js, formats in format.js.
+import { drawCharts, followWidth } from "./charts.js";
+import { el, fmt, isNum, timeEl } from "./format.js";
 
 const TOKEN_KEY = "healer.apiToken";
 const TOKEN_HOURS = 12;
@@ -10,79 +12,11 @@ const ALERTS_PAGE = 25;
 const SITES_PAGE = 100;
 const BUCKETS = { 24: 15, 72: 60, 168: 120, 336: 240 };      // window hours -> bucket minutes
 const SNOOZES = [["60", "1 hour"], ["240", "4 hours"], ["1440", "1 day"], ["10080", "1 week"]];
-const SPAN_COLOURS = { CRITICAL: "rgba(220,38,38,0.20)", HIGH: "rgba(234,88,12,0.17)",
-  MEDIUM: "rgba(202,138,4,0.15)", LOW: "rgba(107,114,128,0.13)" };
-const MARK_COLOURS = { CRITICAL: "#dc2626", HIGH: "#ea580c", MEDIUM: "#ca8a04", LOW: "#6b7280" };
 
 const state = { token: null, me: null, sites: [], sitesTotal: 0, selected: null,
-  alertsOffset: 0, charts: [], busy: false };
+  alertsOffset: 0, busy: false };
 const $ = (id) => document.getElementById(id);
 
-// ------------------------------------------------------------------ numbers for people
-const locale = undefined;                      // the browser's
-const grouped = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
-const oneDecimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
-const twoDecimals = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
-const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
-const absolute = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
-
-const ACRONYMS = new Set(["db", "ssl", "php", "http", "wsod", "api", "cpu", "dns", "ai"]);
-const isNum = (v) => typeof v === "number" && Number.isFinite(v);
-const fmt = {
-  count: (v) => (isNum(v) ? grouped.format(v) : "—"),
-  ms: (v) => (!isNum(v) ? "—" : v < 1000 ? `${grouped.format(v)} ms`
-    : `${(v < 10000 ? twoDecimals : oneDecimal).format(v / 1000)} s`),
-  pct: (v) => {
-    if (!isNum(v)) return "—";
-    if (v > 0 && v < 0.001) return "< 0.1%";
-    const digits = v < 0.1 ? 1 : 0;
-    return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: digits })
-      .format(v);
-  },
-  usd: (v) => {
-    if (!isNum(v)) return "—";
-    const digits = v === 0 ? 0 : v < 0.01 ? 4 : 2;
-    return new Intl.NumberFormat(locale, { style: "currency", currency: "USD",
-      minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
-  },
-  hours: (h) => (!isNum(h) ? "—" : h < 1 ? `${grouped.format(h * 60)} min`
-    : h < 48 ? `${oneDecimal.format(h)} h` : `${oneDecimal.format(h / 24)} days`),
-  z: (v) => (!isNum(v) ? "—" : oneDecimal.format(Math.abs(v) < 0.05 ? 0 : v)),
-  when: (iso) => (iso ? absolute.format(new Date(iso)) : "—"),
-  ago: (iso) => {
-    if (!iso) return "—";
-    const seconds = (new Date(iso) - Date.now()) / 1000;
-    const steps = [[60, "second"], [3600, "minute"], [86400, "hour"], [86400 * 30, "day"],
-      [Infinity, "month"]];
-    const sizes = { second: 1, minute: 60, hour: 3600, day: 86400, month: 86400 * 30 };
-    const [, unit] = steps.find(([limit]) => Math.abs(seconds) < limit);
-    return relative.format(Math.round(seconds / sizes[unit]), unit);
-  },
-  words: (code) => {                         // PERFORMANCE_DEGRADATION -> Performance degradation
-    if (!code) return "—";
-    const words = code.toLowerCase().split(/[_ ]+/)
-      .map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w));
-    return words.join(" ").replace(/^./, (c) => c.toUpperCase());
-  },
-};
-
-// ---------------------------------------------------------------------- DOM helpers
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-const timeEl = (iso) => el("time", { datetime: iso, title: fmt.when(iso) }, fmt.ago(iso));
 const say = (text, isError = false) => {
   $("status").textContent = text;
   $("status").classList.toggle("error", isError);
@@ -163,7 +97,7 @@ async function loadAll() {
     showWho();
     await Promise.all([loadReport(), loadSites(), loadAlerts()]);
     await selectSite(pickSite(), { scroll: false });
-    say(`Updated ${absolute.format(new Date())}.`);
+    say(`Updated ${fmt.when(new Date().toISOString())}.`);
   } catch (error) {
     if (error.status === 401) showAuth(error.message);
     else say(`Could not load: ${error.message}`, true);
@@ -306,7 +240,7 @@ async function loadSite(siteId) {
       .catch((error) => (error.status === 404 ? null : Promise.reject(error)))]);
   if (state.selected !== siteId) return;             // another site was picked meanwhile
   renderSiteFacts(health);
-  drawCharts(series, health.baseline);
+  drawCharts([$("chart-response"), $("chart-errors")], series, health.baseline);
 }
 
 function renderSiteFacts({ site, baseline, recent_executions: executions }) {
@@ -330,108 +264,6 @@ function renderSiteFacts({ site, baseline, recent_executions: executions }) {
   }
   $("site-facts").textContent = parts.join(" ");
 }
-
-// ------------------------------------------------------------------------ charts
-const seconds = (iso) => new Date(iso).getTime() / 1000;
-const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-
-// Alert spans behind the lines: opened -> ended (or the window's end), ▲ at the opening,
-// ◆ at the predicted time when it falls inside the window.
-function alertSpans(spans) {
-  return { hooks: { drawAxes: [(u) => {
-    const { ctx } = u;
-    const { top, height } = u.bbox;
-    const [xmin, xmax] = [u.scales.x.min, u.scales.x.max];
-    ctx.save();
-    for (const span of spans) {
-      const from = Math.max(seconds(span.opened_at), xmin);
-      const to = Math.min(span.ended_at ? seconds(span.ended_at) : xmax, xmax);
-      if (to < xmin || from > xmax) continue;
-      const x0 = u.valToPos(from, "x", true);
-      const x1 = Math.max(u.valToPos(to, "x", true), x0 + 2);
-      ctx.fillStyle = SPAN_COLOURS[span.severity];
-      ctx.fillRect(x0, top, x1 - x0, height);
-      ctx.fillStyle = MARK_COLOURS[span.severity];
-      ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui`;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "top";
-      if (seconds(span.opened_at) >= xmin) ctx.fillText("▲", x0, top + 1);
-      const predicted = span.predicted_at && seconds(span.predicted_at);
-      if (predicted && predicted >= xmin && predicted <= xmax) {
-        ctx.fillText("◆", u.valToPos(predicted, "x", true), top + 1);
-      }
-    }
-    ctx.restore();
-  }] } };
-}
-
-function axes(format) {
-  const stroke = css("--muted");
-  const grid = { stroke: css("--line"), width: 1 };
-  return [{ stroke, grid, ticks: grid },
-    { stroke, grid, ticks: grid, size: 64, values: (u, splits) => splits.map(format) }];
-}
-
-function chartOptions(target, format, series, spans) {
-  return { width: target.clientWidth || 600, height: 210, series: [{}, ...series],
-    axes: axes(format), cursor: { sync: { key: "healer-site" } },
-    plugins: [alertSpans(spans)], legend: { live: true } };
-}
-
-function responseChart(target, series) {
-  const p = series.points;
-  const anomaly = css("--anomaly");
-  const accent = css("--accent");
-  const data = [p.map((x) => seconds(x.at)), p.map((x) => x.band_low_ms),
-    p.map((x) => x.band_high_ms), p.map((x) => x.baseline_median_ms),
-    p.map((x) => x.median_response_time_ms), p.map((x) => x.p95_response_time_ms),
-    p.map((x) => (x.outside_band ? x.median_response_time_ms : null))];
-  const value = (u, v) => fmt.ms(v);
-  const options = chartOptions(target, (v) => fmt.ms(v), [
-    { label: "normal from", stroke: css("--band"), width: 1, value },
-    { label: "normal to", stroke: css("--band"), width: 1, value },
-    { label: "baseline", stroke: accent, width: 1, dash: [5, 4], value },
-    { label: "median", stroke: css("--text"), width: 1.6, value },
-    { label: "p95", stroke: css("--muted"), width: 1, dash: [2, 3], value },
-    { label: "anomalous", stroke: anomaly, fill: anomaly, paths: () => null, value,
-      points: { show: true, size: 7, stroke: anomaly, fill: anomaly } }], series.alerts);
-  options.bands = [{ series: [2, 1], fill: css("--band") }];
-  return new uPlot(options, data, target);
-}
-
-function errorChart(target, series, baseline) {
-  const p = series.points;
-  const rate = baseline && isNum(baseline.error_rate) ? baseline.error_rate : null;
-  const data = [p.map((x) => seconds(x.at)), p.map(() => rate), p.map((x) => x.error_rate)];
-  const value = (u, v) => fmt.pct(v);
-  const options = chartOptions(target, (v) => fmt.pct(v), [
-    { label: "baseline", stroke: css("--accent"), width: 1, dash: [5, 4], value },
-    { label: "error rate", stroke: css("--critical"), width: 1.6, fill: "rgba(220,38,38,0.08)",
-      value }], series.alerts);
-  options.scales = { y: { range: (u, min, max) => [0, Math.max(max * 1.1, 0.02)] } };
-  return new uPlot(options, data, target);
-}
-
-function drawCharts(series, baseline) {
-  for (const chart of state.charts) chart.destroy();
-  state.charts = [];
-  const targets = [$("chart-response"), $("chart-errors")];
-  if (!series || !series.points.length) {
-    for (const target of targets) {
-      target.replaceChildren(el("div", { class: "empty" }, "No probes in this window."));
-    }
-    return;
-  }
-  for (const target of targets) target.replaceChildren();
-  state.charts = [responseChart(targets[0], series), errorChart(targets[1], series, baseline)];
-}
-
-new ResizeObserver(() => {
-  for (const chart of state.charts) {
-    const width = chart.root.parentElement.clientWidth;
-    if (width && Math.abs(width - chart.width) > 4) chart.setSize({ width, height: 210 });
-  }
-}).observe($("site"));
 
 // ------------------------------------------------------------------------ alerts
 async function loadAlerts() {
@@ -594,6 +426,7 @@ $("alerts-next").addEventListener("click", () => {
 window.addEventListener("storage", (event) => {     // a token entered in another tab
   if (event.key === TOKEN_KEY && !$("auth").hidden) loadAll();
 });
+followWidth($("site"));
 setInterval(() => { if (document.visibilityState === "visible" && !$("content").hidden) loadAll(); },
   REFRESH_MS);
 loadAll();
