@@ -315,26 +315,6 @@ def bench_patterns(
     report = patterns.bench_patterns(good, bad, turning, weeks, seed, bad_low=bad_low)
     if trade_off:
         report["trade_off"] = patterns.trade_off(good, bad, turning, weeks, seed)
-
-
-def bench_backfill(
-    sites: int = typer.Option(50, min=1, help="Sites of the generated fleet"),
-    days: int = typer.Option(14, min=1, help="Days of history to backfill"),
-    sample_hours: float = typer.Option(2.0, min=0.25, help="Hours of 5-minute runs timed "
-                                       "(the full 5-minute backfill is extrapolated)"),
-    workers: int = typer.Option(2, min=1, help="Celery workers of the scratch cluster"),
-    concurrency: int = typer.Option(2, min=1, help="Task slots per worker"),
-    pg_url: str = typer.Option(None, envvar="HEALER_TEST_PG_URL",
-                               help="PostgreSQL server (a user that may create databases)"),
-    redis_url: str = typer.Option(None, envvar="HEALER_TEST_REDIS_URL", help="Redis broker"),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
-) -> None:
-    """`airflow backfill create` of DAYS of history on a scratch Celery cluster: the daily
-    site_metrics_backfill (one run per day) vs site_metrics_ingest (one run per 5 minutes)."""
-    from healer_ops.devkit.bench.backfill import bench_backfill as run
-
-    report = run(sites=sites, days=days, sample_hours=sample_hours, workers=workers,
-                 concurrency=concurrency, pg_url=pg_url, redis_url=redis_url)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -388,4 +368,26 @@ def bench_redaction(
                f"cut to {fast['max_redact_chars']} characters first)")
 
 
+def bench_backfill(
+    sites: int = typer.Option(50, min=1, help="Sites of the generated fleet"),
+    days: int = typer.Option(14, min=1, help="Days of history to backfill"),
+    sample_hours: float = typer.Option(2.0, min=0.25, help="Hours of 5-minute runs timed "
+                                       "(the full 5-minute backfill is extrapolated)"),
+    workers: int = typer.Option(2, min=1, help="Celery workers of the scratch cluster"),
+    concurrency: int = typer.Option(2, min=1, help="Task slots per worker"),
+    pg_url: str = typer.Option(None, envvar="HEALER_TEST_PG_URL",
+                               help="PostgreSQL server (a user that may create databases)"),
+    redis_url: str = typer.Option(None, envvar="HEALER_TEST_REDIS_URL", help="Redis broker"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """`airflow backfill create` of DAYS of history on a scratch Celery cluster: the daily
+    site_metrics_backfill (one run per day) vs site_metrics_ingest (one run per 5 minutes)."""
+    from healer_ops.devkit.bench.backfill import bench_backfill as run
+
+    report = run(sites=sites, days=days, sample_hours=sample_hours, workers=workers,
+                 concurrency=concurrency, pg_url=pg_url, redis_url=redis_url)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    for key, value in report.items():
         typer.echo(f"{key:22s} {value}")
