@@ -55,6 +55,8 @@ def cluster(tmp_path_factory):
                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
                "HEALER_ANALYSIS_SHARD_SIZE": str(KILL_EXECUTIONS // 2),
                "HEALER_AI_CONCURRENCY": "1",
+               # every log goes to the LLM, so each analysis in flight is one LLM call
+               "HEALER_AI_ASK": "all",
                "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-test-cluster-000000"}
         with scratch_cluster(home / "cluster", pg_url=PG_URL, redis_url=REDIS_URL,
                              workers=WORKERS, extra_env=env) as scratch:
