@@ -32,7 +32,7 @@ def labelled_files(nab_dir: Path) -> list[str]:
 
 
 def run_detector(nab_dir: Path, results_dir: Path, name: str,
-                 config: detector.SeriesDetectorConfig = detector.DEFAULT_CONFIG) -> dict:
+                 config: detector.EngineConfig = detector.DEFAULT_CONFIG) -> dict:
     """Detect on every labelled file; returns files, rows and seconds (reading+writing included)."""
     if "_" in name:
         raise ValueError(f"detector name {name!r} must not contain '_' (NAB splits on it)")
