@@ -16,7 +16,8 @@ class EngineConfig:
     """
 
     direction: str = "both"  # "both" | "up" | "down": which deviations count
-    alert_pvalue: float = 0.03  # combined p at which a row alerts (score 0.5)
+    alert_pvalue: float = 0.02  # combined p at which a row alerts (score 0.5)
+    silence_pvalue: float = 0.03  # ... and at which it opens a detection (thinning)
     min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
     hold_seconds: float = 17 * 3600.0  # one detection per problem within this data time
     context_rows: int = 4032  # history score_new needs (14 days of 5-minute rows)
@@ -39,6 +40,14 @@ class EngineConfig:
     scale_floor_fraction: float = 0.05
     point_weight: float = 0.001
     tail_quantile: float = 0.98
+    # new extremes (evidence.record) and frozen values (evidence.flat), their shares
+    extreme_weight: float = 0.1
+    extreme_margin: float = 0.1  # the model p falls by e per this share of the range
+    extreme_window: int = 8640  # rows whose highest and lowest count (30 days at 5 min)
+    extreme_after_seconds: float = 86400.0  # ... once the series has a day of history
+    flat_weight: float = 0.01
+    pseudo_count: float = 30.0  # weight of their model p-value, in rows of history
+    calibration_history: int = 8640
 
 
 DEFAULT_CONFIG = EngineConfig()

@@ -1,26 +1,38 @@
 """score_series / score_new: the engine's evidence, combined and decided, for one series.
 
-Evidence (each calibrated into a p-value against its own history, see ``calibrate``):
+The series is cut into steps of about an hour (at most ``max_rows_per_step`` rows; the
+spacing comes from the first ``min_history_rows`` timestamps, nothing is scored before).
+Evidence, each calibrated into a p-value against its own history (``calibrate``), so the
+same number means the same on a quiet and on a noisy series:
 
-1. ``shape``: novelty of the last few hours' shape, the distance to the nearest earlier
-   window of the series (``novelty``); a pattern seen before, however large, is not news.
-2. ``seasonal``: the same novelty on the day-over-day difference (``x_t`` minus the median
-   of the readings at the same clock time on the last days, found by timestamp), or the
-   residual against a reference the caller gives (the fleet's seasonal baseline).
-3. ``spike`` / ``level``: point statistics with a tiny share of the false-alarm budget so
-   only extreme outliers count: robust z-scores against several windows, of the seasonal
-   difference, and of the mean of the last rows.
+1. ``shape`` (at the end of each step): novelty of the last hours' shape, the distance to
+   the nearest earlier window of the series (``novelty``); a pattern seen before, however
+   large, is not news.
+2. ``seasonal`` (end of each step): the same novelty on the day-over-day difference
+   (``x_t`` minus the median of the same clock time on the last days, found by timestamp
+   so gaps and irregular spacing keep the time of day), or on the residual against a
+   reference the caller gives (the fleet's seasonal baseline): a daily peak that does not
+   come, or comes at the wrong hour.
+3. ``spike`` / ``level`` / ``seasonal`` (every row, a tiny share of the false-alarm budget so
+   only extreme points count): robust z-scores of the value against several windows, of
+   the mean of the last rows, and of the seasonal difference.
+4. ``extreme`` (every row): a value beyond the highest or lowest of the last weeks by a
+   margin of their range (``evidence.record``).
+5. ``flat`` (every row): a run of identical values far longer than this series repeats that
+   value (``evidence.flat``).
 
-They are combined by weighted Bonferroni and decided by ``decide``.
+They are combined by weighted Bonferroni (smallest p / weight; the weights are shares of
+the false-alarm budget) and decided by ``decide``: one detection per problem.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
+from healer_ops.detect.engine import evidence
 from healer_ops.detect.engine.calibrate import tail_pvalues, two_sided_pvalues
 from healer_ops.detect.engine.config import DEFAULT_CONFIG, EngineConfig
 from healer_ops.detect.engine.decide import Episode, decide, episodes_of
@@ -33,7 +45,9 @@ from healer_ops.detect.engine.statistics import (
 )
 
 DAY_SECONDS = 86400.0
-EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence")
+# codes are stable (stored by callers): append new names, never reorder
+EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence",
+            "extreme")
 CODE = {name: code for code, name in enumerate(EVIDENCE)}
 
 
@@ -50,7 +64,7 @@ class Detection:
     expected: np.ndarray
 
     def __getitem__(self, rows: slice) -> Detection:
-        return Detection(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+        return Detection(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
     def __len__(self) -> int:
         return len(self.score)
@@ -65,6 +79,19 @@ def spacing_seconds(timestamps, rows: int) -> float | None:
     return spacing if spacing > 0 else None
 
 
+def elapsed_seconds(timestamps) -> np.ndarray:
+    """Seconds since the first timestamp, never decreasing (backward steps count as 0)."""
+    stamps = pd.DatetimeIndex(timestamps)
+    seconds = np.asarray((stamps - stamps[0]).total_seconds(), dtype=float)
+    return np.maximum.accumulate(seconds)
+
+
+def rows_per_step(spacing: float | None, config: EngineConfig) -> int:
+    if not spacing:
+        return 1
+    return min(config.max_rows_per_step, max(1, round(config.step_seconds / spacing)))
+
+
 def day_over_day(values: np.ndarray, timestamps, spacing: float,
                  config: EngineConfig) -> np.ndarray:
     """``x_t`` minus the median of the readings at the same clock time on the last days."""
@@ -76,12 +103,12 @@ def day_over_day(values: np.ndarray, timestamps, spacing: float,
 
 def point_evidence(values: np.ndarray, difference: np.ndarray | None,
                    config: EngineConfig) -> dict[str, np.ndarray]:
-    """Bonferroni-corrected p of the point statistics: spikes, level (mean), seasonal."""
+    """Bonferroni-corrected p of the point statistics, per kind: spike, level, seasonal."""
     tail = dict(quantile=config.tail_quantile, refit_every=100, history=8640,
                 warmup=config.point_warmup_rows)
     floor = scale_floor(values, config.scale_floor_fraction)
-    spikes = [robust_zscore(values, window, floor) for window in config.point_windows]
-    statistics = {"spike": spikes,
+    statistics = {"spike": [robust_zscore(values, window, floor)
+                            for window in config.point_windows],
                   "level": [mean_shift_zscore(values, config.mean_rows, config.mean_window,
                                               floor)]}
     if difference is not None:
@@ -94,100 +121,117 @@ def point_evidence(values: np.ndarray, difference: np.ndarray | None,
             for name, group in statistics.items()}
 
 
-def novelty_pvalues(values: np.ndarray, rows_per_step: int, first_row: int,
+def novelty_pvalues(values: np.ndarray, step_rows: int, first_row: int,
                     config: EngineConfig) -> np.ndarray:
     """Per complete step, the calibrated p of the window novelty (windows from ``first_row``)."""
-    novelty = window_novelty(values, rows_per_step, config.window_steps,
+    novelty = window_novelty(values, step_rows, config.window_steps,
                              config.exclude_steps, config.library_steps)
-    first_complete = -(-first_row // rows_per_step) + config.window_steps - 1
+    first_complete = -(-first_row // step_rows) + config.window_steps - 1
     novelty[:first_complete] = np.nan
     return tail_pvalues(novelty, quantile=config.tail_quantile, refit_every=10,
                         history=8640, warmup=config.novelty_warmup_steps)
 
 
-def at_step_ends(step_pvalues: np.ndarray, rows: int, rows_per_step: int) -> np.ndarray:
+def at_step_ends(step_pvalues: np.ndarray, rows: int, step_rows: int) -> np.ndarray:
     out = np.ones(rows)
-    ends = out[rows_per_step - 1::rows_per_step]
+    ends = out[step_rows - 1::step_rows]
     ends[:] = step_pvalues[:len(ends)]
     return out
 
 
-def residual_reference(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=float) - np.asarray(reference, dtype=float)
-
-
-def evidence_pvalues(values: np.ndarray, timestamps, reference: np.ndarray | None,
-                     config: EngineConfig) -> tuple[dict[str, np.ndarray], int, np.ndarray]:
-    """Per evidence name, its p-value per row already divided by its weight; the rows per
-    step; and the expected value per row."""
-    spacing = spacing_seconds(timestamps, config.min_history_rows)
-    rows_per_step = (min(config.max_rows_per_step, max(1, round(config.step_seconds / spacing)))
-                     if spacing else 1)
+def seasonal_reference(values: np.ndarray, timestamps, spacing: float | None,
+                       reference, config: EngineConfig) -> np.ndarray | None:
+    """The difference to what the season (or the caller's reference) expects, or None."""
     if reference is not None:
-        difference = residual_reference(values, reference)
-    elif spacing and DAY_SECONDS / spacing >= 4:
-        difference = day_over_day(values, timestamps, spacing, config)
-    else:
-        difference = None
+        return values - np.asarray(reference, dtype=float)
+    if spacing and DAY_SECONDS / spacing >= 4:
+        return day_over_day(values, timestamps, spacing, config)
+    return None
+
+
+def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineConfig
+                      ) -> tuple[dict[str, np.ndarray], int, np.ndarray]:
+    """Per evidence name, its p-value per row divided by its weight; the rows per step;
+    and the expected value per row."""
     n = len(values)
-    novelty = {"shape": novelty_pvalues(values, rows_per_step, 0, config)}
+    spacing = spacing_seconds(timestamps, config.min_history_rows)
+    step_rows = rows_per_step(spacing, config)
+    difference = seasonal_reference(values, timestamps, spacing, reference, config)
+    novelty = {"shape": novelty_pvalues(values, step_rows, 0, config)}
     if difference is not None:
         known = np.flatnonzero(np.isfinite(difference))
-        first_row = known[0] if len(known) else n
-        novelty["seasonal"] = novelty_pvalues(difference, rows_per_step, first_row, config)
+        novelty["seasonal"] = novelty_pvalues(difference, step_rows,
+                                              known[0] if len(known) else n, config)
     novelty_weight = (1.0 - config.point_weight) / len(novelty)
-    weighted = {name: at_step_ends(p / novelty_weight, n, rows_per_step)
+    weighted = {name: at_step_ends(p / novelty_weight, n, step_rows)
                 for name, p in novelty.items()}
-    if config.point_weight > 0:
+    if config.point_weight > 0:  # Bonferroni over the rows of a step too
         for name, p in point_evidence(values, difference, config).items():
-            point = p * rows_per_step / config.point_weight
+            point = p * step_rows / config.point_weight
             weighted[name] = np.minimum(weighted.get(name, np.ones(n)), point)
+    calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history)
+    if config.extreme_weight > 0:
+        up, down = evidence.record(values, config.extreme_margin, config.extreme_window,
+                                   **calibration)
+        extreme = np.minimum(up, down) / config.extreme_weight
+        # a young series sets records all the time (the first day of a daily cycle)
+        extreme[elapsed_seconds(timestamps) < config.extreme_after_seconds] = np.inf
+        weighted["extreme"] = extreme
+    if config.flat_weight > 0:
+        weighted["flat"] = evidence.flat(values, **calibration) / config.flat_weight
+    return weighted, step_rows, expected_values(values, difference, config)
+
+
+def expected_values(values: np.ndarray, difference: np.ndarray | None,
+                    config: EngineConfig) -> np.ndarray:
+    """What the engine expected on each row: the seasonal reference where known, else the
+    median of the rows before."""
     expected = (pd.Series(values, dtype=float).rolling(config.mean_window, min_periods=3)
                 .median().shift(1).to_numpy())
     if difference is not None:
-        seasonal_expected = values - difference
-        expected = np.where(np.isfinite(seasonal_expected), seasonal_expected, expected)
-    return weighted, rows_per_step, expected
+        seasonal = values - difference
+        expected = np.where(np.isfinite(seasonal), seasonal, expected)
+    return expected
 
 
-def hold_rows(config: EngineConfig, rows_per_step: int, timestamps) -> int:
-    spacing = spacing_seconds(timestamps, config.min_history_rows) or config.step_seconds
-    steps = max(1, round(config.hold_seconds / (rows_per_step * spacing)))
-    return steps * rows_per_step
+def hold_rows(config: EngineConfig, step_rows: int, spacing: float | None) -> int:
+    steps = max(1, round(config.hold_seconds / (step_rows * (spacing or config.step_seconds))))
+    return steps * step_rows
 
 
 def score_series(values, timestamps, reference=None, config: EngineConfig = DEFAULT_CONFIG,
                  reference_scale=None) -> Detection:
-    """The engine's per-row results for one series, strictly causal (row t sees rows <= t)."""
+    """The engine's per-row results for one series, strictly causal (row t sees rows <= t).
+
+    ``reference_scale`` is accepted for the fleet path and currently unused: the spread of
+    the residual is estimated from the series itself.
+    """
     values = np.asarray(values, dtype=float)
     n = len(values)
     if n < config.min_history_rows:
-        return quiet(values)
-    weighted, rows_per_step, expected = evidence_pvalues(values, timestamps, reference, config)
+        return quiet(n)
+    weighted, step_rows, expected = weighted_evidence(values, timestamps, reference, config)
     names = list(weighted)
     stacked = np.vstack([weighted[name] for name in names])
     strongest = np.argmin(stacked, axis=0)
     pvalues = np.minimum(1.0, stacked[strongest, np.arange(n)])
-    evidence = np.array([CODE[names[i]] for i in strongest], dtype=np.int8)
-    direction = np.sign(np.nan_to_num(values - expected)).astype(np.int8)
-    pvalues = apply_direction(pvalues, direction, config.direction)
+    codes = np.array([CODE[name] for name in names], dtype=np.int8)[strongest]
+    deviation = np.sign(np.nan_to_num(values - expected)).astype(np.int8)
+    direction = np.where(codes == CODE["flat"], 0, deviation).astype(np.int8)
+    if config.direction != "both":
+        wanted = 1 if config.direction == "up" else -1
+        pvalues = np.where((direction == wanted) | (codes == CODE["flat"]), pvalues, 1.0)
     pvalues[:config.min_history_rows] = 1.0
     pvalues[~np.isfinite(values)] = 1.0
-    evidence[pvalues >= 1.0] = CODE["none"]
-    hold = hold_rows(config, rows_per_step, timestamps)
-    score, alert, active = decide(pvalues, hold, rows_per_step, config.alert_pvalue)
-    return Detection(score, pvalues, alert, active, direction, evidence, expected)
+    codes[pvalues >= 1.0] = CODE["none"]
+    direction[pvalues >= 1.0] = 0
+    spacing = spacing_seconds(timestamps, config.min_history_rows)
+    score, alert, active = decide(pvalues, hold_rows(config, step_rows, spacing), step_rows,
+                                  config.alert_pvalue, config.silence_pvalue)
+    return Detection(score, pvalues, alert, active, direction, codes, expected)
 
 
-def apply_direction(pvalues: np.ndarray, direction: np.ndarray, wanted: str) -> np.ndarray:
-    if wanted == "both":
-        return pvalues
-    sign = 1 if wanted == "up" else -1
-    return np.where(direction == sign, pvalues, 1.0)
-
-
-def quiet(values: np.ndarray) -> Detection:
-    n = len(values)
+def quiet(n: int) -> Detection:
     return Detection(np.zeros(n), np.ones(n), np.zeros(n, dtype=np.int8),
                      np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int8),
                      np.zeros(n, dtype=np.int8), np.full(n, np.nan))

@@ -75,11 +75,19 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
     return active
 
 
-def decide(pvalues: np.ndarray, hold: int, recover_rows: int,
-           alert_pvalue: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(thinned score, alert 0/1, active) per row from the combined p-value per row."""
+def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
+           silence_pvalue: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(thinned score, alert 0/1, active) per row from the combined p-value per row.
+
+    A row opens a detection when its p reaches ``silence_pvalue`` (default: the alert
+    p-value) and beats the rows of the last hold; nothing scores in the hold after it. It
+    also alerts (score >= 0.5) when its p reaches ``alert_pvalue``: paging can be stricter
+    than ranking without changing which rows keep a score.
+    """
+    silence_pvalue = alert_pvalue if silence_pvalue is None else silence_pvalue
     scores = pvalue_to_score(pvalues, alert_pvalue)
-    scores = silence_after_alerts(suppress_repeats(scores, hold), ALERT_SCORE, hold)
+    silence_score = float(pvalue_to_score(np.array([silence_pvalue]), alert_pvalue)[0])
+    scores = silence_after_alerts(suppress_repeats(scores, hold), silence_score, hold)
     alert = (scores >= ALERT_SCORE).astype(np.int8)
     return scores, alert, open_episodes(pvalues, alert, hold, recover_rows)
 
