@@ -18,6 +18,7 @@ class EngineConfig:
     direction: str = "both"  # "both" | "up" | "down": which deviations count
     alert_pvalue: float = 0.02  # combined p at which a row alerts (score 0.5)
     silence_pvalue: float = 0.03  # ... and at which it opens a detection (thinning)
+    max_episode_holds: float = 2.0  # an episode open this many holds: its level is normal
     min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
     hold_seconds: float = 17 * 3600.0  # one detection per problem within this data time
     context_rows: int = 4032  # history score_new needs (14 days of 5-minute rows)
@@ -31,6 +32,7 @@ class EngineConfig:
     novelty_warmup_steps: int = 30
     # day-over-day reference: median of the same clock time on the last days
     reference_seasons: int = 5
+    seasonal_detrend: bool = False  # seasonal points: each day's shape around its own level
     # point statistics (a small share of the false-alarm budget: extreme points only)
     point_windows: tuple[int, ...] = (16, 64, 288)
     seasonal_window: int = 288
@@ -46,6 +48,7 @@ class EngineConfig:
     extreme_window: int = 8640  # rows whose highest and lowest count (30 days at 5 min)
     extreme_after_seconds: float = 86400.0  # ... once the series has a day of history
     flat_weight: float = 0.01
+    flat_loosen_only: bool = False  # the series' history may only loosen the run model
     pseudo_count: float = 30.0  # weight of their model p-value, in rows of history
     calibration_history: int = 8640
 

@@ -103,7 +103,8 @@ def day_over_day(values: np.ndarray, timestamps, spacing: float,
 
 def point_evidence(values: np.ndarray, difference: np.ndarray | None,
                    config: EngineConfig) -> dict[str, np.ndarray]:
-    """Bonferroni-corrected p of the point statistics, per kind: spike, level, seasonal."""
+    """Bonferroni-corrected p of the point statistics, per kind: spike, level, seasonal
+    (``difference``: against the seasonal reference)."""
     tail = dict(quantile=config.tail_quantile, refit_every=100, history=8640,
                 warmup=config.point_warmup_rows)
     floor = scale_floor(values, config.scale_floor_fraction)
@@ -144,9 +145,28 @@ def seasonal_reference(values: np.ndarray, timestamps, spacing: float | None,
     """The difference to what the season (or the caller's reference) expects, or None."""
     if reference is not None:
         return values - np.asarray(reference, dtype=float)
-    if spacing and DAY_SECONDS / spacing >= 4:
-        return day_over_day(values, timestamps, spacing, config)
-    return None
+    if not (spacing and DAY_SECONDS / spacing >= 4):
+        return None
+    return day_over_day(values, timestamps, spacing, config)
+
+
+def daily_shape_difference(values: np.ndarray, timestamps, spacing: float | None,
+                           config: EngineConfig) -> np.ndarray | None:
+    """The day-over-day difference of the daily shape around each day's own level.
+
+    After a lasting shift the median of the last days flips to the new level on the third
+    day; compared on their shapes, the days do not "echo" the shift then.
+    """
+    if not (spacing and DAY_SECONDS / spacing >= 4):
+        return None
+    return day_over_day(values - daily_level(values, spacing), timestamps, spacing, config)
+
+
+def daily_level(values: np.ndarray, spacing: float) -> np.ndarray:
+    """Median of the last day of rows (causal: rows before t), the series' current level."""
+    rows = max(4, round(DAY_SECONDS / spacing))
+    median = pd.Series(values, dtype=float).rolling(rows, min_periods=max(3, rows // 4))
+    return median.median().shift(1).to_numpy()
 
 
 def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineConfig
@@ -166,7 +186,10 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     weighted = {name: at_step_ends(p / novelty_weight, n, step_rows)
                 for name, p in novelty.items()}
     if config.point_weight > 0:  # Bonferroni over the rows of a step too
-        for name, p in point_evidence(values, difference, config).items():
+        point_difference = difference
+        if reference is None and config.seasonal_detrend:
+            point_difference = daily_shape_difference(values, timestamps, spacing, config)
+        for name, p in point_evidence(values, point_difference, config).items():
             point = p * step_rows / config.point_weight
             weighted[name] = np.minimum(weighted.get(name, np.ones(n)), point)
     calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history)
@@ -178,7 +201,8 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         extreme[elapsed_seconds(timestamps) < config.extreme_after_seconds] = np.inf
         weighted["extreme"] = extreme
     if config.flat_weight > 0:
-        weighted["flat"] = evidence.flat(values, **calibration) / config.flat_weight
+        weighted["flat"] = evidence.flat(values, loosen_only=config.flat_loosen_only,
+                                         **calibration) / config.flat_weight
     return weighted, step_rows, expected_values(values, difference, config)
 
 
@@ -216,8 +240,7 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     strongest = np.argmin(stacked, axis=0)
     pvalues = np.minimum(1.0, stacked[strongest, np.arange(n)])
     codes = np.array([CODE[name] for name in names], dtype=np.int8)[strongest]
-    deviation = np.sign(np.nan_to_num(values - expected)).astype(np.int8)
-    direction = np.where(codes == CODE["flat"], 0, deviation).astype(np.int8)
+    direction = directions(values - expected, codes, step_rows * config.window_steps)
     if config.direction != "both":
         wanted = 1 if config.direction == "up" else -1
         pvalues = np.where((direction == wanted) | (codes == CODE["flat"]), pvalues, 1.0)
@@ -227,8 +250,20 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     direction[pvalues >= 1.0] = 0
     spacing = spacing_seconds(timestamps, config.min_history_rows)
     score, alert, active = decide(pvalues, hold_rows(config, step_rows, spacing), step_rows,
-                                  config.alert_pvalue, config.silence_pvalue)
+                                  config.alert_pvalue, config.silence_pvalue,
+                                  config.max_episode_holds)
     return Detection(score, pvalues, alert, active, direction, codes, expected)
+
+
+def directions(deviation: np.ndarray, codes: np.ndarray, window_rows: int) -> np.ndarray:
+    """Sign of the deviation the evidence points at: of the row itself for points and
+    extremes, of the mean of the window for shape and level evidence, 0 for a flat run."""
+    row = np.sign(np.nan_to_num(deviation))
+    recent = np.sign(np.nan_to_num(pd.Series(deviation).rolling(
+        window_rows, min_periods=1).mean().to_numpy()))
+    windowed = np.isin(codes, [CODE["shape"], CODE["seasonal"], CODE["level"]])
+    out = np.where(windowed, recent, row)
+    return np.where(codes == CODE["flat"], 0, out).astype(np.int8)
 
 
 def quiet(n: int) -> Detection:

@@ -76,20 +76,46 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
 
 
 def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
-           silence_pvalue: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           silence_pvalue: float | None = None, max_episode_holds: float = 1.0
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(thinned score, alert 0/1, active) per row from the combined p-value per row.
 
     A row opens a detection when its p reaches ``silence_pvalue`` (default: the alert
-    p-value) and beats the rows of the last hold; nothing scores in the hold after it. It
-    also alerts (score >= 0.5) when its p reaches ``alert_pvalue``: paging can be stricter
-    than ranking without changing which rows keep a score.
+    p-value) and beats the rows of the last hold; nothing scores in the hold after it, nor
+    while its episode lasts (evidence still at p <= RECOVERY_PVALUE within the last
+    ``recover_rows``), for at most ``max_episode_holds`` holds: then the level it reached is
+    the new normal. It also alerts (score >= 0.5) when its p reaches ``alert_pvalue``:
+    paging can be stricter than ranking without changing which rows keep a score.
     """
     silence_pvalue = alert_pvalue if silence_pvalue is None else silence_pvalue
     scores = pvalue_to_score(pvalues, alert_pvalue)
     silence_score = float(pvalue_to_score(np.array([silence_pvalue]), alert_pvalue)[0])
-    scores = silence_after_alerts(suppress_repeats(scores, hold), silence_score, hold)
+    longest = max(hold, int(round(max_episode_holds * hold)))
+    scores = silence_episodes(suppress_repeats(scores, hold), pvalues, silence_score, hold,
+                              longest, recover_rows)
     alert = (scores >= ALERT_SCORE).astype(np.int8)
-    return scores, alert, open_episodes(pvalues, alert, hold, recover_rows)
+    return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)
+
+
+def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, hold: int,
+                     longest: int, recover_rows: int) -> np.ndarray:
+    """Zero every score after a detection (score >= ``threshold``) for ``hold`` rows and,
+    beyond, while its evidence lasts (at most ``longest`` rows in all)."""
+    if longest <= hold:
+        return silence_after_alerts(scores, threshold, hold)
+    out = np.asarray(scores, dtype=float).copy()
+    weak = pd.Series(pvalues > RECOVERY_PVALUE).rolling(recover_rows, min_periods=1).min()
+    recovered = weak.to_numpy() >= 1
+    quiet_until = -1
+    for row in np.flatnonzero(out >= threshold):
+        if row <= quiet_until:
+            out[row] = 0.0
+            continue
+        stop = min(len(out), row + longest + 1)
+        done = np.flatnonzero(recovered[row + hold:stop])
+        quiet_until = row + hold + int(done[0]) if len(done) else stop - 1
+        out[row + 1:quiet_until + 1] = 0.0
+    return out
 
 
 def episodes_of(score: np.ndarray, alert: np.ndarray, active: np.ndarray,

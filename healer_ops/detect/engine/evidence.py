@@ -19,7 +19,8 @@ from healer_ops.detect.engine.calibrate import shrunk_pvalues
 
 
 def flat(values: np.ndarray, pseudo_count: float, history: int,
-         prior_rows: float = 5.0, min_changes: int = 10) -> np.ndarray:
+         prior_rows: float = 5.0, min_changes: int = 10, loosen_only: bool = True
+         ) -> np.ndarray:
     """p of the current run of identical values (a stuck sensor, a metric that stopped).
 
     Model: independent repeats at the rate this series repeats THIS value (its earlier
@@ -43,10 +44,13 @@ def flat(values: np.ndarray, pseudo_count: float, history: int,
     run = repeat.groupby(groups).cumsum().to_numpy()
     rate_at_start = pd.Series(rate).groupby(groups).transform("first").to_numpy()
     changes = np.cumsum(~same & known) - 1  # value changes up to each run's first row
-    prior = np.where((run > 0) & (changes >= min_changes),
-                     np.clip(rate_at_start, 1e-12, 1.0) ** run, 1.0)
-    stat = np.where(run > 0, run, np.nan)
-    return shrunk_pvalues(stat, prior, pseudo_count, history=history)
+    judged = (run > 0) & (changes >= min_changes)
+    prior = np.where(judged, np.clip(rate_at_start, 1e-12, 1.0) ** run, 1.0)
+    stat = np.where(judged, run, np.nan)
+    # the series' history may only loosen the model (long runs are routine here), never
+    # tighten it: within one run every row is a new longest run
+    shrunk = shrunk_pvalues(stat, prior, pseudo_count, history=history)
+    return np.maximum(prior, shrunk) if loosen_only else shrunk
 
 
 def record(values: np.ndarray, margin_scale: float, window: int, pseudo_count: float,

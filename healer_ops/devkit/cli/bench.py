@@ -136,6 +136,39 @@ def bench_nab_synthetic(
                 typer.echo(f"  {kind:16s} {kind_figures}")
 
 
+def bench_nab_validate(
+    seeds: list[int] = typer.Option([1, 2], "--seed", help="Synthetic corpus seed (repeatable)"),
+    reference: list[str] = typer.Option(["cadose", "relativeEntropy"], "--reference",
+                                        help="Published detector scored beside (repeatable)"),
+    no_reference: bool = typer.Option(False, "--no-reference", help="Skip them (faster)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Held-out figures of the engine: nested leave-one-category-out over the local NAB
+    categories and the tuning synthetic families (variant and threshold chosen without the
+    held-out category), exam families never used to choose anything, and the reference
+    detectors on the same files."""
+    from healer_ops.devkit.nab import bench, validate
+
+    if not bench.DEFAULT_SCORER.is_file():
+        typer.secho(f"error: NAB scorer {bench.DEFAULT_SCORER} not found", fg="red", err=True)
+        raise typer.Exit(2)
+    report = validate.validate_engine(bench.DEFAULT_NAB_DIR, bench.DEFAULT_SCORER,
+                                      tuple(seeds), () if no_reference else tuple(reference))
+    if as_json:
+        typer.echo(json.dumps(report, indent=1, default=float))
+        return
+    typer.echo(f"variant chosen on all tuning categories: {report['chosen_on_all_tuning']}")
+    for section in ("held_out", "exam"):
+        for category, figures in report[section].items():
+            alerts = figures["alerts"]
+            typer.echo(f"{section:8s} {category:22s} {figures['normalized']!s:>6}  "
+                       f"({figures['variant']}; alerts P/R {alerts['precision']}/"
+                       f"{alerts['recall']})")
+    for name, figures in report["references"].items():
+        typer.echo(f"reference {name}: " + ", ".join(
+            f"{c} {v['normalized']}" for c, v in figures["loco"].items()))
+
+
 def bench_detect(
     sites: int = typer.Option(1000, "--sites", help="Sites in the demo fleet"),
     days: float = typer.Option(7, "--days", help="Days of 5-minute metrics"),

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from healer_ops.detect import engine  # imported before workers fork: one code version
 from healer_ops.detect.series_io import read_series
 
 PROBATION = 0.15
@@ -248,3 +249,107 @@ class FastScorer:
                 if n_windows else None, "threshold": float(thresholds[chosen]),
                 "windows_detected": hit, "windows_total": n_windows,
                 "fp_rows": int((detected & ~in_window).sum())}
+
+
+# ---------------------------------------------------------------- the engine's validation
+
+TUNING_FAMILIES = ("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
+                   "synthSparse")
+EXAM_FAMILIES = ("synthLatency", "synthGappy")  # never used to choose anything
+VARIANTS = {  # the alternatives compared while building the engine (declared up front)
+    "engine": {},
+    "one-hold": {"max_episode_holds": 1.0},
+    "detrended-seasonal": {"seasonal_detrend": True},
+    "no-extreme": {"extreme_weight": 0.0},
+    "no-flat": {"flat_weight": 0.0},
+    "windows-only": {"extreme_weight": 0.0, "flat_weight": 0.0, "max_episode_holds": 1.0},
+}
+
+
+class EngineVariant:
+    """The engine with some config fields replaced; returns (score, alert) per row."""
+
+    def __init__(self, **changes):
+        self.changes = changes
+
+    def __call__(self, values, timestamps):
+        from dataclasses import replace
+
+        config = replace(engine.DEFAULT_CONFIG, **self.changes)
+        detection = engine.score_series(values, timestamps, config=config)
+        return detection.score, detection.alert
+
+
+class ReferenceDetector:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, values, timestamps):
+        from healer_ops.devkit.nab.reference import DETECTORS
+
+        return DETECTORS[self.name](values)
+
+
+def family_categories(files: list[CorpusFile]) -> list[CorpusFile]:
+    """Seeds of one synthetic family become one category (``synthAWS1/x`` -> ``synthAWS``)."""
+    out = []
+    for f in files:
+        category, name = f.rel.split("/")
+        if category.startswith("synth"):
+            family = category.rstrip("0123456789")
+            f = CorpusFile(f"{family}/{category[len(family):]}_{name}", f.stamps,
+                           f.timestamps, f.values, f.windows)
+        out.append(f)
+    return out
+
+
+def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1, 2),
+                    references: tuple[str, ...] = ("cadose", "relativeEntropy"),
+                    workers: int | None = None) -> dict:
+    """Held-out figures of the engine on the local NAB categories and synthetic families.
+
+    - ``held_out``: nested leave-one-category-out over the tuning categories (local NAB and
+      the tuning families): the variant AND the threshold are chosen on the other
+      categories; the alert column's window precision/recall on the held-out category.
+    - ``exam``: families never used to choose anything, scored with the variant and
+      threshold chosen on all tuning categories.
+    - ``references``: the published detectors on the same files (threshold from the other
+      categories, as ``leave_one_category_out``).
+    """
+    workers = workers or default_workers()
+    scorer = load_scorer(scorer_path)
+    tuning = load_nab(nab_dir) + family_categories(synthetic_corpus(TUNING_FAMILIES, seeds))
+    exam = family_categories(synthetic_corpus(EXAM_FAMILIES, seeds))
+    everything = tuning + exam
+    fast = FastScorer(scorer, everything)
+    runs = {name: run(everything, EngineVariant(**changes), workers)
+            for name, changes in VARIANTS.items()}
+    variants = {name: r["results"] for name, r in runs.items()}
+    held_out = select_then_hold_out(fast, tuning, variants)
+    for category, figures in held_out.items():
+        mine = [f for f in tuning if f.category == category]
+        figures["alerts"] = window_precision_recall(mine, variants[figures["variant"]])
+    ranked = sorted(((mean_category_score(fast, tuning, results), name)
+                     for name, results in variants.items()), reverse=True)
+    (_, threshold), chosen = ranked[0]
+    exam_figures = {}
+    for category in categories(exam):
+        mine = [f for f in exam if f.category == category]
+        exam_figures[category] = {"variant": chosen, "threshold_from_tuning": threshold,
+                                  **nab_figures(fast, mine, variants[chosen], threshold),
+                                  "alerts": window_precision_recall(mine, variants[chosen])}
+        exam_figures[category].pop("threshold")
+    report = {"corpus": {"tuning": {c: sum(f.category == c for f in tuning)
+                                    for c in categories(tuning)},
+                         "exam": {c: sum(f.category == c for f in exam)
+                                  for c in categories(exam)}, "seeds": list(seeds)},
+              "seconds": {name: r["seconds"] for name, r in runs.items()},
+              "chosen_on_all_tuning": chosen, "held_out": held_out, "exam": exam_figures,
+              "engine_loco": leave_one_category_out(fast, everything, variants["engine"]),
+              "references": {}}
+    for name in references:
+        result = run(everything, ReferenceDetector(name), workers)
+        report["references"][name] = {"seconds": result["seconds"],
+                                       "loco": leave_one_category_out(fast, everything,
+                                                                      result["results"])}
+    return report
