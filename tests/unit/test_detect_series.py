@@ -235,6 +235,11 @@ def test_bench_nab_runs_detect_on_every_labelled_file_and_scores_it(tmp_path):
     standard = report["scores"]["standard"]
     assert standard["windows_detected"] == 2 and standard["normalized"] > 90
     assert set(report["leave_one_category_out"]) == {"catA", "catB"}
+    assert report["alerts"]["all"]["windows_alerted"] == 2  # the alert column, by windows
+    assert set(report["reference"]) == {"cadose", "relativeEntropy"}  # anchors, same run
+    for figures in report["reference"].values():
+        assert (results / "catA").is_dir() and figures["scores"]["standard"]["windows_total"] == 2
+    assert any((results / "catA").glob("cadose_*.csv"))
     bad = CliRunner().invoke(app, ["bench", "nab", "--nab", str(nab), "--results",
                                    str(results), "--name", "has_underscore"])
     assert bad.exit_code == 2 and "must not contain '_'" in bad.output
