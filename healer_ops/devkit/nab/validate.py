@@ -285,9 +285,9 @@ class ReferenceDetector:
         self.name = name
 
     def __call__(self, values, timestamps):
-        from healer_ops.devkit.nab.reference import DETECTORS
+        from healer_ops.devkit.nab.reference import score_with_gaps
 
-        return DETECTORS[self.name](values)
+        return score_with_gaps(self.name, values)
 
 
 def family_categories(files: list[CorpusFile]) -> list[CorpusFile]:
