@@ -109,12 +109,12 @@ def write_scores(path: str | Path, series: Series, scores: np.ndarray,
 
 def detect_file(input_path: str | Path, output_path: str | Path, config=None) -> dict:
     """Score one CSV file into another; returns counts (rows, missing, alerts)."""
-    from healer_ops.detect import series as detector
+    from healer_ops.detect import engine
 
-    config = config or detector.DEFAULT_CONFIG
     series = read_series(input_path)
-    scores = detector.score_series(series.values, series.timestamps, config)
-    alerts = detector.alerts(scores)
+    detection = engine.score_series(series.values, series.timestamps,
+                                    config=config or engine.DEFAULT_CONFIG)
+    scores, alerts = detection.score, detection.alert
     write_scores(output_path, series, scores, alerts)
     return {"rows": len(scores), "missing": int(np.isnan(series.values).sum()),
             "out_of_order": int((series.timestamps.to_series().diff().dt.total_seconds() < 0)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from healer_ops.cli import app
 from healer_ops.detect import series as detector
 from healer_ops.detect import series_stats as stats
+from healer_ops.detect.engine import core
 from healer_ops.detect.series_io import SeriesInputError, read_series
 from healer_ops.devkit.nab import bench as bench_nab
 from healer_ops.devkit.nab import synthetic
@@ -234,6 +235,11 @@ def test_bench_nab_runs_detect_on_every_labelled_file_and_scores_it(tmp_path):
     standard = report["scores"]["standard"]
     assert standard["windows_detected"] == 2 and standard["normalized"] > 90
     assert set(report["leave_one_category_out"]) == {"catA", "catB"}
+    assert report["alerts"]["all"]["windows_alerted"] == 2  # the alert column, by windows
+    assert set(report["reference"]) == {"cadose", "relativeEntropy"}  # anchors, same run
+    for figures in report["reference"].values():
+        assert (results / "catA").is_dir() and figures["scores"]["standard"]["windows_total"] == 2
+    assert any((results / "catA").glob("cadose_*.csv"))
     bad = CliRunner().invoke(app, ["bench", "nab", "--nab", str(nab), "--results",
                                    str(results), "--name", "has_underscore"])
     assert bad.exit_code == 2 and "must not contain '_'" in bad.output
@@ -248,8 +254,8 @@ def test_day_over_day_reference_follows_the_clock_across_gaps_and_jitter():
     stamps = pd.Timestamp("2026-02-01") + pd.to_timedelta(np.cumsum(minutes), unit="min")
     hours = np.asarray(stamps.hour + stamps.minute / 60)
     values = 100 + 40 * np.sin(2 * np.pi * hours / 24)
-    spacing = detector.spacing_seconds(stamps, 100)
-    by_clock = detector.day_over_day(values, stamps, spacing)
+    spacing = core.spacing_seconds(stamps, 100)
+    by_clock = core.day_over_day(values, stamps, spacing, core.DEFAULT_CONFIG)
     known = np.isfinite(by_clock)
     assert known[2000:].mean() > 0.95
     assert np.nanmax(np.abs(by_clock[1300:])) < 3.0  # 40 x (2 pi / 24 h) x 6 min ~ 1

@@ -19,6 +19,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                             no_args_is_help=True)
     for name, command in (("ingest", bench.bench_ingest), ("probe", bench.bench_probe),
                           ("nab", bench.bench_nab), ("nab-synthetic", bench.bench_nab_synthetic),
+                          ("nab-validate", bench.bench_nab_validate),
                           ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
                           ("generator", bench.bench_generator),

@@ -46,9 +46,15 @@ def bench_nab(
                                 "../shared/tools/nab_score.py"),
     loco: bool = typer.Option(True, "--loco/--no-loco",
                               help="Also leave-one-category-out threshold checks"),
+    reference: list[str] = typer.Option(["cadose", "relativeEntropy"], "--reference",
+                                        help="Published detector scored beside (repeatable)"),
+    no_reference: bool = typer.Option(False, "--no-reference",
+                                      help="Skip the reference detectors (faster)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
-    """Run `detect` on every labelled NAB file and score the results with NAB's scorer."""
+    """Run `detect` on every labelled NAB file and score the results with NAB's scorer,
+    beside published detectors (CAD OSE, relative entropy) scored the same way in the same
+    run; the alert column is judged by precision/recall of the labelled windows."""
     from healer_ops.devkit.nab import bench
 
     nab = nab or bench.DEFAULT_NAB_DIR
@@ -61,11 +67,27 @@ def bench_nab(
     if problem:
         typer.secho(f"error: {problem}", fg="red", err=True)
         raise typer.Exit(2)
+    from healer_ops.devkit.nab.reference import DETECTORS
+
+    unknown = sorted(set(reference) - set(DETECTORS))
+    if unknown:
+        typer.secho(f"error: unknown reference detector(s) {unknown}; known: "
+                    f"{sorted(DETECTORS)}", fg="red", err=True)
+        raise typer.Exit(2)
     run = bench.run_detector(nab, results, name)
-    report = {"run": run, "scores": bench.score_results(nab, results, name, scorer)}
+    report = {"run": run, "scores": bench.score_results(nab, results, name, scorer),
+              "alerts": bench.alert_figures(nab, results, name)}
     if loco:
         report["leave_one_category_out"] = bench.leave_one_category_out(nab, results, name,
                                                                         scorer)
+    report["reference"] = {}
+    for other in ([] if no_reference else reference):
+        figures = {"run": bench.run_reference(nab, results, other),
+                   "scores": bench.score_results(nab, results, other, scorer)}
+        if loco:
+            figures["leave_one_category_out"] = bench.leave_one_category_out(
+                nab, results, other, scorer)
+        report["reference"][other] = figures
     if as_json:
         typer.echo(json.dumps(report, indent=1))
         return
@@ -77,6 +99,14 @@ def bench_nab(
                    f"{figures['windows_total']}  fp rows {figures['fp_rows']}")
     for category, figures in report.get("leave_one_category_out", {}).items():
         typer.echo(f"held out {category:24s} {figures}")
+    alerts = report["alerts"]["all"]
+    typer.echo(f"alert column: precision {alerts['precision']} recall {alerts['recall']} "
+               f"({alerts['alerts_in_windows']}/{alerts['alerts']} alerts in windows, "
+               f"{alerts['windows_alerted']}/{alerts['windows']} windows alerted)")
+    for other, figures in report["reference"].items():
+        standard = figures["scores"]["standard"]
+        typer.echo(f"reference {other:16s} standard {standard['normalized']:6.1f} "
+                   f"({figures['run']['seconds']} s)")
 
 
 def bench_nab_synthetic(
@@ -104,6 +134,39 @@ def bench_nab_synthetic(
         for kind, kind_figures in figures.items():
             if isinstance(kind_figures, dict):
                 typer.echo(f"  {kind:16s} {kind_figures}")
+
+
+def bench_nab_validate(
+    seeds: list[int] = typer.Option([1, 2], "--seed", help="Synthetic corpus seed (repeatable)"),
+    reference: list[str] = typer.Option(["cadose", "relativeEntropy"], "--reference",
+                                        help="Published detector scored beside (repeatable)"),
+    no_reference: bool = typer.Option(False, "--no-reference", help="Skip them (faster)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Held-out figures of the engine: nested leave-one-category-out over the local NAB
+    categories and the tuning synthetic families (variant and threshold chosen without the
+    held-out category), exam families never used to choose anything, and the reference
+    detectors on the same files."""
+    from healer_ops.devkit.nab import bench, validate
+
+    if not bench.DEFAULT_SCORER.is_file():
+        typer.secho(f"error: NAB scorer {bench.DEFAULT_SCORER} not found", fg="red", err=True)
+        raise typer.Exit(2)
+    report = validate.validate_engine(bench.DEFAULT_NAB_DIR, bench.DEFAULT_SCORER,
+                                      tuple(seeds), () if no_reference else tuple(reference))
+    if as_json:
+        typer.echo(json.dumps(report, indent=1, default=float))
+        return
+    typer.echo(f"variant chosen on all tuning categories: {report['chosen_on_all_tuning']}")
+    for section in ("held_out", "exam"):
+        for category, figures in report[section].items():
+            alerts = figures["alerts"]
+            typer.echo(f"{section:8s} {category:22s} {figures['normalized']!s:>6}  "
+                       f"({figures['variant']}; alerts P/R {alerts['precision']}/"
+                       f"{alerts['recall']})")
+    for name, figures in report["references"].items():
+        typer.echo(f"reference {name}: " + ", ".join(
+            f"{c} {v['normalized']}" for c, v in figures["loco"].items()))
 
 
 def bench_detect(

@@ -9,6 +9,7 @@ categories and applied to the held-out one.
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import subprocess
@@ -16,8 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from healer_ops.detect import series as detector
-from healer_ops.detect.series_io import detect_file
+from healer_ops.detect.series_io import detect_file, read_series
 from healer_ops.settings import PROJECT_ROOT
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
@@ -32,7 +35,7 @@ def labelled_files(nab_dir: Path) -> list[str]:
 
 
 def run_detector(nab_dir: Path, results_dir: Path, name: str,
-                 config: detector.SeriesDetectorConfig = detector.DEFAULT_CONFIG) -> dict:
+                 config: detector.EngineConfig = detector.DEFAULT_CONFIG) -> dict:
     """Detect on every labelled file; returns files, rows and seconds (reading+writing included)."""
     if "_" in name:
         raise ValueError(f"detector name {name!r} must not contain '_' (NAB splits on it)")
@@ -47,6 +50,48 @@ def run_detector(nab_dir: Path, results_dir: Path, name: str,
     return {"files": len(labelled_files(nab_dir)), "rows": rows,
             "seconds": round(time.perf_counter() - started, 2),
             "slowest_file": slowest[1], "slowest_file_seconds": round(slowest[0], 2)}
+
+
+def run_reference(nab_dir: Path, results_dir: Path, name: str) -> dict:
+    """Score every labelled file with a published detector re-implemented in ``reference``
+    (as NAB runs it: whole-file min and max where it uses them); same files as
+    ``run_detector``, ``anomaly_score`` only."""
+    from healer_ops.devkit.nab.reference import DETECTORS
+
+    started = time.perf_counter()
+    for rel in labelled_files(nab_dir):
+        category, file_name = rel.split("/")
+        series = read_series(nab_dir / "data" / rel)
+        scores = DETECTORS[name](series.values)
+        target = results_dir / category / f"{name}_{file_name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "w", newline="", encoding="utf-8") as handle:
+            handle.write("timestamp,value,anomaly_score\n")
+            for stamp, value, score in zip(series.timestamp_text, series.value_text, scores,
+                                           strict=True):
+                handle.write(f"{stamp},{value},{score:.6f}\n")
+    return {"files": len(labelled_files(nab_dir)),
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def alert_figures(nab_dir: Path, results_dir: Path, name: str) -> dict:
+    """The alert column judged against the labelled windows, per category and overall:
+    precision = alerts (after the first 15% of each file) inside a window / alerts,
+    recall = windows with an alert / windows."""
+    from healer_ops.devkit.nab.validate import load_nab, window_precision_recall
+
+    files = load_nab(nab_dir)
+    results = {}
+    for f in files:
+        category, file_name = f.rel.split("/")
+        with open(results_dir / category / f"{name}_{file_name}", newline="") as handle:
+            alerts = [int(row["alert"]) for row in csv.DictReader(handle)]
+        results[f.rel] = (None, np.array(alerts))
+    out = {category: window_precision_recall([f for f in files if f.category == category],
+                                             results)
+           for category in sorted({f.category for f in files})}
+    out["all"] = window_precision_recall(files, results)
+    return out
 
 
 def score_results(nab_dir: Path, results_dir: Path, name: str, scorer: Path) -> dict:

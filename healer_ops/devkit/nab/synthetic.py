@@ -270,21 +270,30 @@ def _window_stamp(stamp: pd.Timestamp) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M:%S") + ".000000"
 
 
+def generate_any(kind: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
+    """``generate`` for a NAB kind here or a family of ``families``."""
+    if kind in KINDS:
+        return generate(kind, seed, count)
+    from healer_ops.devkit.nab import families
+
+    return families.generate(kind, seed, count)
+
+
 def write_corpus(out_dir: Path, seeds: tuple[int, ...] = (1,), local_nab: Path | None = None,
-                 ) -> dict:
+                 kinds: tuple[str, ...] = KINDS) -> dict:
     """Write a NAB folder of synthetic series (one category per kind and seed).
 
-    With ``local_nab`` the labelled files of that NAB folder are copied in too. Returns
-    {category: files}.
+    ``kinds``: NAB kinds of this module and/or families of ``families``. With ``local_nab``
+    the labelled files of that NAB folder are copied in too. Returns {category: files}.
     """
     out_dir = Path(out_dir)
     windows: dict[str, list[list[str]]] = {}
     counts: dict[str, int] = {}
     for seed in seeds:
-        for kind in KINDS:
+        for kind in kinds:
             category = f"{kind}{seed}"
             (out_dir / "data" / category).mkdir(parents=True, exist_ok=True)
-            for series in generate(kind, seed):
+            for series in generate_any(kind, seed):
                 rel = f"{category}/{series.name}.csv"
                 write_series(out_dir / "data" / rel, series.timestamps, series.values)
                 windows[rel] = [[_window_stamp(series.timestamps[first]),

@@ -1,0 +1,114 @@
+"""Calibration: any statistic -> a p-value against its own history -> a score in [0, 1].
+
+A p-value of a statistic against the statistic's own earlier values means the same on a
+quiet and a noisy series, so one threshold serves every series (Elastic's renormalization
+and HTM's anomaly likelihood serve the same purpose). All functions are causal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_EXCEEDANCES = 10  # fewer points above the threshold cannot fit a tail
+
+
+def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 100,
+                 history: int = 8640, warmup: int = 200) -> np.ndarray:
+    """One-sided p-value of each value of ``stat`` against the earlier values (causal).
+
+    Every ``refit_every`` rows the earlier ``history`` values are sorted; a value's p is the
+    smaller of its empirical upper-tail frequency ``(#earlier >= x + 1) / (N + 1)`` and, above
+    the ``quantile`` threshold u, the exponential (generalized Pareto, shape 0) tail
+    ``k/N exp(-(x-u)/beta)`` fitted to the k exceedances, which extrapolates beyond the
+    largest value seen (peaks over threshold). p = 1 for NaN and until ``warmup`` rows and
+    ``warmup // 2`` finite values exist.
+    """
+    stat = np.asarray(stat, dtype=float)
+    n = len(stat)
+    pvalues = np.ones(n)
+    for start in range(warmup, n, refit_every):
+        earlier = stat[max(0, start - history):start]
+        earlier = np.sort(earlier[np.isfinite(earlier)])
+        if len(earlier) < max(warmup // 2, 1):
+            continue
+        block = stat[start:start + refit_every]
+        count = len(earlier)
+        empirical = (count - np.searchsorted(earlier, block, side="left") + 1) / (count + 1)
+        threshold = earlier[int(quantile * (count - 1))]
+        excess = earlier[earlier > threshold] - threshold
+        if len(excess) >= MIN_EXCEEDANCES:
+            beta = max(float(excess.mean()), 1e-12)
+            with np.errstate(over="ignore", invalid="ignore"):
+                tail = len(excess) / count * np.exp(-(block - threshold) / beta)
+            empirical = np.where(block > threshold, np.minimum(empirical, tail), empirical)
+        pvalues[start:start + refit_every] = np.where(np.isfinite(block), empirical, 1.0)
+    return pvalues
+
+
+def two_sided_pvalues(z: np.ndarray, **tail_kwargs) -> np.ndarray:
+    """Two-sided calibrated p-values of a signed statistic (each side has its own tail)."""
+    upper = tail_pvalues(z, **tail_kwargs)
+    lower = tail_pvalues(-np.asarray(z, dtype=float), **tail_kwargs)
+    return np.minimum(1.0, 2.0 * np.minimum(upper, lower))
+
+
+def pvalue_to_score(pvalues: np.ndarray, alert_pvalue: float) -> np.ndarray:
+    """Map p-values to scores in [0, 1): ``1 - 0.5 ** (log p / log alert_pvalue)``.
+
+    p = 1 -> 0, p = alert_pvalue -> 0.5, p = alert_pvalue^2 -> 0.75, p -> 0 -> 1: monotone,
+    so the order of the evidence is kept, and 0.5 is the alert threshold on every series.
+    """
+    surprise = np.log(np.clip(pvalues, 1e-300, 1.0)) / np.log(alert_pvalue)
+    return 1.0 - np.power(0.5, surprise)
+
+
+def combine(pvalues: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """Weighted Bonferroni: ``min_i p_i / w_i`` (weights sum to at most 1), clipped to 1.
+
+    Valid whatever the dependence between the statistics: the false-alarm rate of the
+    combination is at most the sum of its parts' shares.
+    """
+    combined = np.ones(len(pvalues[0]))
+    for pvalue, weight in zip(pvalues, weights, strict=True):
+        if weight > 0:
+            combined = np.minimum(combined, np.asarray(pvalue) / weight)
+    return np.minimum(1.0, combined)
+
+
+def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30.0,
+                   quantile: float = 0.98, refit_every: int = 50,
+                   history: int = 8640) -> np.ndarray:
+    """One-sided p of each value of ``stat`` (larger = more anomalous), valid from row one.
+
+    A model p-value ``prior`` (e.g. a heavy-tailed t distribution for a robust z) counts as
+    ``pseudo_count`` earlier observations; the series' own history (the ``history`` rows
+    before, refitted every ``refit_every`` rows) takes over as it grows:
+    ``p = (N * q(x) + c * prior) / (N + c)`` where ``q(x)`` is the share of the N earlier
+    values at least as large, with an exponential tail fitted above the ``quantile``
+    threshold (peaks over threshold), so a value larger than any seen still gets a p below
+    ``1/N``. With little history the model speaks; with a lot, the series' own frequencies
+    do, so a statistic that is routinely large on this series stops alerting.
+    """
+    stat = np.asarray(stat, dtype=float)
+    prior = np.asarray(prior, dtype=float)
+    n = len(stat)
+    pvalues = np.ones(n)
+    for start in range(0, n, refit_every):
+        block = stat[start:start + refit_every]
+        earlier = stat[max(0, start - history):start]
+        earlier = np.sort(earlier[np.isfinite(earlier)])
+        count = len(earlier)
+        share = np.zeros(len(block))
+        if count:
+            share = (count - np.searchsorted(earlier, block, side="left")) / count
+            threshold = earlier[int(quantile * (count - 1))]
+            excess = earlier[earlier > threshold] - threshold
+            if len(excess) >= MIN_EXCEEDANCES:
+                beta = max(float(excess.mean()), 1e-12)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    tail = len(excess) / count * np.exp(-(block - threshold) / beta)
+                share = np.where(block > threshold, np.minimum(share, tail), share)
+        p = (count * share + pseudo_count * prior[start:start + refit_every]) / (
+            count + pseudo_count)
+        pvalues[start:start + refit_every] = np.where(np.isfinite(block), p, 1.0)
+    return np.clip(pvalues, 1e-300, 1.0)

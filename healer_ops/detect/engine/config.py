@@ -1,0 +1,56 @@
+"""The engine's parameters: a few for callers, the rest chosen once by held-out validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Parameters in rows, steps (about an hour of rows), seconds and p-values.
+
+    For callers: ``direction``, ``alert_pvalue``, ``min_history_rows``, ``hold_seconds``,
+    ``context_rows``. The others are the engine's internals, chosen for the kind of data
+    (metrics sampled every minute to every hour) by leave-one-category-out validation, never
+    per series.
+    """
+
+    direction: str = "both"  # "both" | "up" | "down": which deviations count
+    alert_pvalue: float = 0.02  # combined p at which a row alerts (score 0.5)
+    silence_pvalue: float = 0.03  # ... and at which it opens a detection (thinning)
+    max_episode_holds: float = 2.0  # an episode open this many holds: its level is normal
+    min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
+    hold_seconds: float = 17 * 3600.0  # one detection per problem within this data time
+    context_rows: int = 4032  # history score_new needs (14 days of 5-minute rows)
+    # steps: about an hour of rows (at least one row, at most max_rows_per_step)
+    step_seconds: float = 3600.0
+    max_rows_per_step: int = 12
+    # window novelty (nearest earlier window of the step summaries)
+    window_steps: int = 6
+    exclude_steps: int = 24
+    library_steps: int = 1000
+    novelty_warmup_steps: int = 30
+    # day-over-day reference: median of the same clock time on the last days
+    reference_seasons: int = 5
+    seasonal_detrend: bool = False  # seasonal points: each day's shape around its own level
+    # point statistics (a small share of the false-alarm budget: extreme points only)
+    point_windows: tuple[int, ...] = (16, 64, 288)
+    seasonal_window: int = 288
+    mean_rows: int = 12
+    mean_window: int = 576
+    point_warmup_rows: int = 200
+    scale_floor_fraction: float = 0.05
+    point_weight: float = 0.001
+    tail_quantile: float = 0.98
+    # new extremes (evidence.record) and frozen values (evidence.flat), their shares
+    extreme_weight: float = 0.1
+    extreme_margin: float = 0.1  # the model p falls by e per this share of the range
+    extreme_window: int = 8640  # rows whose highest and lowest count (30 days at 5 min)
+    extreme_after_seconds: float = 86400.0  # ... once the series has a day of history
+    flat_weight: float = 0.01
+    flat_loosen_only: bool = False  # the series' history may only loosen the run model
+    pseudo_count: float = 30.0  # weight of their model p-value, in rows of history
+    calibration_history: int = 8640
+
+
+DEFAULT_CONFIG = EngineConfig()

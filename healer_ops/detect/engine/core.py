@@ -1,0 +1,284 @@
+"""score_series / score_new: the engine's evidence, combined and decided, for one series.
+
+The series is cut into steps of about an hour (at most ``max_rows_per_step`` rows; the
+spacing comes from the first ``min_history_rows`` timestamps, nothing is scored before).
+Evidence, each calibrated into a p-value against its own history (``calibrate``), so the
+same number means the same on a quiet and on a noisy series:
+
+1. ``shape`` (at the end of each step): novelty of the last hours' shape, the distance to
+   the nearest earlier window of the series (``novelty``); a pattern seen before, however
+   large, is not news.
+2. ``seasonal`` (end of each step): the same novelty on the day-over-day difference
+   (``x_t`` minus the median of the same clock time on the last days, found by timestamp
+   so gaps and irregular spacing keep the time of day), or on the residual against a
+   reference the caller gives (the fleet's seasonal baseline): a daily peak that does not
+   come, or comes at the wrong hour.
+3. ``spike`` / ``level`` / ``seasonal`` (every row, a tiny share of the false-alarm budget so
+   only extreme points count): robust z-scores of the value against several windows, of
+   the mean of the last rows, and of the seasonal difference.
+4. ``extreme`` (every row): a value beyond the highest or lowest of the last weeks by a
+   margin of their range (``evidence.record``).
+5. ``flat`` (every row): a run of identical values far longer than this series repeats that
+   value (``evidence.flat``).
+
+They are combined by weighted Bonferroni (smallest p / weight; the weights are shares of
+the false-alarm budget) and decided by ``decide``: one detection per problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from healer_ops.detect.engine import evidence
+from healer_ops.detect.engine.calibrate import tail_pvalues, two_sided_pvalues
+from healer_ops.detect.engine.config import DEFAULT_CONFIG, EngineConfig
+from healer_ops.detect.engine.decide import Episode, decide, episodes_of
+from healer_ops.detect.engine.novelty import window_novelty
+from healer_ops.detect.engine.statistics import (
+    mean_shift_zscore,
+    robust_zscore,
+    scale_floor,
+    seasonal_difference,
+)
+
+DAY_SECONDS = 86400.0
+# codes are stable (stored by callers): append new names, never reorder
+EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence",
+            "extreme")
+CODE = {name: code for code, name in enumerate(EVIDENCE)}
+
+
+@dataclass
+class Detection:
+    """Per-row results of the engine (see detect-engine-API.md)."""
+
+    score: np.ndarray
+    pvalue: np.ndarray
+    alert: np.ndarray
+    active: np.ndarray
+    direction: np.ndarray
+    evidence: np.ndarray
+    expected: np.ndarray
+
+    def __getitem__(self, rows: slice) -> Detection:
+        return Detection(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+
+def spacing_seconds(timestamps, rows: int) -> float | None:
+    """Median spacing of the first ``rows`` timestamps (None if not increasing)."""
+    stamps = pd.Series(pd.DatetimeIndex(timestamps[:rows]))
+    if len(stamps) < 2:
+        return None
+    spacing = float(stamps.diff().dt.total_seconds().median())
+    return spacing if spacing > 0 else None
+
+
+def elapsed_seconds(timestamps) -> np.ndarray:
+    """Seconds since the first timestamp, never decreasing (backward steps count as 0)."""
+    stamps = pd.DatetimeIndex(timestamps)
+    seconds = np.asarray((stamps - stamps[0]).total_seconds(), dtype=float)
+    return np.maximum.accumulate(seconds)
+
+
+def rows_per_step(spacing: float | None, config: EngineConfig) -> int:
+    if not spacing:
+        return 1
+    return min(config.max_rows_per_step, max(1, round(config.step_seconds / spacing)))
+
+
+def day_over_day(values: np.ndarray, timestamps, spacing: float,
+                 config: EngineConfig) -> np.ndarray:
+    """``x_t`` minus the median of the readings at the same clock time on the last days."""
+    stamps = pd.DatetimeIndex(timestamps)
+    seconds = np.asarray((stamps - stamps[0]).total_seconds(), dtype=float)
+    return seasonal_difference(values, DAY_SECONDS, config.reference_seasons, seconds,
+                               spacing / 2)
+
+
+def point_evidence(values: np.ndarray, difference: np.ndarray | None,
+                   config: EngineConfig) -> dict[str, np.ndarray]:
+    """Bonferroni-corrected p of the point statistics, per kind: spike, level, seasonal
+    (``difference``: against the seasonal reference)."""
+    tail = dict(quantile=config.tail_quantile, refit_every=100, history=8640,
+                warmup=config.point_warmup_rows)
+    floor = scale_floor(values, config.scale_floor_fraction)
+    statistics = {"spike": [robust_zscore(values, window, floor)
+                            for window in config.point_windows],
+                  "level": [mean_shift_zscore(values, config.mean_rows, config.mean_window,
+                                              floor)]}
+    if difference is not None:
+        statistics["seasonal"] = [robust_zscore(
+            difference, config.seasonal_window,
+            scale_floor(difference, config.scale_floor_fraction))]
+    count = sum(len(group) for group in statistics.values())
+    return {name: np.minimum(1.0, count * np.min([two_sided_pvalues(z, **tail)
+                                                  for z in group], axis=0))
+            for name, group in statistics.items()}
+
+
+def novelty_pvalues(values: np.ndarray, step_rows: int, first_row: int,
+                    config: EngineConfig) -> np.ndarray:
+    """Per complete step, the calibrated p of the window novelty (windows from ``first_row``)."""
+    novelty = window_novelty(values, step_rows, config.window_steps,
+                             config.exclude_steps, config.library_steps)
+    first_complete = -(-first_row // step_rows) + config.window_steps - 1
+    novelty[:first_complete] = np.nan
+    return tail_pvalues(novelty, quantile=config.tail_quantile, refit_every=10,
+                        history=8640, warmup=config.novelty_warmup_steps)
+
+
+def at_step_ends(step_pvalues: np.ndarray, rows: int, step_rows: int) -> np.ndarray:
+    out = np.ones(rows)
+    ends = out[step_rows - 1::step_rows]
+    ends[:] = step_pvalues[:len(ends)]
+    return out
+
+
+def seasonal_reference(values: np.ndarray, timestamps, spacing: float | None,
+                       reference, config: EngineConfig) -> np.ndarray | None:
+    """The difference to what the season (or the caller's reference) expects, or None."""
+    if reference is not None:
+        return values - np.asarray(reference, dtype=float)
+    if not (spacing and DAY_SECONDS / spacing >= 4):
+        return None
+    return day_over_day(values, timestamps, spacing, config)
+
+
+def daily_shape_difference(values: np.ndarray, timestamps, spacing: float | None,
+                           config: EngineConfig) -> np.ndarray | None:
+    """The day-over-day difference of the daily shape around each day's own level.
+
+    After a lasting shift the median of the last days flips to the new level on the third
+    day; compared on their shapes, the days do not "echo" the shift then.
+    """
+    if not (spacing and DAY_SECONDS / spacing >= 4):
+        return None
+    return day_over_day(values - daily_level(values, spacing), timestamps, spacing, config)
+
+
+def daily_level(values: np.ndarray, spacing: float) -> np.ndarray:
+    """Median of the last day of rows (causal: rows before t), the series' current level."""
+    rows = max(4, round(DAY_SECONDS / spacing))
+    median = pd.Series(values, dtype=float).rolling(rows, min_periods=max(3, rows // 4))
+    return median.median().shift(1).to_numpy()
+
+
+def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineConfig
+                      ) -> tuple[dict[str, np.ndarray], int, np.ndarray]:
+    """Per evidence name, its p-value per row divided by its weight; the rows per step;
+    and the expected value per row."""
+    n = len(values)
+    spacing = spacing_seconds(timestamps, config.min_history_rows)
+    step_rows = rows_per_step(spacing, config)
+    difference = seasonal_reference(values, timestamps, spacing, reference, config)
+    novelty = {"shape": novelty_pvalues(values, step_rows, 0, config)}
+    if difference is not None:
+        known = np.flatnonzero(np.isfinite(difference))
+        novelty["seasonal"] = novelty_pvalues(difference, step_rows,
+                                              known[0] if len(known) else n, config)
+    novelty_weight = (1.0 - config.point_weight) / len(novelty)
+    weighted = {name: at_step_ends(p / novelty_weight, n, step_rows)
+                for name, p in novelty.items()}
+    if config.point_weight > 0:  # Bonferroni over the rows of a step too
+        point_difference = difference
+        if reference is None and config.seasonal_detrend:
+            point_difference = daily_shape_difference(values, timestamps, spacing, config)
+        for name, p in point_evidence(values, point_difference, config).items():
+            point = p * step_rows / config.point_weight
+            weighted[name] = np.minimum(weighted.get(name, np.ones(n)), point)
+    calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history)
+    if config.extreme_weight > 0:
+        up, down = evidence.record(values, config.extreme_margin, config.extreme_window,
+                                   **calibration)
+        extreme = np.minimum(up, down) / config.extreme_weight
+        # a young series sets records all the time (the first day of a daily cycle)
+        extreme[elapsed_seconds(timestamps) < config.extreme_after_seconds] = np.inf
+        weighted["extreme"] = extreme
+    if config.flat_weight > 0:
+        weighted["flat"] = evidence.flat(values, loosen_only=config.flat_loosen_only,
+                                         **calibration) / config.flat_weight
+    return weighted, step_rows, expected_values(values, difference, config)
+
+
+def expected_values(values: np.ndarray, difference: np.ndarray | None,
+                    config: EngineConfig) -> np.ndarray:
+    """What the engine expected on each row: the seasonal reference where known, else the
+    median of the rows before."""
+    expected = (pd.Series(values, dtype=float).rolling(config.mean_window, min_periods=3)
+                .median().shift(1).to_numpy())
+    if difference is not None:
+        seasonal = values - difference
+        expected = np.where(np.isfinite(seasonal), seasonal, expected)
+    return expected
+
+
+def hold_rows(config: EngineConfig, step_rows: int, spacing: float | None) -> int:
+    steps = max(1, round(config.hold_seconds / (step_rows * (spacing or config.step_seconds))))
+    return steps * step_rows
+
+
+def score_series(values, timestamps, reference=None, config: EngineConfig = DEFAULT_CONFIG,
+                 reference_scale=None) -> Detection:
+    """The engine's per-row results for one series, strictly causal (row t sees rows <= t).
+
+    ``reference_scale`` is accepted for the fleet path and currently unused: the spread of
+    the residual is estimated from the series itself.
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n < config.min_history_rows:
+        return quiet(n)
+    weighted, step_rows, expected = weighted_evidence(values, timestamps, reference, config)
+    names = list(weighted)
+    stacked = np.vstack([weighted[name] for name in names])
+    strongest = np.argmin(stacked, axis=0)
+    pvalues = np.minimum(1.0, stacked[strongest, np.arange(n)])
+    codes = np.array([CODE[name] for name in names], dtype=np.int8)[strongest]
+    direction = directions(values - expected, codes, step_rows * config.window_steps)
+    if config.direction != "both":
+        wanted = 1 if config.direction == "up" else -1
+        pvalues = np.where((direction == wanted) | (codes == CODE["flat"]), pvalues, 1.0)
+    pvalues[:config.min_history_rows] = 1.0
+    pvalues[~np.isfinite(values)] = 1.0
+    codes[pvalues >= 1.0] = CODE["none"]
+    direction[pvalues >= 1.0] = 0
+    spacing = spacing_seconds(timestamps, config.min_history_rows)
+    score, alert, active = decide(pvalues, hold_rows(config, step_rows, spacing), step_rows,
+                                  config.alert_pvalue, config.silence_pvalue,
+                                  config.max_episode_holds)
+    return Detection(score, pvalues, alert, active, direction, codes, expected)
+
+
+def directions(deviation: np.ndarray, codes: np.ndarray, window_rows: int) -> np.ndarray:
+    """Sign of the deviation the evidence points at: of the row itself for points and
+    extremes, of the mean of the window for shape and level evidence, 0 for a flat run."""
+    row = np.sign(np.nan_to_num(deviation))
+    recent = np.sign(np.nan_to_num(pd.Series(deviation).rolling(
+        window_rows, min_periods=1).mean().to_numpy()))
+    windowed = np.isin(codes, [CODE["shape"], CODE["seasonal"], CODE["level"]])
+    out = np.where(windowed, recent, row)
+    return np.where(codes == CODE["flat"], 0, out).astype(np.int8)
+
+
+def quiet(n: int) -> Detection:
+    return Detection(np.zeros(n), np.ones(n), np.zeros(n, dtype=np.int8),
+                     np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int8),
+                     np.zeros(n, dtype=np.int8), np.full(n, np.nan))
+
+
+def score_new(values, timestamps, new_from: int, reference=None,
+              config: EngineConfig = DEFAULT_CONFIG, reference_scale=None) -> Detection:
+    """Results of rows ``new_from..`` with the rows before as history (see the API notes)."""
+    return score_series(values, timestamps, reference, config, reference_scale)[new_from:]
+
+
+def episodes(detection: Detection) -> list[Episode]:
+    """The episodes of a scored series (rows are indexes into its input)."""
+    return episodes_of(detection.score, detection.alert, detection.active,
+                       detection.direction, detection.evidence, EVIDENCE)

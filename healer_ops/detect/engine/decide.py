@@ -1,0 +1,133 @@
+"""Decisions: one detection per problem, episodes, and adaptation to a new normal.
+
+From a combined p-value per row: the score (p mapped into [0, 1], 0.5 at the alert
+p-value) is thinned so one problem is one detection (a row keeps its score only if it beats
+the rows of the last hold, and nothing scores in the hold after an alert); an episode opens
+on an alert row and stays open while the evidence lasts (at most one hold: then the level
+it reached is the new normal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from healer_ops.detect.engine.calibrate import pvalue_to_score
+
+ALERT_SCORE = 0.5  # pvalue_to_score maps alert_pvalue here
+RECOVERY_PVALUE = 0.2  # an episode closes once the evidence is this weak ...
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One detected problem, in rows of the input (``end`` inclusive)."""
+
+    start: int
+    end: int
+    peak: int
+    score: float
+    direction: int
+    evidence: str
+
+
+def suppress_repeats(scores: np.ndarray, hold: int) -> np.ndarray:
+    """Keep a score only if it beats every score of the previous ``hold`` rows, else 0.
+
+    An anomaly that lasts produces one detection (its first row, or a worse later row)
+    instead of a run of high scores; the comparison uses the unsuppressed scores.
+    """
+    scores = np.asarray(scores, dtype=float)
+    previous_max = (pd.Series(scores).rolling(hold, min_periods=1).max()
+                    .shift(1).fillna(0.0).to_numpy())
+    return np.where(scores > previous_max, scores, 0.0)
+
+
+def silence_after_alerts(scores: np.ndarray, threshold: float, hold: int) -> np.ndarray:
+    """Zero every score in the ``hold`` rows after an alert (score >= ``threshold``).
+
+    The trigger/recovery rule of an alert: while a problem is being reported, a second page
+    for it is noise, whatever its score.
+    """
+    out = np.asarray(scores, dtype=float).copy()
+    last_alert = None
+    for row in np.flatnonzero(out >= threshold):
+        if last_alert is not None and row - last_alert <= hold:
+            out[row] = 0.0
+        else:
+            last_alert = row
+    return out
+
+
+def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
+                  recover_rows: int) -> np.ndarray:
+    """Rows inside an episode: from an alert row until ``recover_rows`` rows in a row have
+    p above RECOVERY_PVALUE, at most ``hold`` rows."""
+    active = np.zeros(len(pvalues), dtype=bool)
+    weak = pd.Series(pvalues > RECOVERY_PVALUE).rolling(recover_rows, min_periods=1).min()
+    recovered = weak.to_numpy() >= 1
+    for start in np.flatnonzero(alert):
+        stop = min(len(pvalues), start + hold + 1)
+        done = np.flatnonzero(recovered[start + 1:stop])
+        end = start + 1 + int(done[0]) if len(done) else stop
+        active[start:end] = True
+    return active
+
+
+def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
+           silence_pvalue: float | None = None, max_episode_holds: float = 1.0
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(thinned score, alert 0/1, active) per row from the combined p-value per row.
+
+    A row opens a detection when its p reaches ``silence_pvalue`` (default: the alert
+    p-value) and beats the rows of the last hold; nothing scores in the hold after it, nor
+    while its episode lasts (evidence still at p <= RECOVERY_PVALUE within the last
+    ``recover_rows``), for at most ``max_episode_holds`` holds: then the level it reached is
+    the new normal. It also alerts (score >= 0.5) when its p reaches ``alert_pvalue``:
+    paging can be stricter than ranking without changing which rows keep a score.
+    """
+    silence_pvalue = alert_pvalue if silence_pvalue is None else silence_pvalue
+    scores = pvalue_to_score(pvalues, alert_pvalue)
+    silence_score = float(pvalue_to_score(np.array([silence_pvalue]), alert_pvalue)[0])
+    longest = max(hold, int(round(max_episode_holds * hold)))
+    scores = silence_episodes(suppress_repeats(scores, hold), pvalues, silence_score, hold,
+                              longest, recover_rows)
+    alert = (scores >= ALERT_SCORE).astype(np.int8)
+    return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)
+
+
+def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, hold: int,
+                     longest: int, recover_rows: int) -> np.ndarray:
+    """Zero every score after a detection (score >= ``threshold``) for ``hold`` rows and,
+    beyond, while its evidence lasts (at most ``longest`` rows in all)."""
+    if longest <= hold:
+        return silence_after_alerts(scores, threshold, hold)
+    out = np.asarray(scores, dtype=float).copy()
+    weak = pd.Series(pvalues > RECOVERY_PVALUE).rolling(recover_rows, min_periods=1).min()
+    recovered = weak.to_numpy() >= 1
+    quiet_until = -1
+    for row in np.flatnonzero(out >= threshold):
+        if row <= quiet_until:
+            out[row] = 0.0
+            continue
+        stop = min(len(out), row + longest + 1)
+        done = np.flatnonzero(recovered[row + hold:stop])
+        quiet_until = row + hold + int(done[0]) if len(done) else stop - 1
+        out[row + 1:quiet_until + 1] = 0.0
+    return out
+
+
+def episodes_of(score: np.ndarray, alert: np.ndarray, active: np.ndarray,
+                direction: np.ndarray, evidence: np.ndarray,
+                names: tuple[str, ...]) -> list[Episode]:
+    """The episodes of a decided series, in order."""
+    out = []
+    for start in np.flatnonzero(alert):
+        end = start
+        while end + 1 < len(active) and active[end + 1] and not alert[end + 1]:
+            end += 1
+        peak = start + int(np.argmax(score[start:end + 1]))
+        out.append(Episode(int(start), int(end), int(peak), float(score[peak]),
+                           int(direction[start]), names[int(evidence[start])]))
+    return out

@@ -1,0 +1,82 @@
+"""Causal statistics of a series (plain functions on numpy arrays).
+
+Every function here is causal: its output at row t depends on rows 0..t only:
+:func:`robust_zscore`, :func:`mean_shift_zscore`, :func:`seasonal_difference` (with
+:func:`scale_floor` for flat stretches). Calibration into p-values is in ``calibrate``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+IQR_TO_SIGMA = 1.349  # IQR of a standard normal distribution
+
+
+def scale_floor(values: np.ndarray, fraction: float) -> np.ndarray:
+    """Per-row lower bound for a robust scale: ``fraction`` x the std of all earlier rows.
+
+    Keeps z-scores finite on flat stretches (IQR 0) without making a flat series alert on
+    floating-point noise; rows with fewer than two earlier values get +inf (no score).
+    """
+    earlier_std = pd.Series(values, dtype=float).expanding(min_periods=2).std().shift(1)
+    return np.nan_to_num(fraction * earlier_std.to_numpy(), nan=np.inf) + 1e-12
+
+
+def robust_zscore(values: np.ndarray, window: int, floor: np.ndarray | float = 0.0) -> np.ndarray:
+    """Signed robust z of each value against the ``window`` values before it (not itself).
+
+    ``(x_t - median) / max(IQR / 1.349, floor)`` over rows t-window..t-1; NaN where fewer than
+    a quarter of the window (at least 3 values) is known yet, or where x_t is missing.
+    """
+    series = pd.Series(values, dtype=float)
+    rolling = series.rolling(window, min_periods=max(3, window // 4))
+    median = rolling.median().shift(1).to_numpy()
+    iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(1).to_numpy()
+    return (series.to_numpy() - median) / np.maximum(iqr / IQR_TO_SIGMA, floor)
+
+
+def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
+                      floor: np.ndarray | float = 0.0) -> np.ndarray:
+    """Robust z of the mean of the last ``rows`` values vs the ``window`` values before them."""
+    series = pd.Series(values, dtype=float)
+    recent_mean = series.rolling(rows, min_periods=rows).mean().to_numpy()
+    rolling = series.rolling(window, min_periods=max(3, window // 4))
+    median = rolling.median().shift(rows).to_numpy()
+    iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(rows).to_numpy()
+    return (recent_mean - median) / np.maximum(iqr / IQR_TO_SIGMA, floor)
+
+
+def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
+                        positions: np.ndarray | None = None,
+                        tolerance: float = 0.0) -> np.ndarray:
+    """``x_t`` minus the median of the same time in the last ``seasons`` seasons.
+
+    ``positions`` place the rows in time (seconds; default: row numbers, ``season`` in rows).
+    The reference k seasons back is the earlier row nearest to ``position_t - k * season``,
+    if it is at most ``tolerance`` away from it (a gap leaves that season out), so irregular
+    or gappy timestamps compare the same time of day. With several seasons (as far
+    as known) the reference ignores one odd day, so an anomaly does not come back as a false
+    "echo" one season later. NaN where no season back is known.
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if positions is None:
+        positions = np.arange(n, dtype=float)
+    # a timestamp earlier than the row before counts as that row's time: references stay
+    # strictly earlier rows (causal) and the search runs on a sorted array
+    positions = np.maximum.accumulate(np.asarray(positions, dtype=float))
+    earlier = np.full((seasons, n), np.nan)
+    for k in range(1, seasons + 1):
+        target = positions - k * season
+        after = np.minimum(np.searchsorted(positions, target, side="left"), n - 1)
+        before = np.maximum(after - 1, 0)
+        rows = np.where(np.abs(positions[before] - target) < np.abs(positions[after] - target),
+                        before, after)
+        usable = (np.abs(target - positions[rows]) <= tolerance) & (rows < np.arange(n))
+        earlier[k - 1, usable] = values[rows[usable]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: first season
+        return values - np.nanmedian(earlier, axis=0)

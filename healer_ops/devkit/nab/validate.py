@@ -1,0 +1,355 @@
+"""Honest validation of detectors: NAB scoring in memory, leave one category out.
+
+A corpus is the local NAB files plus synthetic categories (``synthetic`` kinds and
+``families``), held in memory. ``run`` scores every file with a detector (a function
+``(values, timestamps) -> scores``, or ``-> (scores, alerts)``); ``nab_figures`` scores a
+subset with NAB's own scoring code (``nab_score.py``, loaded from ../shared/tools) at a
+threshold optimized on the subset or given; ``leave_one_category_out`` gives every category
+its score at the threshold optimized on the OTHER categories, and ``select_then_hold_out``
+also chooses the detector variant on the other categories only (nested: the held-out
+category never influences the choice of variant or threshold).
+
+``window_precision_recall`` judges an alert column the way an operator would: the share of
+alerts (after the probation rows) that fall inside a labelled window, and the share of
+windows with at least one alert.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from healer_ops.detect import engine  # imported before workers fork: one code version
+from healer_ops.detect.series_io import read_series
+
+PROBATION = 0.15
+
+
+@dataclass
+class CorpusFile:
+    rel: str  # "<category>/<file>.csv"
+    stamps: list[str]  # as the scorer reads them (first 19 characters)
+    timestamps: pd.DatetimeIndex
+    values: np.ndarray
+    windows: list[list[str]]
+
+    @property
+    def category(self) -> str:
+        return self.rel.split("/")[0]
+
+
+def load_scorer(scorer: Path):
+    spec = importlib.util.spec_from_file_location("nab_score", scorer)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_nab(nab_dir: Path) -> list[CorpusFile]:
+    """Every labelled file of a NAB folder."""
+    windows = json.loads((Path(nab_dir) / "labels" / "combined_windows.json").read_text())
+    files = []
+    for rel in sorted(windows):
+        series = read_series(Path(nab_dir) / "data" / rel)
+        files.append(CorpusFile(rel, [text[:19] for text in series.timestamp_text],
+                                series.timestamps, series.values, windows[rel]))
+    return files
+
+
+def synthetic_corpus(kinds: tuple[str, ...], seeds: tuple[int, ...]) -> list[CorpusFile]:
+    """Generated files, one category per kind and seed (``<kind><seed>``)."""
+    from healer_ops.devkit.nab.synthetic import generate_any, label_windows
+
+    files = []
+    for seed in seeds:
+        for kind in kinds:
+            for series in generate_any(kind, seed):
+                text = list(series.timestamps.strftime("%Y-%m-%d %H:%M:%S"))
+                windows = [[text[first] + ".000000", text[last] + ".000000"]
+                           for first, last in label_windows(len(series.values),
+                                                            series.anomaly_rows)]
+                files.append(CorpusFile(f"{kind}{seed}/{series.name}.csv", text,
+                                        series.timestamps, series.values, windows))
+    return files
+
+
+def _score_one(args):
+    detector, values, timestamps = args
+    out = detector(values, timestamps)
+    scores, alerts = out if isinstance(out, tuple) else (out, None)
+    return np.asarray(scores, dtype=float), alerts
+
+
+def run(files: list[CorpusFile], detector: Callable, workers: int = 1) -> dict:
+    """{rel: (scores, alerts or None)} for every file, and the seconds it took."""
+    started = time.perf_counter()
+    jobs = [(detector, f.values, f.timestamps) for f in files]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(_score_one, jobs, chunksize=1))
+    else:
+        results = [_score_one(job) for job in jobs]
+    out = {f.rel: result for f, result in zip(files, results, strict=True)}
+    return {"results": out, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def nab_figures(fast: FastScorer, files: list[CorpusFile], results: dict,
+                threshold: float | None = None) -> dict:
+    """NAB's figures of ``files`` (threshold optimized on them unless given)."""
+    figures = fast.evaluate([f.rel for f in files], results, threshold)
+    normalized = figures["normalized"]
+    return {**figures, "normalized": None if normalized is None else round(normalized, 1),
+            "threshold": round(figures["threshold"], 4)}
+
+
+def categories(files: list[CorpusFile]) -> list[str]:
+    return sorted({f.category for f in files})
+
+
+def leave_one_category_out(fast: FastScorer, files: list[CorpusFile], results: dict) -> dict:
+    """Per category: its figures at the threshold optimized on all the other categories."""
+    out = {}
+    for held_out in categories(files):
+        others = [f for f in files if f.category != held_out]
+        mine = [f for f in files if f.category == held_out]
+        threshold = fast.evaluate([f.rel for f in others], results)["threshold"]
+        out[held_out] = nab_figures(fast, mine, results, threshold)
+        out[held_out]["threshold_from_others"] = out[held_out].pop("threshold")
+    return out
+
+
+def mean_category_score(fast: FastScorer, files: list[CorpusFile], results: dict
+                        ) -> tuple[float, float]:
+    """(mean normalized score over the categories with windows, shared threshold)."""
+    threshold = fast.evaluate([f.rel for f in files], results)["threshold"]
+    scores = [fast.evaluate([f.rel for f in files if f.category == c], results,
+                            threshold)["normalized"] for c in categories(files)]
+    scores = [s for s in scores if s is not None]
+    return float(np.mean(scores)) if scores else 0.0, threshold
+
+
+def select_then_hold_out(fast: FastScorer, files: list[CorpusFile],
+                         variants: dict[str, dict]) -> dict:
+    """Nested leave-one-category-out over detector variants ({name: results}).
+
+    For each category: the variant with the best mean category score on the OTHER
+    categories is chosen, with its threshold optimized there; the category is then scored
+    with that variant and threshold.
+    """
+    out = {}
+    for held_out in categories(files):
+        others = [f for f in files if f.category != held_out]
+        mine = [f for f in files if f.category == held_out]
+        ranked = sorted(((mean_category_score(fast, others, results), name)
+                         for name, results in variants.items()), reverse=True)
+        (train_score, threshold), chosen = ranked[0]
+        figures = nab_figures(fast, mine, variants[chosen], threshold)
+        out[held_out] = {"variant": chosen, "train_mean": round(train_score, 1),
+                         "threshold_from_others": figures.pop("threshold"), **figures}
+    return out
+
+
+def window_precision_recall(files: list[CorpusFile], results: dict) -> dict:
+    """Alert column vs labelled windows (after the probation rows of each file)."""
+    alerts_total = alerts_inside = windows_total = windows_hit = 0
+    for f in files:
+        alerts = results[f.rel][1]
+        if alerts is None:
+            continue
+        alerts = np.asarray(alerts).astype(bool)
+        probation = int(PROBATION * len(alerts))
+        inside = np.zeros(len(alerts), dtype=bool)
+        stamps = np.array(f.stamps)
+        for first, last in f.windows:
+            rows = np.flatnonzero((stamps >= first[:19]) & (stamps <= last[:19]))
+            if len(rows):
+                inside[rows[0]:rows[-1] + 1] = True
+                windows_total += 1
+                windows_hit += bool(alerts[rows[0]:rows[-1] + 1].any())
+        scored = np.arange(len(alerts)) >= probation
+        alerts_total += int((alerts & scored).sum())
+        alerts_inside += int((alerts & scored & inside).sum())
+    return {"alerts": alerts_total, "alerts_in_windows": alerts_inside,
+            "precision": round(alerts_inside / alerts_total, 3) if alerts_total else None,
+            "windows": windows_total, "windows_alerted": windows_hit,
+            "recall": round(windows_hit / windows_total, 3) if windows_total else None}
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class FastScorer:
+    """NAB's sweep and threshold optimization, vectorized (same figures as ``nab_score``).
+
+    The sweep values of every row (its reward inside a window, its cost outside) do not
+    depend on the scores, so they are computed once per corpus with the scorer's own
+    ``sweep_file``; scoring a set of results is then a sort and a few cumulative sums.
+    """
+
+    def __init__(self, scorer, files: list[CorpusFile], profile: str = "standard"):
+        self.weights = scorer.PROFILES[profile]
+        self.files = {f.rel: f for f in files}
+        self.sweeps = {}
+        for f in files:
+            rows = scorer.sweep_file(f.rel, f.stamps, [0.0] * len(f.stamps), f.windows,
+                                     self.weights)
+            offset = len(f.stamps) - len(rows)  # probation rows are not scored
+            sweep = np.array([row[1] for row in rows])
+            window = np.array([row[2] or "" for row in rows], dtype=object)
+            self.sweeps[f.rel] = (offset, sweep, window)
+
+    def evaluate(self, rels: list[str], results: dict, threshold: float | None = None
+                 ) -> dict:
+        scores, sweeps, windows = [], [], []
+        for rel in rels:
+            offset, sweep, window = self.sweeps[rel]
+            scores.append(np.asarray(results[rel][0], dtype=float)[offset:])
+            sweeps.append(sweep)
+            windows.append(window)
+        n_windows = sum(len(self.files[rel].windows) for rel in rels)
+        score = np.concatenate(scores)
+        sweep = np.concatenate(sweeps)
+        window = np.concatenate(windows)
+        order = np.argsort(-score, kind="stable")
+        score, sweep, window = score[order], sweep[order], window[order]
+        in_window = window != ""
+        names, ids = np.unique(window[in_window], return_inverse=True)
+        fn = self.weights["fn"]
+        base = -fn * len(names)
+        delta = np.where(in_window, 0.0, sweep)  # every false positive row costs its sweep
+        if len(names):
+            frame = pd.DataFrame({"id": ids, "s": sweep[in_window]})
+            best = frame.groupby("id")["s"].cummax().to_numpy()
+            previous = frame.assign(best=best).groupby("id")["best"].shift(1)
+            previous = previous.fillna(-fn).to_numpy()
+            delta[in_window] = best - previous
+        total = base + np.cumsum(delta)
+        # one entry per distinct score: the totals after every row scoring >= it
+        last_of_value = np.r_[score[1:] != score[:-1], True]
+        thresholds = np.r_[1.1, score[last_of_value]]
+        totals = np.r_[base, total[last_of_value]]
+        if threshold is None:
+            chosen = int(np.argmax(totals))  # first maximum: the highest threshold
+        else:
+            chosen = int(np.flatnonzero(thresholds >= threshold)[-1])
+        null, perfect = -fn * n_windows, self.weights["tp"] * n_windows
+        detected = score >= thresholds[chosen]
+        hit = len(np.unique(window[detected & in_window]))
+        return {"normalized": 100.0 * (totals[chosen] - null) / (perfect - null)
+                if n_windows else None, "threshold": float(thresholds[chosen]),
+                "windows_detected": hit, "windows_total": n_windows,
+                "fp_rows": int((detected & ~in_window).sum())}
+
+
+# ---------------------------------------------------------------- the engine's validation
+
+TUNING_FAMILIES = ("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
+                   "synthSparse")
+EXAM_FAMILIES = ("synthLatency", "synthGappy")  # never used to choose anything
+VARIANTS = {  # the alternatives compared while building the engine (declared up front)
+    "engine": {},
+    "one-hold": {"max_episode_holds": 1.0},
+    "detrended-seasonal": {"seasonal_detrend": True},
+    "no-extreme": {"extreme_weight": 0.0},
+    "no-flat": {"flat_weight": 0.0},
+    "windows-only": {"extreme_weight": 0.0, "flat_weight": 0.0, "max_episode_holds": 1.0},
+}
+
+
+class EngineVariant:
+    """The engine with some config fields replaced; returns (score, alert) per row."""
+
+    def __init__(self, **changes):
+        self.changes = changes
+
+    def __call__(self, values, timestamps):
+        from dataclasses import replace
+
+        config = replace(engine.DEFAULT_CONFIG, **self.changes)
+        detection = engine.score_series(values, timestamps, config=config)
+        return detection.score, detection.alert
+
+
+class ReferenceDetector:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, values, timestamps):
+        from healer_ops.devkit.nab.reference import score_with_gaps
+
+        return score_with_gaps(self.name, values)
+
+
+def family_categories(files: list[CorpusFile]) -> list[CorpusFile]:
+    """Seeds of one synthetic family become one category (``synthAWS1/x`` -> ``synthAWS``)."""
+    out = []
+    for f in files:
+        category, name = f.rel.split("/")
+        if category.startswith("synth"):
+            family = category.rstrip("0123456789")
+            f = CorpusFile(f"{family}/{category[len(family):]}_{name}", f.stamps,
+                           f.timestamps, f.values, f.windows)
+        out.append(f)
+    return out
+
+
+def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1, 2),
+                    references: tuple[str, ...] = ("cadose", "relativeEntropy"),
+                    workers: int | None = None) -> dict:
+    """Held-out figures of the engine on the local NAB categories and synthetic families.
+
+    - ``held_out``: nested leave-one-category-out over the tuning categories (local NAB and
+      the tuning families): the variant AND the threshold are chosen on the other
+      categories; the alert column's window precision/recall on the held-out category.
+    - ``exam``: families never used to choose anything, scored with the variant and
+      threshold chosen on all tuning categories.
+    - ``references``: the published detectors on the same files (threshold from the other
+      categories, as ``leave_one_category_out``).
+    """
+    workers = workers or default_workers()
+    scorer = load_scorer(scorer_path)
+    tuning = load_nab(nab_dir) + family_categories(synthetic_corpus(TUNING_FAMILIES, seeds))
+    exam = family_categories(synthetic_corpus(EXAM_FAMILIES, seeds))
+    everything = tuning + exam
+    fast = FastScorer(scorer, everything)
+    runs = {name: run(everything, EngineVariant(**changes), workers)
+            for name, changes in VARIANTS.items()}
+    variants = {name: r["results"] for name, r in runs.items()}
+    held_out = select_then_hold_out(fast, tuning, variants)
+    for category, figures in held_out.items():
+        mine = [f for f in tuning if f.category == category]
+        figures["alerts"] = window_precision_recall(mine, variants[figures["variant"]])
+    ranked = sorted(((mean_category_score(fast, tuning, results), name)
+                     for name, results in variants.items()), reverse=True)
+    (_, threshold), chosen = ranked[0]
+    exam_figures = {}
+    for category in categories(exam):
+        mine = [f for f in exam if f.category == category]
+        exam_figures[category] = {"variant": chosen, "threshold_from_tuning": threshold,
+                                  **nab_figures(fast, mine, variants[chosen], threshold),
+                                  "alerts": window_precision_recall(mine, variants[chosen])}
+        exam_figures[category].pop("threshold")
+    report = {"corpus": {"tuning": {c: sum(f.category == c for f in tuning)
+                                    for c in categories(tuning)},
+                         "exam": {c: sum(f.category == c for f in exam)
+                                  for c in categories(exam)}, "seeds": list(seeds)},
+              "seconds": {name: r["seconds"] for name, r in runs.items()},
+              "chosen_on_all_tuning": chosen, "held_out": held_out, "exam": exam_figures,
+              "engine_loco": leave_one_category_out(fast, everything, variants["engine"]),
+              "references": {}}
+    for name in references:
+        result = run(everything, ReferenceDetector(name), workers)
+        report["references"][name] = {"seconds": result["seconds"],
+                                       "loco": leave_one_category_out(fast, everything,
+                                                                      result["results"])}
+    return report
