@@ -9,8 +9,8 @@ and tables, not how the tasks are split, so they hold when a DAG is reshaped.
 from __future__ import annotations
 
 import re
-from pprint import pformat
 from datetime import UTC, datetime, timedelta
+from pprint import pformat
 
 import pytest
 from conftest import END, TASK_AT_WORK, Fault, differences, run_logged, snapshot

@@ -1,0 +1,96 @@
+"""A task process killed mid-way (SIGKILL), then retried: the rows are exactly those of an
+undisturbed run.
+
+The DAG runs in a real process of its own (`dag.test()`, the task inside it, as a worker
+runs it); once one of its tasks is at work the process is killed with SIGKILL, so nothing of
+it gets to clean up. The run is then taken up where Airflow would: every task of the run
+that did not succeed is run again, upstream first, with `airflow tasks test DAG TASK RUN`
+(the same run: its params, interval and upstream XComs), as a retry on a worker would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pprint import pformat
+
+import pytest
+from conftest import LOGICAL_DATE, Fault, differences, environment_for, run_logged, snapshot
+from test_postgres_restart import SCENARIOS, conf_for
+
+pytestmark = pytest.mark.slow
+
+RUNNER = """
+import json, sys, pendulum
+from healer_ops.devkit.dagrun import run_dag
+dag_id, when, conf = sys.argv[1], pendulum.parse(sys.argv[2]), json.loads(sys.argv[3])
+print(json.dumps(run_dag(dag_id, when, conf)))
+"""
+
+
+def run_in_a_process(dag_id: str, conf: dict, url: str, home) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", RUNNER, dag_id, LOGICAL_DATE.isoformat(), json.dumps(conf)],
+        env=environment_for(home, url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True)  # its own process group: the kill reaches all of it
+
+
+def take_up(dag_id: str) -> dict[str, str]:
+    """Run again, in order, every task of the DAG's latest run that did not succeed."""
+    from airflow.cli.cli_parser import get_parser
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    from healer_ops.devkit.dagrun import dag_bag
+
+    with create_session() as session:
+        run = (session.query(DagRun).filter(DagRun.dag_id == dag_id)
+               .order_by(DagRun.id.desc()).first())
+        states = dict(session.query(TaskInstance.task_id, TaskInstance.state).filter(
+            TaskInstance.dag_id == dag_id, TaskInstance.run_id == run.run_id).all())
+    dag = dag_bag().get_dag(dag_id)
+    done = {task for task, state in states.items() if str(state) in ("success", "skipped")}
+    taken_up = {}
+    while len(done) < len(dag.tasks):
+        ready = [t for t in dag.tasks if t.task_id not in done and t.upstream_task_ids <= done]
+        for task in ready:
+            args = get_parser().parse_args(["tasks", "test", dag_id, task.task_id, run.run_id])
+            args.func(args)
+            taken_up[task.task_id] = str(states.get(task.task_id))
+            done.add(task.task_id)
+    return taken_up
+
+
+@pytest.mark.parametrize("dag_id", list(SCENARIOS))
+def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, fleet_template, copies,
+                                                          healer_db, tmp_path, monkeypatch):
+    setup, when, _ = SCENARIOS[dag_id]
+    conf = conf_for(dag_id, fleet_template)
+    reference, faulted = copies(2, setup)
+    began = datetime.now(UTC) - timedelta(seconds=1)
+
+    healer_db(reference)
+    undisturbed, _ = run_logged(dag_id, conf, tmp_path / "reference.log")
+    assert undisturbed["state"] == "success", undisturbed
+
+    healer_db(faulted)
+    process = run_in_a_process(dag_id, conf, faulted, os.environ["AIRFLOW_HOME"])
+    fault = Fault(faulted, when, lambda: os.killpg(process.pid, signal.SIGKILL), timeout_s=240)
+    fault.start()
+    try:
+        output, _ = process.communicate(timeout=300)
+    finally:
+        fault.finish()
+    assert fault.fired.is_set(), output.decode(errors="replace")[-3000:]
+    assert process.returncode == -signal.SIGKILL
+
+    monkeypatch.setenv("AIRFLOW_TEST_MODE", "True")  # `tasks test` sets it; undone after
+    taken_up = take_up(dag_id)
+    assert taken_up, "the killed run left no task to take up"
+    diff = differences(snapshot(reference, began), snapshot(faulted, began))
+    assert not diff, pformat(diff, width=150)
