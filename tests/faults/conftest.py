@@ -40,38 +40,54 @@ def cluster():
     server.close()
 
 
-@pytest.fixture(scope="session")
-def fleet_template(cluster, tmp_path_factory) -> dict:
-    """A database on the private server with a generated fleet (sites, executions with logs,
-    patterns, metrics in site_metrics), and the same metrics as day files of a drop folder."""
+def make_fleet(admin_url: str, drop) -> dict:
+    """A database with a generated fleet (sites, executions with logs, patterns, metrics in
+    site_metrics), and the same metrics as day files of a drop folder."""
     from healer_ops import db
     from healer_ops.devkit.fleet.generator import generate_fleet
 
     name = f"fleet_tpl_{uuid.uuid4().hex[:8]}"
-    db.ensure_database(cluster.url, name)
-    url = db.with_database(cluster.url, name)
+    db.ensure_database(admin_url, name)
+    url = db.with_database(admin_url, name)
     db.migrate(url)
-    drop = tmp_path_factory.mktemp("drop")
     generate_fleet(url, sites=SITES, days=DAYS, seed=5, end=END, drop_dir=drop,
                    metrics_to_db=True)
-    return {"name": name, "drop_dir": str(drop)}
+    return {"admin_url": admin_url, "name": name, "drop_dir": str(drop)}
+
+
+@pytest.fixture(scope="session")
+def cluster_fleet(cluster, tmp_path_factory) -> dict:
+    """The fleet on the private server (the tests that stop it)."""
+    return make_fleet(cluster.url, tmp_path_factory.mktemp("drop"))
+
+
+@pytest.fixture(scope="session")
+def server_fleet(pg_admin_url, tmp_path_factory):
+    """The fleet on the tests' server: the machine's PostgreSQL where HEALER_DATABASE_URL
+    names one, else the embedded one."""
+    from healer_ops import db
+
+    fleet = make_fleet(pg_admin_url, tmp_path_factory.mktemp("drop"))
+    yield fleet
+    db.drop_database(pg_admin_url, fleet["name"])
 
 
 @pytest.fixture
-def copies(cluster, fleet_template):
-    """make(n): n databases copied from the fleet template; each one's URL."""
+def copies():
+    """make(fleet, n, setup): n databases copied from a fleet; each one's URL."""
     from healer_ops import db
 
-    made: list[str] = []
+    made: list[tuple[str, str]] = []
 
-    def make(count: int = 2, setup: Callable[[psycopg.Connection], None] | None = None):
+    def make(fleet: dict, count: int = 2,
+             setup: Callable[[psycopg.Connection], None] | None = None) -> list[str]:
         urls = []
         for _ in range(count):
             name = f"fault_{uuid.uuid4().hex[:10]}"
-            with psycopg.connect(cluster.url, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{fleet_template["name"]}"')
-            made.append(name)
-            url = db.with_database(cluster.url, name)
+            with psycopg.connect(fleet["admin_url"], autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{fleet["name"]}"')
+            made.append((fleet["admin_url"], name))
+            url = db.with_database(fleet["admin_url"], name)
             if setup:
                 with psycopg.connect(url) as conn:
                     setup(conn)
@@ -79,8 +95,8 @@ def copies(cluster, fleet_template):
         return urls
 
     yield make
-    for name in made:
-        db.drop_database(cluster.url, name)
+    for admin_url, name in made:
+        db.drop_database(admin_url, name)
 
 
 @pytest.fixture

@@ -31,14 +31,15 @@ def api_base(db_url, monkeypatch):
     """The app served on loopback over a small generated fleet (sites, metrics, alerts,
     analyzed executions), with HEALER_API_TOKEN set."""
     from api_server import serve
+    from typer.testing import CliRunner
 
     from healer_ops.analysis.executions import analyze_failed_executions
     from healer_ops.api import create_app
-    from healer_ops.detect.fleet import detect_new_data
+    from healer_ops.cli import app as cli
     from healer_ops.devkit.fleet.generator import generate_fleet
 
     generate_fleet(db_url, sites=4, days=2, seed=3, end=END, metrics_to_db=True)
-    detect_new_data(db_url)
+    assert CliRunner().invoke(cli, ["alerts", "scan", "--json"]).exit_code == 0  # alerts
     analyze_failed_executions(db_url, limit=20)
     monkeypatch.setenv("HEALER_API_TOKEN", TOKEN)
     reset_settings()

@@ -27,7 +27,7 @@ from conftest import (
 )
 from test_postgres_restart import ingest_conf, no_metrics
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-server")]
 
 DAGS = ("site_metrics_ingest", "performance_baselines", "anomaly_detection",
         "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge")
@@ -75,10 +75,10 @@ def fleet_with_expired_cache(conn) -> None:
     conn.commit()
 
 
-def test_two_runs_of_each_dag_at_once_leave_the_rows_of_one(fleet_template, copies, healer_db,
+def test_two_runs_of_each_dag_at_once_leave_the_rows_of_one(server_fleet, copies, healer_db,
                                                            airflow_ready, tmp_path):
-    confs = {"site_metrics_ingest": ingest_conf(fleet_template["drop_dir"])}
-    reference, twice = copies(2, fleet_with_expired_cache)
+    confs = {"site_metrics_ingest": ingest_conf(server_fleet["drop_dir"])}
+    reference, twice = copies(server_fleet, 2, fleet_with_expired_cache)
     began = datetime.now(UTC) - timedelta(seconds=1)
 
     healer_db(reference)

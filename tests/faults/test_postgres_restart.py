@@ -15,7 +15,7 @@ from pprint import pformat
 import pytest
 from conftest import END, TASK_AT_WORK, Fault, differences, run_logged, snapshot
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-cluster")]
 
 # The analysis is half done: some claimed executions written back, others still waiting.
 ANALYSIS_HALF_DONE = (
@@ -45,17 +45,17 @@ SCENARIOS = {
 }
 
 
-def conf_for(dag_id: str, fleet_template: dict) -> dict:
-    return ingest_conf(fleet_template["drop_dir"]) if dag_id == "site_metrics_ingest" else {}
+def conf_for(dag_id: str, fleet: dict) -> dict:
+    return ingest_conf(fleet["drop_dir"]) if dag_id == "site_metrics_ingest" else {}
 
 
 @pytest.mark.parametrize("dag_id", list(SCENARIOS))
-def test_a_restart_mid_task_is_retried_to_the_same_rows(dag_id, cluster, fleet_template,
+def test_a_restart_mid_task_is_retried_to_the_same_rows(dag_id, cluster, cluster_fleet,
                                                         copies, healer_db, short_retries,
                                                         tmp_path, capfd):
     setup, when, mode = SCENARIOS[dag_id]
-    conf = conf_for(dag_id, fleet_template)
-    reference, faulted = copies(2, setup)
+    conf = conf_for(dag_id, cluster_fleet)
+    reference, faulted = copies(cluster_fleet, 2, setup)
     began = datetime.now(UTC) - timedelta(seconds=1)
 
     healer_db(reference)

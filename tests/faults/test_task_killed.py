@@ -22,7 +22,7 @@ import pytest
 from conftest import LOGICAL_DATE, Fault, differences, environment_for, run_logged, snapshot
 from test_postgres_restart import SCENARIOS, conf_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-server")]
 
 RUNNER = """
 import json, sys, pendulum
@@ -67,11 +67,11 @@ def take_up(dag_id: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("dag_id", list(SCENARIOS))
-def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, fleet_template, copies,
+def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, server_fleet, copies,
                                                           healer_db, tmp_path, monkeypatch):
     setup, when, _ = SCENARIOS[dag_id]
-    conf = conf_for(dag_id, fleet_template)
-    reference, faulted = copies(2, setup)
+    conf = conf_for(dag_id, server_fleet)
+    reference, faulted = copies(server_fleet, 2, setup)
     began = datetime.now(UTC) - timedelta(seconds=1)
 
     healer_db(reference)

@@ -20,6 +20,6 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("nab", bench.bench_nab), ("nab-synthetic", bench.bench_nab_synthetic),
                           ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
-                          ("generator", bench.bench_generator)):
+                          ("generator", bench.bench_generator), ("api", bench.bench_api)):
         bench_app.command(name)(command)
     app.add_typer(bench_app, name="bench")
