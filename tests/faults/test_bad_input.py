@@ -29,6 +29,7 @@ RUNNER = CliRunner()
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
+FUZZ_DB = settings(FUZZ, max_examples=25)  # ingest: each example validates and loads
 INGEST_HEADER = "site_id,observed_at,response_time_ms,ttfb_ms,page_size_bytes,status_code,error"
 SITE = "5e11a000-0000-4000-8000-000000000001"
 BIG_FIELD = 20 * 1024 * 1024
@@ -216,7 +217,7 @@ def test_an_18_mb_log_line_is_analyzed_in_seconds_cut_to_the_bound(tmp_path):
 
 # --- ingest -------------------------------------------------------------------------------
 
-@FUZZ
+@FUZZ_DB
 @given(data=st.one_of(RANDOM_BYTES, metric_files()))
 @example(data=b"")
 @example(data=(INGEST_HEADER + "\n" + SITE + ",2024-03-01T00:00:00Z,1,1,1,200,\xff\n").encode(
@@ -229,7 +230,7 @@ def test_ingest_file_refuses_or_accounts_for_every_row(db_url, tmp_path, data):
     assert_ingested_or_refused(result, source)
 
 
-@FUZZ
+@FUZZ_DB
 @given(data=st.one_of(RANDOM_BYTES, metric_files()), suffix=st.sampled_from([".csv", ".jsonl"]))
 @example(data=b"\x00\x01garbage", suffix=".jsonl")
 def test_ingest_drop_dir_refuses_or_accounts_for_every_row(db_url, tmp_path, data, suffix):

@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-server")]
 
 DAGS = ("site_metrics_ingest", "performance_baselines", "anomaly_detection",
         "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge")
-EXPIRED_CACHE_ROWS = 2500  # three batches of the purge
+EXPIRED_CACHE_ROWS = 1000
+PURGE_BATCH = 300  # four batches
 
 RUNNER = """
 import json, sys, time, pendulum
@@ -77,7 +78,8 @@ def fleet_with_expired_cache(conn) -> None:
 
 def test_two_runs_of_each_dag_at_once_leave_the_rows_of_one(server_fleet, copies, healer_db,
                                                            airflow_ready, tmp_path):
-    confs = {"site_metrics_ingest": ingest_conf(server_fleet["drop_dir"])}
+    confs = {"site_metrics_ingest": ingest_conf(server_fleet["drop_dir"]),
+             "ai_cache_purge": {"batch_size": PURGE_BATCH}}
     reference, twice = copies(server_fleet, 2, fleet_with_expired_cache)
     began = datetime.now(UTC) - timedelta(seconds=1)
 

@@ -34,7 +34,7 @@ def no_metrics(conn) -> None:
 
 def ingest_conf(drop_dir: str) -> dict:
     return {"mode": "files", "drop_dir": drop_dir,
-            "start": (END - timedelta(days=2)).isoformat(), "end": END.isoformat()}
+            "start": (END - timedelta(days=1)).isoformat(), "end": END.isoformat()}
 
 
 SCENARIOS = {
