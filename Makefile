@@ -33,9 +33,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# `make airflow PORT=8081` (or AIRFLOW__API__PORT=8081 make airflow): the api-server, the
+# links it prints and the execution API its task runners call all follow the port.
+# `make airflow DB=demo`: the UI on the demo's database (after `make demo`).
+PORT ?= $(or $(AIRFLOW__API__PORT),8080)
+DB_NAME = $(if $(filter demo,$(DB)),healer_demo,$(DB))
+DB_ENV = $(if $(DB_NAME),HEALER_DATABASE_URL="$$($(BIN)/healer-ops db url --database $(DB_NAME))")
+
 airflow: $(STAMP)
-	$(BIN)/healer-ops db migrate
-	AIRFLOW_CONN_HEALER_DB="$$($(BIN)/healer-ops db airflow-conn)" \
+	$(DB_ENV) $(BIN)/healer-ops db migrate
+	$(DB_ENV) \
+	AIRFLOW_CONN_HEALER_DB="$$($(DB_ENV) $(BIN)/healer-ops db airflow-conn)" \
+	AIRFLOW__API__PORT=$(PORT) \
+	AIRFLOW__API__BASE_URL=http://localhost:$(PORT) \
+	AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://localhost:$(PORT)/execution/ \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
 
 clean:

@@ -17,13 +17,15 @@ from urllib.parse import quote
 import pendulum
 from airflow.sdk import Asset, Param, dag
 
-from healer_ops.settings import SITE_METRICS_ASSET
+from healer_ops.settings import PREDICTIVE_ALERTS_ASSET, SITE_METRICS_ASSET
 
 OWNER = "healer-ops"
 START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
 
 # Produced by site_metrics_ingest (the task that writes rows); anomaly_detection runs on it.
 SITE_METRICS = Asset(name=SITE_METRICS_ASSET["name"], uri=SITE_METRICS_ASSET["uri"])
+# Produced by anomaly_detection's write task; alert_notifications runs on it.
+PREDICTIVE_ALERTS = Asset(name=PREDICTIVE_ALERTS_ASSET["name"], uri=PREDICTIVE_ALERTS_ASSET["uri"])
 
 
 def site_ids_param() -> Param:
@@ -54,7 +56,7 @@ def run_failed(context) -> None:
     base_url = conf.get("api", "base_url", fallback="http://localhost:8080/").rstrip("/")
     dag_run_failed(dag_id, run_id, ti.task_id if ti is not None else None,
                    f"DAG run failed ({context.get('reason') or 'unknown'})",
-                   f"{base_url}/dags/{dag_id}/runs/{quote(run_id)}")
+                   f"{base_url}/dags/{dag_id}/runs/{quote(run_id)}", deliver=True)
 
 
 def healer_dag(dag_id: str, *, schedule, doc_md: str, tag: str, retries: int = 2,

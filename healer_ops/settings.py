@@ -87,7 +87,32 @@ class Settings(BaseSettings):
         "unattended (plus every site's own blacklisted_plugins)")
 
     # plugin
-    api_token: str | None = Field(None, description="Bearer token of the Healer HTTP API plugin")
+    api_token: str | None = Field(None, description="One more write-scope bearer token of the "
+                                  "Healer API (machines; people sign in through Airflow)")
+
+    # notifications (healer_ops.notify; the alert_notifications DAG)
+    notify_min_severity: str = Field("HIGH", description="Alerts at this severity and above "
+                                     "notify (LOW, MEDIUM, HIGH, CRITICAL)")
+    notify_webhook_url: str | None = Field(None, description="Incoming webhook (Slack, Teams "
+                                           "Workflows, or any JSON receiver)")
+    notify_webhook_format: str = Field("auto", description="auto (from the URL's host), "
+                                       "slack, teams or json")
+    notify_email_to: str | None = Field(None, description="Comma-separated recipients of "
+                                        "alert and failure e-mails (SMTP provider)")
+    notify_email_from: str | None = Field(None, description="Sender (default: the SMTP "
+                                          "connection's from_email)")
+    notify_smtp_conn_id: str = Field("smtp_default", description="Airflow SMTP connection")
+    notify_quiet_hours: str | None = Field(None, description="HH:MM-HH:MM in "
+                                           "notify_timezone: non-CRITICAL notices wait")
+    notify_timezone: str = Field("UTC", description="Time zone of the quiet hours")
+    notify_site_min_interval_minutes: float = Field(
+        15.0, description="At most one message per site and channel this often (later "
+        "notices wait and go out together)")
+    notify_max_attempts: int = Field(8, description="Delivery attempts before giving up")
+    notify_fresh_hours: float = Field(24.0, description="Alerts last seen longer ago are "
+                                      "history (backfills), not news: no notice")
+    notify_link_base: str | None = Field(None, description="Base URL of links in messages "
+                                         "(default: Airflow's [api] base_url)")
 
 
 @lru_cache(maxsize=1)
@@ -103,3 +128,6 @@ def reset_settings() -> None:
 # The asset that site_metrics_ingest produces and anomaly_detection is scheduled on.
 SITE_METRICS_ASSET = {"name": "site_metrics",
                       "uri": "postgres://healer-db:5432/healer/public/site_metrics"}
+# Updated by anomaly_detection's write task; alert_notifications runs on it.
+PREDICTIVE_ALERTS_ASSET = {"name": "predictive_alerts",
+                           "uri": "postgres://healer-db:5432/healer/public/predictive_alerts"}

@@ -115,8 +115,10 @@ def _id_of(error: UnicodeDecodeError):
 
 def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None = None,
                   use_cache: bool = True, concurrency: int | None = None,
-                  on_error: str = "record", database_url: str | None = None) -> dict:
-    """Classify every record of `input_path` into `output_path`; returns a summary."""
+                  on_error: str = "record", database_url: str | None = None,
+                  on_record=None) -> dict:
+    """Classify every record of `input_path` into `output_path`; returns a summary.
+    `on_record(n)` is called as records are done (a progress bar)."""
     from healer_ops import db
     from healer_ops.analysis.pipeline import AnalysisPipeline
     from healer_ops.settings import get_settings
@@ -136,9 +138,11 @@ def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None =
         pipeline.warm_up()
 
         def classify(record: Record) -> dict:
-            if record.problem:
-                return error_line(record.id)
-            return output_line(record.id, pipeline.analyze(record.log))
+            line = (error_line(record.id) if record.problem else
+                    output_line(record.id, pipeline.analyze(record.log)))
+            if on_record is not None:
+                on_record(1)
+            return line
 
         workers = max(1, concurrency or settings.ai_concurrency)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="classify") as pool:

@@ -166,11 +166,14 @@ class AnalysisPipeline:
 
     def analyze(self, log_text: str | None, *,
                 blacklisted_plugins: Iterable[str] = DEFAULT_BLACKLISTED_PLUGINS,
-                blacklisted_themes: Iterable[str] = ()) -> PipelineResult:
-        """One log through the whole pipeline."""
+                blacklisted_themes: Iterable[str] = (), refresh: bool = False
+                ) -> PipelineResult:
+        """One log through the whole pipeline (`refresh`: skip the cache lookup, analyze
+        afresh; the answer is stored by the cache's usual rules)."""
         prepared = self.prepare(log_text)
         with self._single_flight(prepared.input_hash):
-            result = self.lookup(prepared, blacklisted_plugins, blacklisted_themes)
+            result = None if refresh else self.lookup(prepared, blacklisted_plugins,
+                                                      blacklisted_themes)
             if result is not None:
                 return result
             analysis, cacheable, llm_called = self._fresh(prepared.redacted_log, prepared.local)

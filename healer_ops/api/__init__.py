@@ -1,27 +1,62 @@
 """The Healer HTTP API and the fleet health page, served by the Airflow plugin at /healer.
 
 `create_app()` builds the FastAPI app from the route modules in healer_ops/api/routes (each
-a `router`); authentication is in auth.py. The page itself carries no data: it asks for the
-token and calls the API from the browser.
+a `router`, listed in ROUTE_MODULES); authentication is in auth.py, the JSON error shape in
+errors.py, response shapes in models.py. The OpenAPI document is served at
+/healer/openapi.json (and browsable at /healer/docs). The page itself carries no data: it
+calls the API from the browser with the Airflow session.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-ROUTE_MODULES = ("fleet",)
+ROUTE_MODULES = ("fleet", "alerts", "sites", "executions", "metrics")
+
+DESCRIPTION = """Fleet health, predictive alerts and AI analyses of HealerOps.
+
+Authentication: the Airflow session (the UI's `_token` cookie, or `Authorization: Bearer
+<jwt>` from Airflow's `POST /auth/token`): users who may view DAGs read, users who may edit
+DAGs also write. Machines: `Authorization: Bearer hops_...` from `healer-ops tokens create
+--scope read|write`. Every error is `{"error", "message", "status", "details"?}`."""
 
 
 def create_app() -> FastAPI:
     from importlib import import_module
 
-    app = FastAPI(title="Healer API", version="1",
-                  description="Fleet health, predictive alerts and AI analyses of HealerOps.")
+    from healer_ops.api import errors
+    from healer_ops.api.models import Health
 
-    @app.get("/api/health")
-    def health() -> dict:
-        return {"status": "ok"}
+    app = FastAPI(title="Healer API", version="2", description=DESCRIPTION)
+    errors.install(app)
+
+    @app.get("/api/health", response_model=Health, tags=["health"],
+             responses={503: {"model": Health, "description": "the database is unreachable "
+                                                              "or not migrated"}})
+    def health():
+        """Open (no authentication): the API answers and its database does."""
+        from fastapi.responses import JSONResponse
+
+        result = _database_health()
+        return JSONResponse(result, status_code=200 if result["status"] == "ok" else 503)
 
     for name in ROUTE_MODULES:
         app.include_router(import_module(f"healer_ops.api.routes.{name}").router)
     return app
+
+
+def _database_health() -> dict:
+    import psycopg
+
+    from healer_ops import db
+    from healer_ops.analysis.pipeline import safe_error
+
+    try:
+        with db.connect(db.resolve_url("healer_db"), connect_timeout=5) as conn:
+            version = conn.execute(db.query("api_health")).fetchone()[0]
+    except psycopg.errors.UndefinedTable:
+        return {"status": "unavailable", "database": "not_migrated",
+                "error": "run `healer-ops db migrate`"}
+    except Exception as exc:  # unreachable, refused, bad credentials: say so, never hang
+        return {"status": "unavailable", "database": "unreachable", "error": safe_error(exc)}
+    return {"status": "ok", "database": "ok", "schema_version": version}

@@ -1,7 +1,8 @@
 """The `healer-ops` command line (also `python -m healer_ops`).
 
 One module per command group: `db`, `ingest`, `detect` (detect, baselines, alerts scan),
-`analysis` (classify). Each imports only typer at module level so that `healer-ops --help`
+`analysis` (classify), `operate` (alert lifecycle, analyze, labels, report), `notify`
+(tokens, notify). Each imports only typer at module level so that `healer-ops --help`
 stays fast. The devkit (demo, fleet, benchmarks, evaluation against ground truth) plugs its
 commands in through the `healer_ops.commands` entry point group; the product never imports
 it, and says so on stderr when a plugged-in group cannot load.
@@ -15,7 +16,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from healer_ops.cli import analysis, db, detect, ingest, model
+from healer_ops.cli import analysis, db, detect, ingest, model, notify, operate
 
 ENTRY_POINT_GROUP = "healer_ops.commands"
 
@@ -26,7 +27,7 @@ groups: dict[str, typer.Typer] = {
     "alerts": typer.Typer(help="Predictive alerts of the fleet.", no_args_is_help=True),
 }
 
-for _module in (db, ingest, detect, analysis, model):
+for _module in (db, ingest, detect, analysis, model, operate, notify):
     _module.register(app, groups)
 
 

@@ -23,10 +23,15 @@ def classify(
 ) -> None:
     """Root-cause analysis of every log in a file, through the cached pipeline."""
     from healer_ops.analysis.classify import MAX_LOG_CHARS, InputError, classify_file
+    from healer_ops.cli.progress import progress
 
     try:
-        summary = classify_file(input_path, output_path, analyzer=analyzer, use_cache=cache,
-                                concurrency=concurrency, on_error=on_error)
+        with input_path.open("rb") as handle:  # records as classify counts them
+            total = sum(1 for line in handle if line.strip())
+        with progress("classify", total, unit="logs") as advance:
+            summary = classify_file(input_path, output_path, analyzer=analyzer,
+                                    use_cache=cache, concurrency=concurrency,
+                                    on_error=on_error, on_record=advance)
     except (InputError, ValueError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc

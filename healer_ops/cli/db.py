@@ -8,11 +8,14 @@ db_app = typer.Typer(help="The HealerOps database.", no_args_is_help=True)
 
 
 @db_app.command("url")
-def url() -> None:
+def url(database: str = typer.Option(None, "--database",
+                                     help="Another database on the same server (e.g. "
+                                          "healer_demo, the demo's)")) -> None:
     """Print the database URL in use (so `psql "$(healer-ops db url)"` works)."""
     from healer_ops import db
 
-    typer.echo(db.resolve_url())
+    resolved = db.resolve_url()
+    typer.echo(db.with_database(resolved, database) if database else resolved)
 
 
 @db_app.command("migrate")

@@ -22,7 +22,7 @@ def ingest(
 ) -> None:
     """Load historic metrics: validate every row, quarantine bad ones, upsert the rest."""
     from healer_ops import db
-    from healer_ops.ingest import IngestFileError, ingest_drop
+    from healer_ops.ingest import IngestFileError
 
     if bool(files) == bool(drop_dir):
         _fail("give --file (one or more) or --drop-dir, not both")
@@ -32,8 +32,7 @@ def ingest(
     db.migrate(url)
     try:
         if drop_dir:
-            summary = ingest_drop(url, drop_dir, start, end, site_ids=site_ids or None,
-                                  run_id="cli")
+            summary = _ingest_drop(url, drop_dir, start, end, site_ids or None)
         else:
             summary = _ingest_files(url, files, start, end, site_ids or None)
     except (IngestFileError, FileNotFoundError, ValueError) as exc:
@@ -49,16 +48,33 @@ def ingest(
 
 
 def _ingest_files(url, files, start, end, site_ids) -> dict:
+    from healer_ops.cli.progress import progress
     from healer_ops.ingest import ingest_file
     from healer_ops.ingest.pipeline import Summary
 
     total, names = Summary(), []
-    for path in files:
-        part = ingest_file(url, path, interval_start=start, interval_end=end,
-                           site_ids=site_ids, run_id="cli")
-        names += part.pop("files")
-        total.add(Summary(**{k: v for k, v in part.items()}))
+    with progress("ingest", len(files), unit="files") as advance:
+        for path in files:
+            advance(0, f"reading, validating and loading {Path(path).name}")
+            part = ingest_file(url, path, interval_start=start, interval_end=end,
+                               site_ids=site_ids, run_id="cli")
+            names += part.pop("files")
+            total.add(Summary(**{k: v for k, v in part.items()}))
+            advance(1, f"{Path(path).name}: {part['loaded']:,} rows loaded")
     return total.as_dict() | {"files": names}
+
+
+def _ingest_drop(url, drop_dir, start, end, site_ids) -> dict:
+    from healer_ops.cli.progress import progress
+    from healer_ops.ingest import ingest_drop
+    from healer_ops.ingest.drop import day_files
+    from healer_ops.timeutil import as_utc
+
+    found = (len(day_files(Path(drop_dir), as_utc(start, "--start"), as_utc(end, "--end"))[0])
+             if Path(drop_dir).is_dir() else None)
+    with progress("ingest", found, unit="day files") as advance:
+        return ingest_drop(url, drop_dir, start, end, site_ids=site_ids, run_id="cli",
+                           on_file=advance)
 
 
 def _fail(message: str) -> None:

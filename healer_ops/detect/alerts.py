@@ -142,11 +142,12 @@ def prior_alerts(conn, site_ids: list[str], since: datetime) -> dict[str, dict]:
 
 def write_alerts(conn, rows: list[dict], site_ids: list[str], since: datetime,
                  until: datetime) -> dict:
-    """Upsert the run's alerts on (dedup_key, opened_at), oldest first, and drop rows this
-    run's interval had stored before but no longer produces (the interval is replaced)."""
+    """Upsert the run's alerts on (dedup_key, opened_at), oldest first, and mark superseded
+    the rows this run's interval had stored before but no longer produces (the interval is
+    replaced; rows are never deleted, people's columns never written)."""
     rows = sorted(rows, key=lambda r: (r["opened_at"], r["dedup_key"]))
     keep = [(r["dedup_key"], r["opened_at"]) for r in rows]
-    stale = conn.execute(db.query("detect_delete_stale_alerts"), {
+    stale = conn.execute(db.query("detect_supersede_stale_alerts"), {
         "site_ids": site_ids, "since": since, "until": until,
         "keys": [k for k, _ in keep], "opened": [o for _, o in keep]}).rowcount
     changed = 0
@@ -157,4 +158,4 @@ def write_alerts(conn, rows: list[dict], site_ids: list[str], since: datetime,
         params["baseline_metrics"] = json.dumps(row["baseline_metrics"], default=str)
         params["until"] = until
         changed += conn.execute(sql, params).rowcount
-    return {"rows_changed": changed, "stale_rows_removed": stale}
+    return {"rows_changed": changed, "superseded": stale}

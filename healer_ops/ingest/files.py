@@ -54,11 +54,12 @@ def ingest_file(url: str, path, *, interval_start=None, interval_end=None, site_
 
 
 def ingest_drop(url: str, drop_dir, interval_start, interval_end, *, site_ids=None,
-                run_id=None, files: list[str] | None = None) -> dict:
+                run_id=None, files: list[str] | None = None, on_file=None) -> dict:
     """Load the rows of [start, end) from the day files of a drop folder (one transaction).
 
     `files` (names in the folder, from the run's plan) are the day files to read; without
-    it, the folder's day files of the interval.
+    it, the folder's day files of the interval. `on_file(1, name)` is called after each
+    day file (a progress bar).
     """
     interval = _interval(interval_start, interval_end)
     if interval is None:
@@ -89,6 +90,8 @@ def ingest_drop(url: str, drop_dir, interval_start, interval_end, *, site_ids=No
                                          metrics_source=_metrics_source(path), run_id=run_id)
             summary.out_of_scope = outside
             total.add(summary)
+            if on_file is not None:
+                on_file(1, path.name)
         conn.commit()
     return total.as_dict() | {"files": [p.name for _, p in files],
                               "missing_days": [d.isoformat() for d in missing]}

@@ -1,14 +1,19 @@
-"""Tell people that a pipeline run failed: the one place every DAG's failure hook calls.
+"""Telling people: failed pipeline runs (here) and predictive alerts (outbox.py).
 
-Today a notification is one ERROR line in the log of whoever runs the hook (the task's log
-for a task, the dag-processor's for a DAG run). Sending it on (webhooks, e-mail) belongs in
-`dag_run_failed`, so that every DAG gets it at once. Secrets never leave the process: the
-reason (often an exception's text, which can quote a DSN or a password) is redacted first.
+`dag_run_failed` is the one place every DAG's failure hook calls. It logs one ERROR line in
+the log of whoever runs the hook (the task's log for a task, the dag-processor's for a DAG
+run); for a failed run (`deliver=True`, the run-level hook) it also sends ONE message with
+the run's link on every configured channel (webhook, e-mail: channels.py), through
+Airflow's notifiers, retried a few times and never raising: a notification problem must not
+hide the failure it reports. It does not need the Healer database (which may be what
+failed). Secrets never leave the process: the reason (often an exception's text, which can
+quote a DSN or a password) is redacted first.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 from healer_ops.analysis.redact import redact
@@ -20,9 +25,16 @@ MARKER = "HEALER PIPELINE FAILURE"
 MAX_REASON_CHARS = 500
 
 
+DELIVERY_ATTEMPTS = 3
+
+
 def dag_run_failed(dag_id: str, run_id: str, task_id: str | None, reason: str | None,
-                   url: str | None) -> dict:
-    """Report a failed DAG run (or one failed task of it); returns what was reported."""
+                   url: str | None, *, deliver: bool = False, sender=None,
+                   settings=None) -> dict:
+    """Report a failed DAG run (or one failed task of it); returns what was reported.
+
+    With `deliver`, also send it on every configured channel: `notice["delivered"]` lists
+    the channels that took it, `notice["undelivered"]` those that did not."""
     notice = {
         "dag_id": dag_id,
         "run_id": run_id,
@@ -33,7 +45,34 @@ def dag_run_failed(dag_id: str, run_id: str, task_id: str | None, reason: str | 
     where = f"{dag_id}.{task_id}" if task_id else dag_id
     log.error("%s: %s failed in run %s: %s | %s", MARKER, where, run_id, notice["reason"],
               notice["url"] or "(no link)")
+    if deliver:
+        notice.update(_deliver(notice, sender, settings))
     return notice
+
+
+def _deliver(notice: dict, sender, settings) -> dict:
+    from healer_ops.analysis.pipeline import safe_error
+    from healer_ops.notify.channels import configured_channels, send
+    from healer_ops.notify.messages import failure_message
+    from healer_ops.settings import get_settings
+
+    sender = sender or send
+    message = failure_message(notice)
+    delivered, undelivered = [], []
+    for channel in configured_channels(settings or get_settings()):
+        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+            try:
+                sender(channel, message)
+                delivered.append(channel.name)
+                break
+            except Exception as exc:  # never let a notification failure mask the failure
+                log.warning("failure notice to %s, attempt %d: %s", channel.describe(),
+                            attempt, safe_error(exc))
+                if attempt < DELIVERY_ATTEMPTS:
+                    time.sleep(2 ** (attempt - 1))
+        else:
+            undelivered.append(channel.name)
+    return {"delivered": delivered, "undelivered": undelivered}
 
 
 def _one_line(text: str) -> str:

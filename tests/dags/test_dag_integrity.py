@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 EXPECTED_DAGS = {"site_metrics_ingest", "performance_baselines", "anomaly_detection",
-                 "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge"}
+                 "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge",
+                 "alert_notifications"}
 HEAVY_MODULES = ("pandas", "sklearn", "great_expectations", "openai", "scipy", "numpy",
                  "psycopg")  # (airflow itself imports httpx and sqlalchemy)
 
@@ -66,9 +67,11 @@ def test_the_shared_module_is_not_a_dag_file(dag_bag):
 
 def test_split_dags_have_their_steps(dag_bag):
     steps = {dag_id: [t.task_id for t in dag_bag.get_dag(dag_id).topological_sort()]
-             for dag_id in ("ai_failure_analysis", "site_metrics_ingest")}
+             for dag_id in ("ai_failure_analysis", "site_metrics_ingest",
+                            "alert_notifications")}
     assert steps == {"ai_failure_analysis": ["claim", "analyze", "summarize"],
-                     "site_metrics_ingest": ["plan", "load"]}
+                     "site_metrics_ingest": ["plan", "load"],
+                     "alert_notifications": ["queue_events", "deliver"]}
     ingest = dag_bag.get_dag("site_metrics_ingest")
     assert [a.name for a in ingest.get_task("load").outlets] == ["site_metrics"]
     assert ingest.get_task("plan").outlets == []

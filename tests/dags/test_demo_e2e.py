@@ -119,3 +119,21 @@ def test_demo_pipeline_end_to_end_and_reruns_change_nothing(airflow_db, tmp_path
     assert figures["cache rows purged"] == str(
         demo.dag_runs["ai_cache_purge"]["purge_expired_cache"]["deleted"])
     assert figures["incidents matched / missed"] == f"{generated['incidents']} / 0"
+
+    # An operator labels what they checked; the report then measures the plan's metrics on
+    # the fleet's own data, and agrees with the ground-truth evaluation.
+    from healer_ops.devkit.evaluate.operator_labels import label_from_truth
+    from healer_ops.operate.report import report
+
+    labelled = label_from_truth(url)
+    assert labelled["alerts_labelled"] == demo.detection_score["alerts"]
+    result = report(url, since=END - timedelta(days=200), until=datetime.now(UTC))
+    metrics = result["metrics"]
+    assert metrics["alert_precision"]["value"] == pytest.approx(
+        demo.detection_score["precision"], abs=1e-4)
+    assert metrics["diagnosis_accuracy"]["labelled"] == labelled["diagnoses_labelled"] > 0
+    assert metrics["diagnosis_accuracy"]["value"] == pytest.approx(
+        1 - labelled["diagnoses_wrong"] / labelled["diagnoses_labelled"], abs=1e-4)
+    assert metrics["cache_hit_rate"]["analyses"] > 0
+    assert metrics["pattern_auto_approval"]["good"] > 0
+    assert result["lead_time"]["outages"] >= 1

@@ -47,3 +47,41 @@ def test_a_run_that_succeeds_reports_nothing(airflow_db, caplog, capfd):
     capfd.readouterr()
     assert run_dag("ai_cache_purge")["state"] == "success"
     assert notices(caplog, capfd) == []
+
+
+pytest_plugins = ("notify_receivers",)
+
+
+def test_a_failed_run_sends_one_message_with_its_link_per_channel(
+        airflow_db, monkeypatch, quick_retries, notify_channels):
+    webhook, smtp = notify_channels
+    missing = db.with_database(airflow_db, "healer_missing_db")
+    monkeypatch.setenv("AIRFLOW_CONN_HEALER_DB", postgres_connection_json(missing))
+    quick_retries("ai_cache_purge")
+    run = run_dag("ai_cache_purge")
+    assert run["state"] == "failed" and run["tries"] == {"purge_expired_cache": 3}
+    run_link = f"http://localhost:8080/dags/ai_cache_purge/runs/{quote(run['run_id'])}"
+    (body,) = webhook.bodies                   # one message, not one per task or try
+    assert body["kind"] == "pipeline_failure" and body["link"] == run_link
+    assert body["dag_id"] == "ai_cache_purge" and body["run_id"] == run["run_id"]
+    (mail,) = smtp.messages
+    assert "ai_cache_purge" in mail["Subject"]
+    assert run_link.replace("&", "&amp;") in mail.get_payload(0).get_payload(decode=True).decode()
+    assert run_dag("ai_cache_purge")["state"] == "failed"
+    assert len(webhook.bodies) == 2            # the next failed run: its own message
+
+
+def test_a_notification_failure_never_masks_the_failure(caplog):
+    from healer_ops.notify import dag_run_failed
+    from healer_ops.notify.channels import Channel
+    from healer_ops.settings import Settings
+
+    calls = []
+
+    def broken(channel: Channel, message) -> None:
+        calls.append(channel.name)
+        raise ConnectionError("receiver down")
+
+    notice = dag_run_failed("d", "r", None, "boom", None, deliver=True, sender=broken,
+                            settings=Settings(notify_webhook_url="http://127.0.0.1:9/x"))
+    assert notice["undelivered"] == ["webhook"] and calls == ["webhook"] * 3

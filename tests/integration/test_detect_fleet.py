@@ -154,7 +154,7 @@ def test_rerunning_an_interval_leaves_the_same_rows(small_fleet, conn):
     first = _alerts(conn)
     again = detect_fleet(small_fleet, since, until)
     assert first and _alerts(conn) == first  # ids and updated_at included
-    assert again["rows_changed"] == 0 and again["stale_rows_removed"] == 0
+    assert again["rows_changed"] == 0 and again["superseded"] == 0
 
 
 def test_consecutive_runs_give_the_alerts_of_one_run(small_fleet, conn):

@@ -228,7 +228,7 @@ def test_bench_nab_runs_detect_on_every_labelled_file_and_scores_it(tmp_path):
     result = CliRunner().invoke(app, ["bench", "nab", "--nab", str(nab), "--results",
                                       str(results), "--name", "probe", "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # (progress lines go to stderr)
     assert report["run"]["files"] == 2 and report["run"]["rows"] == 2 * ROWS
     assert (results / "catA" / "probe_series.csv").is_file()
     standard = report["scores"]["standard"]

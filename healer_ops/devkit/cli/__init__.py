@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import typer
 
+from healer_ops.cli.progress import with_activity
 from healer_ops.devkit.cli import bench, evaluate, fleet
 
 
@@ -21,5 +22,5 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
                           ("generator", bench.bench_generator), ("api", bench.bench_api)):
-        bench_app.command(name)(command)
+        bench_app.command(name)(with_activity(f"bench {name}", command))
     app.add_typer(bench_app, name="bench")

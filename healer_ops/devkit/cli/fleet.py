@@ -68,6 +68,50 @@ def serve(
                  incidents=server.load_incidents(incidents) if incidents else None)
 
 
+@fleet_app.command("label")
+def label(
+    database: str = typer.Option(None, "--database", help="A database on the resolved server "
+                                 "(e.g. healer_demo, the demo's); default the one in use"),
+    share: float = typer.Option(1.0, help="Share of alerts and diagnoses to label"),
+    seed: int = typer.Option(7, help="Seed of the sample"),
+) -> None:
+    """Label a demo fleet's alerts and diagnoses from its ground truth, as an operator who
+    checked them would (then `healer-ops report` has accuracy and precision to show)."""
+    import json
+
+    from healer_ops import db
+    from healer_ops.devkit.evaluate.operator_labels import label_from_truth
+
+    url = db.resolve_url()
+    if database:
+        url = db.with_database(url, database)
+    typer.echo(json.dumps(label_from_truth(url, share=share, seed=seed)))
+
+
+def _run_with_progress(console, demo_module, url: str, **kwargs):
+    """The demo's steps as a progress bar on a terminal (one per DAG, plus generating the
+    fleet), its progress lines otherwise."""
+    if not console.is_terminal:
+        return demo_module.run_demo(
+            url, progress=lambda text: console.print(f"[dim]{text}[/dim]"), **kwargs)
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from healer_ops.cli.progress import progress
+
+    now = datetime.now(UTC)
+    steps = len(demo_module.demo_schedule(now, now, Path("."))) + 1
+    with progress("demo", steps, unit="steps", terminal=True) as advance:
+        def report(text: str) -> None:
+            done = text.startswith(("replayed", "running ")) and not text.startswith(
+                "running site_metrics_ingest")
+            advance(1 if done else 0, text.strip()[:60])
+
+        run = demo_module.run_demo(url, progress=report, **kwargs)
+        advance(1, "done")
+    return run
+
+
 def demo(
     sites: int = typer.Option(50, min=1, help="Sites in the demo fleet"),
     days: int = typer.Option(14, min=1, help="Days of 5-minute metrics"),
@@ -92,8 +136,8 @@ def demo(
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.write_text("")
     console.print(f"DAG run logs: {log_file}")
-    run = demo_module.run_demo(url, sites=sites, days=days, seed=seed, log_file=log_file,
-                               progress=lambda text: console.print(f"[dim]{text}[/dim]"))
+    run = _run_with_progress(console, demo_module, url, sites=sites, days=days, seed=seed,
+                             log_file=log_file)
     table = Table(title=f"HealerOps demo ({time.perf_counter() - began:.0f} s)")
     table.add_column("figure")
     table.add_column("value", justify="right")

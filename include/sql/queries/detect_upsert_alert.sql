@@ -1,6 +1,8 @@
 -- One alert, keyed by (dedup_key, opened_at). A row that did not change is left alone
 -- (updated_at too), and an alert a later run already resolved is never re-opened by a
--- re-run of an earlier interval (%(until)s is the end of this run's interval).
+-- re-run of an earlier interval (%(until)s is the end of this run's interval). A superseded
+-- row produced again comes back. People's columns (acknowledged_*, snoozed_*,
+-- manually_resolved_*, label*) are never written here: the alert lifecycle contract.
 INSERT INTO predictive_alerts (site_id, alert_type, severity, prediction, confidence,
                                current_metrics, baseline_metrics, deviation, anomaly_score,
                                predicted_at, dedup_key, status, opened_at, last_seen_at,
@@ -21,6 +23,7 @@ ON CONFLICT (dedup_key, opened_at) DO UPDATE SET
     status = EXCLUDED.status,
     last_seen_at = EXCLUDED.last_seen_at,
     resolved_at = EXCLUDED.resolved_at,
+    superseded_at = NULL,
     updated_at = now()
 WHERE (predictive_alerts.severity, predictive_alerts.prediction, predictive_alerts.confidence,
        predictive_alerts.current_metrics, predictive_alerts.baseline_metrics,
