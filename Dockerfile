@@ -1,5 +1,6 @@
-# The HealerOps Airflow image: the official Airflow 3.3.2 image (Python 3.11, which has the
-# Celery provider) plus the project's exact pins and the healer_ops package.
+# The HealerOps Airflow image: the official Airflow 3.3.2 image (Python 3.11) plus the project's
+# exact pins (the Celery provider, Celery and the Redis client included: the image runs the
+# versions the tests ran, not whatever the base image ships) and the healer_ops package.
 FROM apache/airflow:3.3.2-python3.11
 
 USER airflow

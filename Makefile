@@ -9,7 +9,12 @@ export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 
-.PHONY: demo test lint airflow venv clean
+.PHONY: demo test lint airflow cluster cluster-down cluster-status venv clean
+
+# The CeleryExecutor deployment as local processes (cluster.env, shared with compose), against
+# this machine's PostgreSQL and Redis unless HEALER_CLUSTER_METADATA_URL,
+# HEALER_CLUSTER_BROKER_URL or HEALER_DATABASE_URL say otherwise.
+WORKERS ?= 2
 
 venv: $(STAMP)
 
@@ -48,6 +53,15 @@ airflow: $(STAMP)
 	AIRFLOW__API__BASE_URL=http://localhost:$(PORT) \
 	AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://localhost:$(PORT)/execution/ \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/airflow standalone
+
+cluster: $(STAMP)
+	$(BIN)/healer-ops cluster up --workers $(WORKERS)
+
+cluster-down: $(STAMP)
+	$(BIN)/healer-ops cluster down
+
+cluster-status: $(STAMP)
+	$(BIN)/healer-ops cluster status
 
 clean:
 	rm -rf .healer .pytest_cache

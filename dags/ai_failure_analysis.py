@@ -4,25 +4,31 @@
 Every 15 minutes, three steps:
 
 1. **claim**: claims failed `healer_executions` that have no AI analysis yet (or whose
-   analysis failed and has attempts left, or whose claim went stale) with
-   `FOR UPDATE SKIP LOCKED`, so two runs never analyze the same execution. Returns the
-   claimed ids (at most `limit`).
-2. **analyze**: collects the finished Batch API jobs of earlier runs (openai), then analyzes
-   exactly the claimed ids that still wait (`ai_status` CLAIMED). Each log is redacted,
-   keyed (error signature + local diagnosis type + culprit), looked up in
+   analysis failed and has attempts left, or whose claim expired) with
+   `FOR UPDATE SKIP LOCKED`, so two runs never analyze the same execution. Each claim
+   records the run and try holding it and expires after the analyze timeout (30 minutes);
+   a retry of this step takes its run's earlier claims back first (a try whose worker died
+   after claiming strands nothing). Returns the claimed ids (at most `limit`) cut into
+   shards of `HEALER_ANALYSIS_SHARD_SIZE`.
+2. **analyze** (one mapped task per shard, spread over the Celery workers): collects the
+   finished Batch API jobs of earlier runs (openai), then renews and analyzes exactly the
+   shard's ids that this run still holds and that still wait (`ai_status` CLAIMED). Each
+   log is redacted, keyed (error signature + local diagnosis type + culprit), looked up in
    `ai_analysis_cache`, and on a miss analyzed by the configured analyzer
-   (`HEALER_ANALYZER`: `local`, or `openai` with fallback to local on any failure).
+   (`HEALER_ANALYZER`: `local`, or `openai` with fallback to local on any failure; the LLM
+   is asked only about the logs the local analyzer answers UNKNOWN, `HEALER_AI_ASK`).
    Commands pass the WP-CLI allow-list. Writes back `ai_analysis`, `ai_confidence`,
    `ai_recommendations`, `ai_reasoning`, `ai_model`, `ai_tokens_used`, `ai_cost_usd`,
    `ai_analyzed_at`, `ai_status`. One execution's failure never stops the batch (it is
-   claimed again by later runs). A retry of this step re-analyzes what its earlier try left
+   claimed again by later runs). A retry of a shard re-analyzes what its earlier try left
    waiting and rewrites nothing it finished: the same rows afterwards.
-3. **summarize**: the run's summary (return value and log): claimed, analyzed, cache hits,
-   LLM calls, fallbacks by reason, tokens and cost, and `outcome`, the claimed executions
-   by their `ai_status` now.
+3. **summarize**: the shards' counts merged into the run's summary (return value and log):
+   claimed, analyzed, cache hits, LLM calls, fallbacks by reason, tokens and cost, and
+   `outcome`, the claimed executions by their `ai_status` now.
 
-Params: `mode` = `sync` (default) or `batch` (openai only: cache hits at once, distinct
-misses to the Batch API at half price, collected by a later run: for large backfills);
+Params: `mode` = `sync` (default) or `batch` (openai only: cache hits and sure local
+answers at once, distinct misses to the Batch API at half price, collected by a later
+run: for large backfills);
 `limit` (executions claimed, default `HEALER_AI_BATCH_SIZE`); `analyzer` (override);
 `openai_conn_id` (an Airflow connection with the API key as password and an optional
 `base_url` in extra; without it `OPENAI_API_KEY` / `OPENAI_BASE_URL` are used).
@@ -39,6 +45,9 @@ from datetime import timedelta
 from _healer_common import healer_dag
 from airflow.sdk import Param, task
 
+# The analyze task's time limit, which is also how long a claim is held without renewal.
+ANALYZE_TIMEOUT = timedelta(minutes=30)
+
 
 @healer_dag(
     "ai_failure_analysis",
@@ -46,7 +55,7 @@ from airflow.sdk import Param, task
     doc_md=__doc__,
     tag="analysis",
     retry_delay=timedelta(minutes=1),
-    execution_timeout=timedelta(minutes=30),
+    execution_timeout=ANALYZE_TIMEOUT,
     dagrun_timeout=timedelta(hours=2, minutes=30),
     max_consecutive_failed_dag_runs=96,
     max_active_runs=2,
@@ -63,30 +72,33 @@ from airflow.sdk import Param, task
 )
 def ai_failure_analysis():
     @task(execution_timeout=timedelta(minutes=5))
-    def claim(params=None) -> list[str]:
+    def claim(params=None, run_id=None, ti=None) -> list[list[str]]:
         from healer_ops import db
-        from healer_ops.analysis.executions import claim_failed_executions
+        from healer_ops.analysis.executions import claim_shards
 
-        return claim_failed_executions(db.resolve_url("healer_db"), limit=params["limit"])
+        return claim_shards(db.resolve_url("healer_db"), limit=params["limit"], run_id=run_id,
+                            try_number=ti.try_number, hold=ANALYZE_TIMEOUT)
 
-    @task
-    def analyze(execution_ids: list[str], params=None) -> dict:
+    @task(execution_timeout=ANALYZE_TIMEOUT, map_index_template="{{ task.op_kwargs["
+          "'execution_ids'] | length }} executions")
+    def analyze(execution_ids: list[str], params=None, run_id=None, ti=None) -> dict:
         from healer_ops import db
         from healer_ops.analysis.executions import analyze_executions
 
         return analyze_executions(db.resolve_url("healer_db"), execution_ids,
                                   analyzer=params["analyzer"], mode=params["mode"],
-                                  openai_conn_id=params["openai_conn_id"])
+                                  openai_conn_id=params["openai_conn_id"], run_id=run_id,
+                                  try_number=ti.try_number, hold=ANALYZE_TIMEOUT)
 
     @task(execution_timeout=timedelta(minutes=5))
-    def summarize(execution_ids: list[str], stats: dict) -> dict:
+    def summarize(shards: list[list[str]], stats: list[dict]) -> dict:
         from healer_ops import db
-        from healer_ops.analysis.executions import summarize_run
+        from healer_ops.analysis.executions import summarize_shards
 
-        return summarize_run(db.resolve_url("healer_db"), execution_ids, stats)
+        return summarize_shards(db.resolve_url("healer_db"), shards, list(stats))
 
-    claimed = claim()
-    summarize(claimed, analyze(claimed))
+    shards = claim()
+    summarize(shards, analyze.expand(execution_ids=shards))
 
 
 ai_failure_analysis()

@@ -15,7 +15,8 @@ per-site sorts (about 26 bytes of memory per row of the period); see `healer_ops
 
 Backfill past weeks with `airflow backfill create --dag-id performance_baselines
 --from-date ... --to-date ...`; a manual run computes the period ending at its logical
-date. Param `site_ids` limits a run to some sites (empty: every site).
+date, or, without one (the UI's trigger button, the REST API), when it was triggered.
+Param `site_ids` limits a run to some sites (empty: every site).
 
 Failures: a try is stopped after two hours and retried twice, five minutes apart; a task
 that fails for good and its run are reported through `healer_ops.notify`; after 2 failed
@@ -49,12 +50,12 @@ from airflow.sdk import Param, task
 def performance_baselines():
     @task
     def compute_baselines(data_interval_start=None, data_interval_end=None,
-                          params=None) -> dict:
+                          params=None, dag_run=None) -> dict:
         from healer_ops import baselines, db
         from healer_ops.intervals import effective_interval
 
         _, period_end = effective_interval(data_interval_start, data_interval_end,
-                                           timedelta(weeks=1))
+                                           timedelta(weeks=1), dag_run.run_after)
         return baselines.compute_baselines(db.resolve_url("healer_db"), period_end,
                                            days=int(params["days"]),
                                            site_ids=params["site_ids"] or None)

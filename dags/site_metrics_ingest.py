@@ -2,15 +2,18 @@
 ### site_metrics_ingest
 
 Every 5 minutes: measures the fleet and loads `site_metrics`, producing the `site_metrics`
-asset that `anomaly_detection` runs on. Two steps:
+asset that `anomaly_detection` runs on. Three steps:
 
-1. **plan**: decides what the run loads and reads nothing: the mode, the interval, and in
-   files mode the drop folder's day files of the interval and the days without one (in
-   probe mode, the slot the observations stand for). A bad param, a missing drop folder or
-   a probe of history fails here, before any work.
-2. **load**: probes or reads exactly the plan, validates, quarantines and upserts, and
-   emits the `site_metrics` asset. A retry loads the same files or slot again: the same
-   rows. Its return value is the run's summary.
+1. **plan**: decides what the run loads, split into shards: the mode, the interval, and in
+   files mode the drop folder's day files of the interval and the days without one (one
+   shard); in probe mode the slot the observations stand for and the fleet cut into key
+   ranges of `HEALER_PROBE_SHARD_SIZE` enabled sites (one shard each). A bad param, a
+   missing drop folder or a probe of history fails here, before any work.
+2. **load** (one mapped task per shard, spread over the Celery workers): probes or reads
+   exactly its shard, validates, quarantines and upserts. A retry of a shard loads the same
+   files or probes the same sites for the same slot again: the same rows.
+3. **summarize**: the shards' summaries merged into the run's summary, and the
+   `site_metrics` asset event (once per run, after every shard loaded).
 
 **Modes** (param `mode`):
 - `probe`: an asynchronous HTTP probe of every enabled site of `wp_sites` (its `url`):
@@ -31,7 +34,12 @@ asset that `anomaly_detection` runs on. Two steps:
   "/data/drop"}'` for another folder (or `{"mode": "files"}` to say it explicitly).
 
 Params `start`/`end` (ISO 8601) replace the interval (e.g. one run for 14 days of history),
-`site_ids` limits the run to some sites.
+`site_ids` limits the run to some sites. A manual run without a logical date (the UI's
+trigger button, the REST API, `airflow dags trigger`) covers the 5 minutes before it was
+triggered. Do not give a manual run a logical date on the 5-minute grid: the scheduler's
+own run for that date then clashes with it ("run already exists", Airflow issue 41208) and
+scheduled runs stop until it is deleted. For weeks of history use `site_metrics_backfill`
+(one run per day) rather than a backfill of this DAG (288 runs per day).
 
 Every row is validated with Great Expectations (columns and types, known site, ranges,
 time not in the future and inside the interval, duplicates in the batch). Rejected rows go
@@ -40,10 +48,11 @@ to `metric_quarantine` verbatim with all their reasons; the rest are upserted on
 and nothing of the run is loaded. The returned summary: `input_rows = loaded + quarantined
 + duplicates` (merged), with `quarantined_by_reason`.
 
-Failures: each step is retried three times, a minute apart; a try of plan is stopped after
-5 minutes, of load after 30 (split a long manual `start`/`end` range that needs more);
-a step that fails for good and its run are reported through `healer_ops.notify`; after 288
-failed runs in a row (a day) the DAG pauses itself.
+Failures: each step is retried three times, a minute apart; a try of plan or summarize is
+stopped after 5 minutes, of load after 30 (split a long manual `start`/`end` range that
+needs more, or load it with `site_metrics_backfill`); a step that fails for good and its run
+are reported through `healer_ops.notify`; after 288 failed runs in a row (a day) the DAG
+pauses itself.
 """
 
 from __future__ import annotations
@@ -72,7 +81,7 @@ DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
     retries=3,
     retry_delay=timedelta(minutes=1),
     execution_timeout=timedelta(minutes=30),
-    dagrun_timeout=timedelta(hours=2, minutes=30),
+    dagrun_timeout=timedelta(hours=3),
     max_consecutive_failed_dag_runs=288,
     max_active_runs=4,
     params={
@@ -91,23 +100,34 @@ DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
 def site_metrics_ingest():
     @task(execution_timeout=timedelta(minutes=5))
     def plan(params=None, dag_run=None, data_interval_start=None,
-             data_interval_end=None) -> dict:
+             data_interval_end=None) -> list[dict]:
+        from healer_ops import db
         from healer_ops.ingest.runs import plan_ingest
+        from healer_ops.ingest.shards import shard_plan
 
-        return plan_ingest(mode=params["mode"],
-                           run_type=getattr(dag_run.run_type, "value", str(dag_run.run_type)),
-                           interval_start=data_interval_start, interval_end=data_interval_end,
-                           start=params["start"], end=params["end"],
-                           site_ids=params["site_ids"] or None, drop_dir=params["drop_dir"])
+        planned = plan_ingest(mode=params["mode"],
+                              run_type=getattr(dag_run.run_type, "value", str(dag_run.run_type)),
+                              interval_start=data_interval_start,
+                              interval_end=data_interval_end, start=params["start"],
+                              end=params["end"], site_ids=params["site_ids"] or None,
+                              drop_dir=params["drop_dir"], run_after=dag_run.run_after)
+        return shard_plan(db.resolve_url("healer_db") if planned["mode"] == "probe" else None,
+                          planned)
 
-    @task(outlets=[SITE_METRICS])
-    def load(planned: dict, run_id=None) -> dict:
+    @task(map_index_template="shard {{ task.op_kwargs['shard']['shard'] }}")
+    def load(shard: dict, run_id=None) -> dict:
         from healer_ops import db
         from healer_ops.ingest.runs import load_planned
 
-        return load_planned(db.resolve_url("healer_db"), planned, run_id=run_id)
+        return load_planned(db.resolve_url("healer_db"), shard, run_id=run_id)
 
-    load(plan())
+    @task(outlets=[SITE_METRICS], execution_timeout=timedelta(minutes=5))
+    def summarize(summaries: list[dict]) -> dict:
+        from healer_ops.ingest.shards import merge_summaries
+
+        return merge_summaries(summaries)
+
+    summarize(load.expand(shard=plan()))
 
 
 site_metrics_ingest()

@@ -30,6 +30,8 @@ def openai_server(monkeypatch):
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-loopback-0000000000000000")
         monkeypatch.setenv("HEALER_AI_MODEL", "gpt-4.1-mini")
+        # these tests exercise the LLM path: ask it about every log, not only the unsure ones
+        monkeypatch.setenv("HEALER_AI_ASK", "all")
         reset_settings()
         yield server
     reset_settings()

@@ -35,7 +35,7 @@ class CachedAnalysis:
     tokens_used: int
     cost_usd: float
     response_time_ms: int | None
-    hit_count: int
+    hit_count: int  # uses, from 1: the analysis that wrote the row, then each hit
     created_at: datetime
     expires_at: datetime
 

@@ -3,10 +3,13 @@
 The DAG's three steps, each a function of plain data (ids and counts):
 1. `claim_failed_executions`: up to `HEALER_AI_BATCH_SIZE` failed executions in one
    UPDATE ... FOR UPDATE SKIP LOCKED ... RETURNING (never analyzed, failed with attempts
-   left, or a stale claim); returns their ids.
+   left, claimed by an earlier try of the same run, or a claim that expired); returns their
+   ids (`claim_shards`: cut into shards, one mapped analyze task each). A claim records the
+   run and try holding it and expires after the analyze task's timeout (`hold`).
 2. `analyze_executions`: collects finished Batch API jobs of earlier runs (openai analyzer),
-   then analyzes those of the claimed ids that still wait (ai_status CLAIMED), so a retry
-   picks up exactly what an earlier try left and rewrites nothing it finished: with
+   then renews and analyzes those of the claimed ids that still wait (ai_status CLAIMED,
+   held by this run), so a retry picks up exactly what an earlier try left and rewrites
+   nothing it finished: with
    `HEALER_AI_CONCURRENCY` threads (mode "sync"), or answering cache hits at once and
    sending the distinct misses to the Batch API (mode "batch", for large backfills: half
    price, collected by a later run). Writes back ai_analysis (the full analysis with
@@ -28,6 +31,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 import psycopg
@@ -36,12 +40,17 @@ from psycopg.types.json import Jsonb
 from healer_ops import db
 from healer_ops.analysis.model import Analysis
 from healer_ops.analysis.pipeline import AnalysisPipeline, PipelineResult, Prepared, safe_error
+from healer_ops.patterns import learn
 from healer_ops.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-STALE_CLAIM_MINUTES = 60
+# How long a claim is held when the caller does not say (the DAG passes its analyze task's
+# execution_timeout); a claim expires that long after it was taken or last renewed, plus a
+# grace for Airflow to stop a try that ran out of time.
+DEFAULT_HOLD = timedelta(hours=1)
+CLAIM_GRACE = timedelta(minutes=2)
 MODES = ("sync", "batch")
 
 
@@ -68,23 +77,47 @@ def analyze_failed_executions(database_url: str | None = None, *, limit: int | N
 
 
 def claim_failed_executions(database_url: str | None = None, *, limit: int | None = None,
-                            settings: Settings | None = None) -> list[str]:
-    """Claim up to `limit` (default HEALER_AI_BATCH_SIZE) failed executions; their ids."""
+                            settings: Settings | None = None, run_id: str | None = None,
+                            try_number: int | None = None,
+                            hold: timedelta = DEFAULT_HOLD) -> list[str]:
+    """Claim up to `limit` (default HEALER_AI_BATCH_SIZE) failed executions for `run_id`'s
+    try `try_number`, held for `hold`; their ids. The run's own earlier claims come first."""
     settings = settings or get_settings()
     with db.connect(database_url, autocommit=True) as conn:
-        claims = claim(conn, limit or settings.ai_batch_size)
-    log.info("claimed %d failed executions", len(claims))
+        claims = claim(conn, limit or settings.ai_batch_size, run_id=run_id,
+                       try_number=try_number, hold=hold)
+    log.info("claimed %d failed executions for %s (try %s)", len(claims), run_id, try_number)
     return [c.execution_id for c in claims]
+
+
+def claim_shards(database_url: str | None = None, *, limit: int | None = None,
+                 shard_size: int | None = None, settings: Settings | None = None,
+                 run_id: str | None = None, try_number: int | None = None,
+                 hold: timedelta = DEFAULT_HOLD) -> list[list[str]]:
+    """`claim_failed_executions` cut into shards of `shard_size` (HEALER_ANALYSIS_SHARD_SIZE)
+    ids; always at least one shard, so that an analyze task runs to collect finished Batch
+    API jobs even when nothing new was claimed."""
+    settings = settings or get_settings()
+    size = shard_size or settings.analysis_shard_size
+    if size < 1:
+        raise ValueError(f"analysis shard size must be at least 1, not {size}")
+    ids = claim_failed_executions(database_url, limit=limit, settings=settings, run_id=run_id,
+                                  try_number=try_number, hold=hold)
+    return [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
 
 
 def analyze_executions(database_url: str | None, execution_ids: list[str], *,
                        concurrency: int | None = None, analyzer: str | None = None,
                        mode: str = "sync", openai_conn_id: str | None = None,
-                       settings: Settings | None = None, local=None, llm=None) -> dict:
+                       settings: Settings | None = None, local=None, llm=None,
+                       run_id: str | None = None, try_number: int | None = None,
+                       hold: timedelta = DEFAULT_HOLD) -> dict:
     """Analyze the claimed executions among `execution_ids` that still wait; their counts.
 
     Executions already written back, recorded as failed or handed to a Batch API job are
-    left as they are: running this again for the same ids leaves the same rows.
+    left as they are: running this again for the same ids leaves the same rows. With
+    `run_id`, only claims that run still holds are taken (renewed for `try_number`, held
+    for `hold` more); a claim that expired and went to another run is that run's.
     """
     _check_mode(mode)
     settings = settings or get_settings()
@@ -95,7 +128,8 @@ def analyze_executions(database_url: str | None, execution_ids: list[str], *,
         batch = {"batch_jobs_submitted": 0, "batched": 0, "batch_collected": 0}
         if pipeline.analyzer == "openai":
             batch["batch_collected"] = collect_batches(pipeline)
-        claims = load_claimed(pipeline.connection(), execution_ids)
+        claims = load_claimed(pipeline.connection(), execution_ids, run_id=run_id,
+                              try_number=try_number, hold=hold)
         waiting = len(claims)
         if claims:
             pipeline.warm_up()
@@ -128,26 +162,68 @@ def summarize_run(database_url: str | None, execution_ids: list[str], stats: dic
     return summary
 
 
+def summarize_shards(database_url: str | None, shards: list[list[str]],
+                     stats: list[dict]) -> dict:
+    """`summarize_run` of a run whose analysis was cut into shards: their counts added up."""
+    ids = [execution_id for shard in shards for execution_id in shard]
+    return summarize_run(database_url, ids, merge_stats(stats)) | {"shards": len(stats)}
+
+
+def merge_stats(stats: list[dict]) -> dict:
+    """Several analyze tasks' counts as one: numbers added (seconds: the longest), the
+    fallbacks by reason added, the first few errors kept."""
+    if not stats:
+        raise ValueError("no analysis counts to merge")
+    merged = dict(stats[0])
+    for key, value in stats[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            merged[key] = sum(s.get(key, 0) for s in stats)
+    merged["seconds"] = max(s.get("seconds", 0) for s in stats)
+    merged["cost_usd"] = round(merged.get("cost_usd", 0), 6)
+    merged["hit_rate"] = (round(merged["cache_hits"] / merged["analyzed"], 4)
+                          if merged.get("analyzed") else 0)
+    fallbacks: dict[str, int] = {}
+    for s in stats:
+        for reason, count in (s.get("fallbacks") or {}).items():
+            fallbacks[reason] = fallbacks.get(reason, 0) + count
+    merged["fallbacks"] = fallbacks
+    errors = sorted({e for s in stats for e in s.get("errors", [])})[:5]
+    if errors:
+        merged["errors"] = errors
+    return merged
+
+
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
 
 
-def claim(conn, limit: int) -> list[Claim]:
+def claim(conn, limit: int, *, run_id: str | None = None, try_number: int | None = None,
+          hold: timedelta = DEFAULT_HOLD) -> list[Claim]:
     """Claim up to `limit` executions (skipping rows another run holds)."""
     with conn.transaction():
         rows = conn.execute(db.query("analysis_claim"), {
-            "limit": limit, "max_attempts": MAX_ATTEMPTS,
-            "stale_minutes": STALE_CLAIM_MINUTES}).fetchall()
+            "limit": limit, "max_attempts": MAX_ATTEMPTS, "run_id": run_id,
+            "try_number": try_number, "hold_s": _hold_seconds(hold)}).fetchall()
     return [_claim_of(row) for row in rows]
 
 
-def load_claimed(conn, execution_ids: list[str]) -> list[Claim]:
-    """Those of `execution_ids` still claimed and waiting for their analysis."""
+def load_claimed(conn, execution_ids: list[str], *, run_id: str | None = None,
+                 try_number: int | None = None, hold: timedelta = DEFAULT_HOLD) -> list[Claim]:
+    """Those of `execution_ids` still claimed (by `run_id`, when given) and waiting for their
+    analysis, their claims renewed for this try; in the order they started."""
     if not execution_ids:
         return []
-    rows = conn.execute(db.query("analysis_load_claimed"), {"ids": execution_ids}).fetchall()
+    with conn.transaction():
+        rows = conn.execute(db.query("analysis_load_claimed"), {
+            "ids": execution_ids, "run_id": run_id, "try_number": try_number,
+            "hold_s": _hold_seconds(hold)}).fetchall()
+    rows.sort(key=lambda row: (row[4], row[0]))
     return [_claim_of(row) for row in rows]
+
+
+def _hold_seconds(hold: timedelta) -> float:
+    return (hold + CLAIM_GRACE).total_seconds()
 
 
 def _claim_of(row) -> Claim:
@@ -195,6 +271,7 @@ def write_result(conn, execution_id: str, result: PipelineResult) -> None:
             "tokens_used": analysis.tokens_used,
             "cost_usd": Decimal(str(round(analysis.cost_usd, 6))),
         })
+        learn.after_write_back(conn, execution_id, result)  # analyses feed patterns
 
 
 def write_failure(conn, execution_id: str, error: str) -> None:
@@ -208,7 +285,8 @@ def write_failure(conn, execution_id: str, error: str) -> None:
 
 def submit_batch_for(pipeline: AnalysisPipeline, claims: list[Claim], failures: list[str]
                      ) -> tuple[list[Claim], int, int]:
-    """Answer cache hits now and submit one Batch API request per distinct miss.
+    """Answer cache hits (and logs the local analyzer is sure of) now, and submit one Batch
+    API request per distinct miss the LLM is asked about.
 
     Returns (claims left for synchronous analysis, jobs submitted, executions batched).
     Without a usable client or budget the misses stay synchronous (and fall back there).
@@ -231,6 +309,10 @@ def submit_batch_for(pipeline: AnalysisPipeline, claims: list[Claim], failures: 
         try:
             prepared = pipeline.prepare(item.log)
             hit = pipeline.lookup(prepared, item.blacklisted_plugins, item.blacklisted_themes)
+            if hit is None and not pipeline.wants_llm(prepared):  # the local answer stands
+                hit = pipeline.complete(prepared, prepared.local, cacheable=True,
+                                        blacklisted_plugins=item.blacklisted_plugins,
+                                        blacklisted_themes=item.blacklisted_themes)
             if hit is not None:
                 write_result(pipeline.connection(), item.execution_id, hit)
                 continue

@@ -1,10 +1,15 @@
 """The local analyzer: offline, deterministic root-cause analysis of a WordPress failure log.
 
 Signature rules (rules.py) decide the diagnosis type when one matches, in the labelled data's
-priority order; otherwise a classifier trained on labelled logs (training.py) decides. The
-confidence is the classifier's calibrated probability of the chosen type, with the matched
-rules among its features. The culprit comes from fatal/parse/uncaught lines only, and the
-recommendations are the taxonomy's WP-CLI remediation for the type with {slug} filled in.
+priority order; otherwise a classifier trained on labelled logs (training.py) decides. Both
+read the lines that carry the fault, never the noise around it (logtext.read_log). The
+confidence is the calibrated probability that the chosen type is right (fitted on held-out
+folds, for rule and classifier decisions alike). Below the abstention threshold
+(settings.abstain_below) the analyzer answers UNKNOWN, with its best guess in the reasoning
+and the calibrated probability that UNKNOWN is right as its confidence; the openai analyzer
+(when configured) is asked about those logs only. The culprit comes from fatal/parse/uncaught
+lines only, and the recommendations are the taxonomy's WP-CLI remediation for the type with
+{slug} filled in.
 """
 
 from __future__ import annotations
@@ -96,9 +101,16 @@ class LocalAnalyzer:
 
     name = "local"
 
-    def __init__(self, model=None):
+    def __init__(self, model=None, abstain_below: float | None = None):
         self._model = model
         self._custom = model is not None
+        if abstain_below is None:
+            from healer_ops.settings import get_settings
+
+            abstain_below = get_settings().abstain_below
+        if not 0.0 <= abstain_below <= 1.0:
+            raise ValueError(f"abstain_below must be within [0, 1], not {abstain_below}")
+        self.abstain_below = abstain_below
 
     @property
     def version(self) -> str:
@@ -121,18 +133,26 @@ class LocalAnalyzer:
             raise TypeError(f"log must be a str, not {type(log).__name__}")
         log = clip_log(log)
         prediction = self.model.predict([log])[0]
-        diagnosis_type = prediction.diagnosis_type
+        diagnosis_type, confidence = prediction.diagnosis_type, prediction.confidence
         supporting = _supporting_evidence(prediction.evidence, diagnosis_type)
         culprit = _culprit(supporting, log)
         error_type = supporting.error_type if supporting else None
+        reasoning = _reasoning(prediction, supporting, culprit)
+        if confidence < self.abstain_below and diagnosis_type != "UNKNOWN":
+            reasoning = (f"Not sure enough to answer: best guess {diagnosis_type} at "
+                         f"{confidence:.2f}, under the abstention threshold "
+                         f"{self.abstain_below:.2f}. {reasoning}")
+            diagnosis_type, error_type = "UNKNOWN", None
+            confidence = self.model.abstention_confidence(prediction)
+            culprit = find_culprit(log)
         return Analysis(
             diagnosis_type=diagnosis_type,
-            confidence=round(prediction.confidence, 4),
+            confidence=round(confidence, 4),
             culprit=culprit.slug if culprit else None,
             culprit_kind=culprit.kind if culprit else None,
             error_type=error_type,
             root_cause=_root_cause(diagnosis_type, error_type, culprit),
-            reasoning=_reasoning(prediction, supporting, culprit),
+            reasoning=reasoning,
             recommendations=[Recommendation(command=c.fill(culprit.slug if culprit else None),
                                             purpose=c.purpose)
                              for c in recommended_commands(diagnosis_type, error_type, culprit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 DIAGNOSIS_TYPES = (
     "WSOD", "DB_ERROR", "MAINTENANCE", "INTEGRITY", "PERMISSION", "CACHE", "PLUGIN_CONFLICT",
@@ -43,3 +43,11 @@ class Analysis(BaseModel):
     tokens_used: int = 0
     cost_usd: float = 0.0
     fallback_reason: str | None = None  # why the configured analyzer was not used
+
+    @model_validator(mode="after")
+    def _reasoning_never_empty(self) -> Analysis:
+        # the seed's contract: an analysis always says why (the cache refuses an empty one)
+        if not self.reasoning.strip():
+            self.reasoning = (self.root_cause.strip()
+                              or f"Diagnosed as {self.diagnosis_type} from the error signature.")
+        return self

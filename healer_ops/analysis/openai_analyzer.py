@@ -9,12 +9,14 @@
 - Timeouts (`HEALER_AI_TIMEOUT_S`) and retries with exponential backoff and jitter on
   408/409/429/5xx and connection errors: the SDK's own `max_retries` (`HEALER_AI_MAX_RETRIES`;
   0.5 s doubling up to 8 s, Retry-After honoured).
-- Tokens and cost from the response's `usage`, priced with settings.MODEL_PRICES_PER_MTOK
-  (cached input tokens at their own price; Batch API at half price).
+- Tokens and cost from the response's `usage`, priced with the price table (prices.py: the
+  built-in table the operator extends; cached input tokens at their own price; Batch API at
+  half price). A model with no price is refused when the analyzer is made (the run's start).
 - A circuit breaker per run: after 3 consecutive endpoint failures (timeout, unreachable,
   429 or 5xx after the retries) the run stops calling it (`circuit_open`).
-- A budget per run: a call is made only if its worst case (the whole prompt uncached plus
-  the most output tokens allowed) still fits; otherwise the failure is `over_budget`.
+- A budget per run: a call is made only if its worst case (the whole prompt uncached, its
+  tokens counted as the API counts them (tokens.py), plus the most output tokens allowed)
+  still fits; otherwise the failure is `over_budget`.
 - The long fixed instructions come first and the log last, so that OpenAI's prompt caching
   (identical prefixes of 1024+ tokens) applies to every call after the first.
 
@@ -25,7 +27,6 @@ and records the reason. The input is always an already redacted log.
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,11 +36,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from healer_ops.analysis.model import DIAGNOSIS_TYPES, Analysis, Recommendation
+from healer_ops.analysis.prices import model_prices, price_table
 from healer_ops.logtext import clip_log
-from healer_ops.settings import MODEL_PRICES_PER_MTOK, Settings, get_settings
+from healer_ops.settings import Settings, get_settings
 
 MAX_OUTPUT_TOKENS = 1000
-CHARS_PER_TOKEN = 4  # budget estimate only; the cost itself comes from the response's usage
 BATCH_DISCOUNT = 0.5
 MAX_LOG_CHARS = 6000
 DEFAULT_CONNECTION_ID = "openai_default"
@@ -189,17 +190,6 @@ def build_request(model: str, redacted_log: str) -> dict:
 # Prices, usage, budget
 # ---------------------------------------------------------------------------------------------
 
-def model_prices(model: str) -> tuple[float, float, float]:
-    """(input, cached input, output) USD per million tokens; dated snapshots use their base."""
-    if model in MODEL_PRICES_PER_MTOK:
-        return MODEL_PRICES_PER_MTOK[model]
-    bases = [name for name in MODEL_PRICES_PER_MTOK if model.startswith(name + "-")]
-    if bases:
-        return MODEL_PRICES_PER_MTOK[max(bases, key=len)]
-    raise LLMFailure("unknown_model_price",
-                     f"no price for model {model!r} in settings.MODEL_PRICES_PER_MTOK")
-
-
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int = 0
@@ -210,8 +200,8 @@ class Usage:
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def cost_usd(self, model: str, batch: bool = False) -> float:
-        price_in, price_cached, price_out = model_prices(model)
+    def cost_usd(self, model: str, batch: bool = False, table: dict | None = None) -> float:
+        price_in, price_cached, price_out = model_prices(model, table)
         cached = min(self.cached_tokens, self.prompt_tokens)
         cost = ((self.prompt_tokens - cached) * price_in + cached * price_cached
                 + self.completion_tokens * price_out) / 1_000_000
@@ -227,10 +217,12 @@ class Usage:
                    int(data.get("completion_tokens") or 0))
 
 
-def worst_case_cost(model: str, request: dict) -> float:
-    chars = sum(len(m["content"]) for m in request["messages"])
-    prompt_tokens = math.ceil(chars / CHARS_PER_TOKEN * 1.2) + 50
-    return Usage(prompt_tokens, 0, request["max_completion_tokens"]).cost_usd(model)
+def worst_case_cost(model: str, request: dict, table: dict | None = None) -> float:
+    """The most a request can cost: its prompt uncached and the longest answer allowed."""
+    from healer_ops.analysis.tokens import count_prompt_tokens
+
+    return Usage(count_prompt_tokens(request), 0,
+                 request["max_completion_tokens"]).cost_usd(model, table=table)
 
 
 @dataclass
@@ -304,6 +296,8 @@ class OpenAIAnalyzer:
                  base_url: str | None = None, budget: Budget | None = None, client=None):
         self.settings = settings or get_settings()
         self.model = self.settings.ai_model
+        self.prices = price_table(self.settings)
+        model_prices(self.model, self.prices)  # refused at the run's start: UnknownModelPrice
         self.budget = budget or Budget(self.settings.ai_budget_usd)
         self._client = client
         self._credentials = (api_key, base_url)
@@ -316,7 +310,6 @@ class OpenAIAnalyzer:
         with self._lock:
             if self._client is None and self._client_error is None:
                 try:
-                    model_prices(self.model)
                     self._client = make_client(self.settings, *self._credentials)
                 except LLMFailure as exc:
                     self._client_error = exc
@@ -345,7 +338,7 @@ class OpenAIAnalyzer:
                 raise LLMFailure("circuit_open", f"{self._consecutive_failures} consecutive "
                                                  "endpoint failures in this run")
         request = build_request(self.model, redacted_log)
-        reserved = worst_case_cost(self.model, request)
+        reserved = worst_case_cost(self.model, request, self.prices)
         if not self.budget.reserve(reserved):
             raise LLMFailure("over_budget", f"the run's budget of ${self.budget.limit_usd:.4f} "
                                             f"is spent (${self.budget.spent_usd:.4f})")
@@ -353,7 +346,7 @@ class OpenAIAnalyzer:
         try:
             completion = client.chat.completions.create(**request)
             usage = Usage.from_response(completion.usage)
-            actual = usage.cost_usd(self.model)
+            actual = usage.cost_usd(self.model, table=self.prices)
             return answer_to_analysis(completion.model_dump(), redacted_log, local, self.model,
                                       usage, analyzer="openai", cost_usd=actual)
         except openai.APITimeoutError as exc:

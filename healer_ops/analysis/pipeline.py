@@ -6,8 +6,11 @@
    whichever analyzer answers a miss.
 3. Cache lookup (a hit bumps hit_count/last_used_at atomically and costs $0).
 4. Miss: the configured analyzer (`local`, or `openai` with fallback to local on any
-   failure, the reason recorded). Within one process, concurrent misses on the same hash
-   wait for the first one (single flight), so a burst of one fault costs one LLM call.
+   failure, the reason recorded). In openai mode the LLM is asked only about the logs the
+   local analyzer is unsure of (it answered UNKNOWN: abstained under its threshold, or no
+   known cause); its confident answers stand (settings.ai_ask="all" asks about every log).
+   Within one process, concurrent misses on the same hash wait for the first one (single
+   flight), so a burst of one fault costs one LLM call.
 5. The allow-list decides which commands are recommended and which are auto; everything else
    is kept as rejected with its reason. It runs again on every read, with the site's own
    blacklist, so a cached analysis can never smuggle a command past it.
@@ -40,6 +43,7 @@ from healer_ops.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 ANALYZERS = ("local", "openai")
+ASK_SCOPES = ("unsure", "all")
 BREAK_SEARCH_CHARS = 4096  # how far back (or on) a cut looks for a line break or a space
 
 
@@ -147,6 +151,9 @@ class AnalysisPipeline:
         if self.analyzer not in ANALYZERS:
             raise ValueError(f"unknown analyzer {self.analyzer!r}: expected one of "
                              f"{', '.join(ANALYZERS)} (HEALER_ANALYZER)")
+        if self.settings.ai_ask not in ASK_SCOPES:
+            raise ValueError(f"unknown ai_ask {self.settings.ai_ask!r}: expected one of "
+                             f"{', '.join(ASK_SCOPES)} (HEALER_AI_ASK)")
         self.database_url = (database_url or db.resolve_url()) if use_cache else None
         self.use_cache = use_cache
         self.local = local or _default_local()
@@ -176,7 +183,7 @@ class AnalysisPipeline:
                                                       blacklisted_themes)
             if result is not None:
                 return result
-            analysis, cacheable, llm_called = self._fresh(prepared.redacted_log, prepared.local)
+            analysis, cacheable, llm_called = self._fresh(prepared)
             return self.complete(prepared, analysis, cacheable=cacheable, llm_called=llm_called,
                                  blacklisted_plugins=blacklisted_plugins,
                                  blacklisted_themes=blacklisted_themes)
@@ -201,7 +208,7 @@ class AnalysisPipeline:
         if not self.use_cache:
             return None
         hit = cache.lookup(self.connection(), prepared.input_hash,
-                           llm_only=self.analyzer != "local")
+                           llm_only=self.wants_llm(prepared))
         if hit is None:
             return None
         analysis = hit.analysis.model_copy(update={"tokens_used": 0, "cost_usd": 0.0})
@@ -218,6 +225,12 @@ class AnalysisPipeline:
             analysis = self._store(prepared, analysis)
         return self._result(prepared, analysis, False, llm_called, blacklisted_plugins,
                             blacklisted_themes)
+
+    def wants_llm(self, prepared: Prepared) -> bool:
+        """Whether the openai analyzer is asked about this log (see the module docstring)."""
+        if self.analyzer == "local":
+            return False
+        return self.settings.ai_ask == "all" or prepared.local.diagnosis_type == "UNKNOWN"
 
     def warm_up(self) -> None:
         """Load the local model once, before worker threads race to load it."""
@@ -248,9 +261,10 @@ class AnalysisPipeline:
 
     # --- steps --------------------------------------------------------------------------
 
-    def _fresh(self, redacted: str, local: Analysis) -> tuple[Analysis, bool, bool]:
+    def _fresh(self, prepared: Prepared) -> tuple[Analysis, bool, bool]:
         """(analysis, cacheable, whether the LLM was called) for a cache miss."""
-        if self.analyzer == "local":
+        redacted, local = prepared.redacted_log, prepared.local
+        if not self.wants_llm(prepared):
             return local, True, False
         from healer_ops.analysis.openai_analyzer import LLMFailure
 

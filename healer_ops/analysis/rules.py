@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from healer_ops.analysis.taxonomy import Culprit, fatal_culprit
-from healer_ops.logtext import CLIPPED_MARK, LogEntry, is_minor, line_at, log_entries, prepare
+from healer_ops.logtext import LogEntry, LogReading, line_at, read_log
 
 
 @dataclass(frozen=True)
@@ -385,11 +385,11 @@ def fatal_evidence(entries: list[LogEntry]) -> Evidence | None:
     return judged[0] if judged else None
 
 
-def _notices_only(entries: list[LogEntry]) -> Evidence | None:
-    """Only deprecations, notices and code-smell warnings: nothing to heal."""
-    entries = [entry for entry in entries if not entry.head.startswith(CLIPPED_MARK)]
-    if entries and all(is_minor(entry.head) and not entry.fatal for entry in entries):
-        return Evidence("HEALTHY:notices-only", "HEALTHY", "NOTICES_ONLY", entries[0].head[:300])
+def _notices_only(reading: LogReading) -> Evidence | None:
+    """Only deprecations, notices, code-smell warnings and chatter: nothing to heal."""
+    if reading.minor_only:
+        return Evidence("HEALTHY:notices-only", "HEALTHY", "NOTICES_ONLY",
+                        reading.entries[0].head[:300])
     return None
 
 
@@ -398,22 +398,25 @@ def _notices_only(entries: list[LogEntry]) -> Evidence | None:
 # ---------------------------------------------------------------------------------------------
 
 def collect_evidence(log: str) -> list[Evidence]:
-    """Every rule that matches the log, in decision order (the first one decides)."""
-    text = prepare(log)
-    entries = log_entries(log)
+    """Every rule that matches the log's fault-carrying text (its noise left out), in decision
+    order (the first one decides). HEALTHY evidence only when no line shows a failure."""
+    reading = read_log(log)
+    text = reading.focus
     found: list[Evidence] = []
     for stage in STAGES:
         if stage == FATAL_STAGE:
-            evidence = fatal_evidence(entries)
+            evidence = fatal_evidence(list(reading.focus_entries))
             if evidence:
                 found.append(evidence)
+            continue
+        if stage is HEALTHY and reading.shows_failure:
             continue
         for rule in stage:
             match = rule.pattern.search(text)
             if match:
                 found.append(Evidence(rule.rule_id, rule.diagnosis_type, rule.error_type,
                                       line_at(text, match.start())))
-    notices = _notices_only(entries)
+    notices = _notices_only(reading)
     if notices:
         found.append(notices)
     return found

@@ -5,11 +5,12 @@ plugin or theme slug, error codes such as HY000/1045, errno 28 or cURL error 28)
 what differs between two sites with the same fault: install paths up to wp-content,
 wp-includes or wp-admin, host names, timestamps, line numbers, byte counts and memory sizes,
 pids, ports, request ids, hex addresses, uuids and other numbers. It also drops what differs
-in shape only: log-line wrappers (Apache, nginx, PHP-FPM, debug.log prefixes), stack frames,
-the less telling lines (PHP code-smell warnings such as undefined array keys; warnings,
-notices and deprecations next to a PHP fatal; notices and deprecations next to other errors;
-deprecations next to notices), the file lists of checksum reports, repeated lines, and
-letter case.
+in shape only: log-line wrappers (Apache, nginx, PHP-FPM, docker, syslog, debug.log
+prefixes), stack traces (however deep they were cut, with their "thrown in" line), the noise
+around the fault (deprecations, notices, warnings of sloppy code and server chatter never
+enter it: logtext.read_log), the less telling entries (only the fatal ones when there is a
+fatal; else only those that show a failure), the file lists of checksum reports, repeated
+lines, and letter case.
 
 ``input_hash`` = sha256 over the signature, the diagnosis type, the culprit slug and the
 local analyzer's version. The diagnosis type is the LOCAL analyzer's (cheap, offline,
@@ -30,25 +31,29 @@ import re
 
 from healer_ops.logtext import (
     SLUG,
+    LogEntry,
     is_code_smell,
     is_wrapper_only,
     mask_ids,
     mask_install_paths,
     mask_numbers,
     mask_timestamps,
-    prepare,
     rank,
+    read_log,
     strip_php_prefix,
-    unwrap,
+    strip_request_suffix,
 )
 
-SIGNATURE_VERSION = "sig2"
+SIGNATURE_VERSION = "sig3"
 MAX_SIGNATURE_LINES = 8
 MAX_LINE_CHARS = 300
 
 _STRUCTURE_LINE = re.compile(r"^\s*stack trace:?\s*$|^\s*thrown\s*$|^\s*call stack\b", re.I)
 _STACK_FRAME = re.compile(r"^\s*#\d+\s|^\s*\d+\s+\d+\.\d+\s+\d+\s")  # PHP and xdebug frames
-_INLINE_FRAMES = re.compile(r"\s*Stack trace:.*?(?=\bthrown in\b|$)", re.I)
+# A trace cut at any depth is the same fault: everything from "Stack trace:" on, and the
+# "thrown in" line that repeats the error's location.
+_INLINE_TRACE = re.compile(r"\s*Stack trace:.*$", re.I)
+_THROWN_IN = re.compile(r"^\s*thrown in\b", re.I)
 
 # WP-CLI's --path is the site's install folder.
 _WP_CLI_PATH = re.compile(r"--path=\S+")
@@ -86,16 +91,26 @@ _MARK = "\ue000"
 
 def error_signature(redacted_log: str) -> str:
     """The normalized fault of a (redacted) log: the same on every site with that fault."""
-    text = prepare(redacted_log or "", literal_newlines=True)
-    text = _INLINE_FRAMES.sub(" ", text)
-    lines = [unwrap(line) for line in text.splitlines() if not _STACK_FRAME.match(line)]
-    lines = [_normalize_line(line) for line in lines if line.strip() and not is_wrapper_only(line)]
-    lines = [line for line in lines if line]
+    reading = read_log(redacted_log or "")
+    lines = [line for entry in reading.signature_entries for line in _entry_lines(entry)]
+    lines = [line for line in (_normalize_line(line) for line in lines) if line]
     lines = [line for line in lines if not _STRUCTURE_LINE.search(line)] or lines
     lines = [line for line in lines if not is_code_smell(line)] or lines
     ranks = [rank(line) for line in lines]
     chosen = [line for line, r in zip(lines, ranks, strict=True) if r == min(ranks, default=0)]
     return "\n".join(_unique(chosen)[:MAX_SIGNATURE_LINES])
+
+
+def _entry_lines(entry: LogEntry) -> list[str]:
+    """An entry's message lines: no stack trace, no "thrown in", no request suffix."""
+    lines = []
+    for line in entry.text.split("\n"):
+        if _STACK_FRAME.match(line) or _THROWN_IN.match(line):
+            continue
+        line = strip_request_suffix(_INLINE_TRACE.sub("", line))
+        if line.strip() and not is_wrapper_only(line):
+            lines.append(line)
+    return lines
 
 
 def input_hash(signature: str, diagnosis_type: str, culprit: str | None = None,

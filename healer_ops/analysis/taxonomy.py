@@ -307,18 +307,21 @@ _LOCATION = re.compile(
 
 def fatal_culprit(entry: LogEntry) -> Culprit | None:
     """Where a fatal entry points: its error location (the last "in FILE on line N" /
-    "thrown in FILE" of the message), or, when that is core, the innermost plugin/theme
-    stack frame (a plugin calling core badly)."""
+    "thrown in FILE" of the message), or, when that is core or unknown, the innermost
+    plugin/theme stack frame (a plugin calling core badly), else a core frame."""
     message = entry.message
     located = [c for path in _LOCATION.findall(message) for c in components_in(path)]
     named = located or components_in(message)
     location = named[-1] if named else None
     if location and location.kind != "core":
         return Culprit(location.slug, location.kind, entry.head[:300])
-    for frame in entry.frames:
-        for component in components_in(frame):
-            if component.kind in ("plugin", "theme", "mu-plugin"):
-                return Culprit(component.slug, component.kind, entry.head[:300])
+    framed = [component for frame in entry.frames for component in components_in(frame)]
+    for component in framed:
+        if component.kind in ("plugin", "theme", "mu-plugin"):
+            return Culprit(component.slug, component.kind, entry.head[:300])
+    if location is None and framed and framed[0].kind == "core":
+        # no location (its "thrown in" line cut off with the trace): the innermost frame's
+        return Culprit(None, "core", entry.head[:300])
     return location
 
 

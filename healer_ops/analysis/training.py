@@ -29,7 +29,7 @@ from sklearn.svm import LinearSVC
 from healer_ops.analysis.corpus import Example
 from healer_ops.analysis.model import DIAGNOSIS_TYPES
 from healer_ops.analysis.rules import ALL_RULE_IDS, Evidence, collect_evidence, decide
-from healer_ops.logtext import mask_ids, mask_install_paths, mask_slugs, prepare
+from healer_ops.logtext import mask_ids, mask_install_paths, mask_slugs, read_log
 
 SEED = 0
 STRATEGIES = ("rules", "classifier", "stacked", "rules+classifier")
@@ -44,8 +44,9 @@ _DIGITS = re.compile(r"\d+")  # every digit run, inside words too: versions, cod
 
 
 def normalize_for_model(log: str) -> str:
-    """What the classifier reads: no install paths, slugs, hex ids or digits to memorize."""
-    text = mask_install_paths(prepare(log).lower(), root="", user="user")
+    """What the classifier reads: the log's fault-carrying text (read_log's focus: no noise,
+    no server prefixes), with no install paths, slugs, hex ids or digits to memorize."""
+    text = mask_install_paths(read_log(log).focus.lower(), root="", user="user")
     text = mask_slugs(text, "slug")
     text = mask_ids(text, uuid="hex", hex_id="hex")
     return _DIGITS.sub("0", text)
@@ -88,6 +89,7 @@ class RuleFeatures(BaseEstimator, TransformerMixin):
 
 
 RULE_WIDTH = len(ALL_RULE_IDS) + 2 * len(DIAGNOSIS_TYPES)  # RuleFeatures' columns
+_HEALTHY = DIAGNOSIS_TYPES.index("HEALTHY")
 
 
 def _without_rules(features, rule_width: int):
@@ -173,6 +175,8 @@ def _softmax(margins: np.ndarray, temperature: float) -> np.ndarray:
 
 def _choose(log: str, margins: np.ndarray, strategy: str) -> tuple[str, str]:
     evidence = evidence_for(log)
+    if read_log(log).shows_failure:  # HEALTHY only when no line shows a failure
+        margins = np.where(np.arange(len(margins)) == _HEALTHY, -np.inf, margins)
     model_choice = DIAGNOSIS_TYPES[int(np.argmax(margins))]
     if strategy == "rules":
         return (evidence[0].diagnosis_type if evidence else "UNKNOWN"), "rules"
@@ -181,17 +185,32 @@ def _choose(log: str, margins: np.ndarray, strategy: str) -> tuple[str, str]:
     return evidence[0].diagnosis_type, "rules"  # rules+classifier: a matching rule decides
 
 
+def _logit(p: float) -> float:
+    p = float(np.clip(p, 1e-6, 1 - 1e-6))
+    return float(np.log(p / (1 - p)))
+
+
 def _confidence_features(probabilities: np.ndarray, text_probabilities: np.ndarray,
                          chosen: str, decided_by: str) -> list[float]:
     index = DIAGNOSIS_TYPES.index(chosen)
-
-    def logit(p: float) -> float:
-        p = float(np.clip(p, 1e-6, 1 - 1e-6))
-        return float(np.log(p / (1 - p)))
-
     text_agrees = index == int(np.argmax(text_probabilities))
-    return [logit(probabilities[index]), logit(text_probabilities[index]),
+    return [_logit(probabilities[index]), _logit(text_probabilities[index]),
             float(decided_by == "rules"), float(text_agrees)]
+
+
+@dataclass
+class AbstentionCalibrator:
+    """P(UNKNOWN is the right answer) for a log the analyzer abstains on, from the
+    classifier's probability of UNKNOWN: Platt scaling fitted on the out-of-fold abstentions,
+    or their smoothed base rate when they are too few to fit."""
+
+    base_rate: float
+    model: LogisticRegression | None = None
+
+    def confidence(self, unknown_probability: float) -> float:
+        if self.model is None:
+            return self.base_rate
+        return float(self.model.predict_proba(np.array([[_logit(unknown_probability)]]))[0, 1])
 
 
 @dataclass
@@ -203,6 +222,14 @@ class FittedModel:
     strategy: str = DEFAULT_STRATEGY
     n_examples: int = 0
     fit_seconds: float = 0.0
+    abstention: AbstentionCalibrator | None = None
+
+    def abstention_confidence(self, prediction: Prediction) -> float:
+        """The confidence of answering UNKNOWN instead of `prediction` (an abstention)."""
+        unknown = prediction.probabilities.get("UNKNOWN", 0.0)
+        if self.abstention is None:
+            return float(unknown)
+        return float(np.clip(self.abstention.confidence(unknown), 0.0, 1.0))
 
     def predict(self, logs: list[str], strategy: str | None = None) -> list[Prediction]:
         strategy = strategy or self.strategy
@@ -253,6 +280,25 @@ def _fit_calibrator(features: list[list[float]], correct: list[bool]) -> Logisti
     return LogisticRegression(C=1.0).fit(np.array(x), np.array(y), sample_weight=weights)
 
 
+# The abstention threshold the abstention calibrator is fitted at (the default of
+# settings.abstain_below; another threshold reuses it, a good approximation near it).
+ABSTENTION_FIT_THRESHOLD = 0.5
+_MIN_ABSTENTIONS_TO_FIT = 8
+
+
+def _fit_abstention(unknown_probabilities: np.ndarray, confidences: np.ndarray,
+                    labels: list[str]) -> AbstentionCalibrator:
+    """How often an out-of-fold abstention (confidence under the threshold) is really
+    UNKNOWN, as a function of the classifier's probability of UNKNOWN."""
+    unsure = confidences < ABSTENTION_FIT_THRESHOLD
+    truth = [label == "UNKNOWN" for label, u in zip(labels, unsure, strict=True) if u]
+    rate = (sum(truth) + 1) / (len(truth) + 2)
+    if len(truth) < _MIN_ABSTENTIONS_TO_FIT or len(set(truth)) < 2:
+        return AbstentionCalibrator(rate)
+    features = [[_logit(p)] for p in unknown_probabilities[unsure]]
+    return AbstentionCalibrator(rate, _fit_calibrator(features, truth))
+
+
 def fit(examples: list[Example], strategy: str = DEFAULT_STRATEGY,
         with_text_model: bool = False, inner_folds: int = 3) -> FittedModel:
     """Fit on labelled examples (deterministic: fixed seeds). Out-of-fold margins over
@@ -281,7 +327,9 @@ def fit(examples: list[Example], strategy: str = DEFAULT_STRATEGY,
                                              decided_by))
         correct.append(chosen == label)
     calibrator = _fit_calibrator(features, correct)
+    abstention = _fit_abstention(probabilities[:, DIAGNOSIS_TYPES.index("UNKNOWN")],
+                                 calibrator.predict_proba(np.array(features))[:, 1], labels)
     stacked = build_pipeline(with_rules=True).fit(logs, labels)
     text = build_pipeline(with_rules=False).fit(logs, labels) if with_text_model else None
     return FittedModel(stacked, temperature, calibrator, text, strategy, len(examples),
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, abstention)

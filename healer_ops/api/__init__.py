@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-ROUTE_MODULES = ("fleet", "alerts", "sites", "executions", "metrics")
+ROUTE_MODULES = ("fleet", "alerts", "sites", "executions", "metrics", "patterns", "page")
 
 DESCRIPTION = """Fleet health, predictive alerts and AI analyses of HealerOps.
 
@@ -42,6 +42,7 @@ def create_app() -> FastAPI:
 
     for name in ROUTE_MODULES:
         app.include_router(import_module(f"healer_ops.api.routes.{name}").router)
+    import_module("healer_ops.api.routes.page").mount_static(app)
     return app
 
 

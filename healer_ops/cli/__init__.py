@@ -2,10 +2,11 @@
 
 One module per command group: `db`, `ingest`, `detect` (detect, baselines, alerts scan),
 `analysis` (classify), `operate` (alert lifecycle, analyze, labels, report), `notify`
-(tokens, notify). Each imports only typer at module level so that `healer-ops --help`
-stays fast. The devkit (demo, fleet, benchmarks, evaluation against ground truth) plugs its
-commands in through the `healer_ops.commands` entry point group; the product never imports
-it, and says so on stderr when a plugged-in group cannot load.
+(tokens, notify), `patterns` (people deciding on learned fixes). Each imports only typer at
+module level so that `healer-ops --help` stays fast. The devkit (demo, fleet, benchmarks,
+evaluation against ground truth) plugs its commands in through the `healer_ops.commands`
+entry point group; the product never imports it, and says so on stderr when a plugged-in
+group cannot load.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from importlib.metadata import entry_points
 
 import typer
 
-from healer_ops.cli import analysis, db, detect, ingest, model, notify, operate
+from healer_ops.cli import (
+    analysis,
+    cluster,
+    db,
+    detect,
+    ingest,
+    model,
+    notify,
+    operate,
+    patterns,
+)
 
 ENTRY_POINT_GROUP = "healer_ops.commands"
 
@@ -27,7 +38,7 @@ groups: dict[str, typer.Typer] = {
     "alerts": typer.Typer(help="Predictive alerts of the fleet.", no_args_is_help=True),
 }
 
-for _module in (db, ingest, detect, analysis, model, operate, notify):
+for _module in (db, ingest, detect, analysis, model, operate, notify, patterns, cluster):
     _module.register(app, groups)
 
 

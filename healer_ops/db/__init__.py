@@ -1,8 +1,17 @@
 """Where the database comes from, how to connect, and the schema migrations.
 
-Resolution order (DESIGN.md): the Airflow connection ``healer_db`` (inside DAG tasks), the
-``HEALER_DATABASE_URL`` environment variable, else an embedded PostgreSQL started from the
-``pgserver`` wheel under ``.healer/pg`` so a fresh machine needs no database installed.
+Resolution order (DESIGN.md), the same for DAG tasks and `healer-ops` commands:
+1. the Airflow connection `healer_db`: inside DAG tasks (and the API plugin) through
+   Airflow's secrets backends; in commands too wherever Airflow may define it
+   (`AIRFLOW_CONN_HEALER_DB` set, as compose and `healer-ops cluster` set it for every
+   Airflow process, or a secrets backend configured), so a command on a worker reaches the
+   tasks' database;
+2. the `HEALER_DATABASE_URL` environment variable;
+3. an embedded PostgreSQL started from the ``pgserver`` wheel under ``.healer/pg`` so a fresh
+   machine needs no database installed, but only where no deployment is configured: inside
+   Airflow (a caller that names a connection) or under a distributed executor
+   (`AIRFLOW__CORE__EXECUTOR`), resolution fails naming what is missing instead.
+A connection that is defined but cannot be read fails too; nothing falls through in silence.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -21,22 +31,74 @@ from healer_ops.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+HEALER_CONN_ID = "healer_db"
+# Executors whose tasks run on other machines: a private embedded database there is a bug.
+DISTRIBUTED_EXECUTORS = ("CeleryExecutor", "KubernetesExecutor", "EdgeExecutor",
+                         "CeleryKubernetesExecutor")
+
+
+class DatabaseNotConfigured(RuntimeError):
+    """A deployment is configured but names no Healer database."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    url: str
+    source: str  # "Airflow connection healer_db", "HEALER_DATABASE_URL" or "embedded"
+
+
 def resolve_url(airflow_conn_id: str | None = None) -> str:
-    """The database URL in use: Airflow connection, else HEALER_DATABASE_URL, else embedded."""
-    if airflow_conn_id:
-        url = airflow_connection_url(airflow_conn_id)
+    """The database URL in use (see the module's resolution order)."""
+    return resolve(airflow_conn_id).url
+
+
+def resolve(airflow_conn_id: str | None = None) -> Resolved:
+    """The database URL in use and where it came from. `airflow_conn_id`: the caller runs
+    inside Airflow (a DAG task, the API plugin) and reads that connection."""
+    conn_id = airflow_conn_id or HEALER_CONN_ID
+    if airflow_conn_id or _airflow_may_define(conn_id):
+        url = airflow_connection_url(conn_id)
         if url:
-            return url
+            return Resolved(url, f"Airflow connection {conn_id}")
     configured = os.environ.get("HEALER_DATABASE_URL") or get_settings().database_url
     if configured:
-        return configured
+        return Resolved(configured, "HEALER_DATABASE_URL")
+    deployment = _deployment(airflow_conn_id)
+    if deployment:
+        raise DatabaseNotConfigured(
+            f"{deployment}, but no Healer database is configured: define the Airflow "
+            f"connection {conn_id} (AIRFLOW_CONN_{conn_id.upper()}) or set HEALER_DATABASE_URL"
+            f" (the embedded PostgreSQL is for a single machine without configuration)")
     from healer_ops.db.embedded import embedded_url
 
-    return embedded_url()
+    _say_embedded_once()
+    return Resolved(embedded_url(), "embedded")
+
+
+def _airflow_may_define(conn_id: str) -> bool:
+    return bool(os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+                or os.environ.get("AIRFLOW__SECRETS__BACKEND"))
+
+
+def _deployment(airflow_conn_id: str | None) -> str | None:
+    """Why this process is part of a deployment (None: a developer's machine)."""
+    if airflow_conn_id:
+        return f"this runs inside Airflow (connection {airflow_conn_id} requested)"
+    executor = os.environ.get("AIRFLOW__CORE__EXECUTOR", "")
+    if any(name in executor for name in DISTRIBUTED_EXECUTORS):
+        return f"this process belongs to an Airflow deployment ({executor})"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _say_embedded_once() -> None:
+    log.info("no database configured (healer_db connection, HEALER_DATABASE_URL): "
+             "using the embedded PostgreSQL")
 
 
 def airflow_connection_url(conn_id: str) -> str | None:
-    """The libpq URL of an Airflow connection, or None when Airflow or the connection is absent."""
+    """The libpq URL of an Airflow connection, or None when Airflow or the connection is
+    absent (a connection that exists but cannot be read raises)."""
     from healer_ops.connections import airflow_connection
 
     conn = airflow_connection(conn_id)
@@ -121,6 +183,7 @@ def sql_file(path: Path) -> str:
 from healer_ops.db.embedded import EMBEDDED_DATABASE, embedded_url  # noqa: E402
 from healer_ops.db.migrations import MigrationEdited, migrate, migrations_dir  # noqa: E402
 
-__all__ = ["EMBEDDED_DATABASE", "MigrationEdited", "connect", "conninfo_to_url",
-           "drop_database", "embedded_url", "ensure_database", "migrate", "migrations_dir", "query",
-           "resolve_url", "sql_file", "transaction", "with_database"]
+__all__ = ["EMBEDDED_DATABASE", "HEALER_CONN_ID", "DatabaseNotConfigured", "MigrationEdited",
+           "Resolved", "connect", "conninfo_to_url", "drop_database", "embedded_url",
+           "ensure_database", "migrate", "migrations_dir", "query", "resolve", "resolve_url",
+           "sql_file", "transaction", "with_database"]

@@ -68,11 +68,14 @@ def param_defaults(dag_id: str) -> dict:
 
 
 def run_dag(dag_id: str, logical_date=None, conf: dict | None = None,
-            log_file: Path | None = None) -> dict:
-    """Run one DAG to completion with dag.test(); return its state and each task's summary.
+            log_file: Path | None = None, without_logical_date: bool = False) -> dict:
+    """Run one DAG to completion with dag.test(); return its state and each task's summary
+    (a mapped task's: the list of its instances' summaries, in map index order).
 
-    With `log_file`, everything the run prints (Airflow's task logs) is appended there
-    instead of the terminal.
+    The run's logical date is `logical_date`, else now; `without_logical_date` makes it a
+    run with none, as the UI's trigger button and the REST API make. With `log_file`,
+    everything the run prints (Airflow's task logs) is appended there instead of the
+    terminal.
     """
     import pendulum
 
@@ -84,7 +87,8 @@ def run_dag(dag_id: str, logical_date=None, conf: dict | None = None,
     run_conf = {**param_defaults(dag_id), **(conf or {})}
     began = pendulum.now("UTC")
     with output_to(log_file):
-        run = dag.test(logical_date=logical_date or began, run_conf=run_conf)
+        run = dag.test(logical_date=None if without_logical_date else logical_date or began,
+                       run_conf=run_conf)
     record_real_start(run, began)
     return {"dag_id": dag_id, "state": str(run.state), "run_id": run.run_id,
             "tasks": task_summaries(run), "tries": task_tries(run)}
@@ -134,8 +138,14 @@ def task_summaries(run) -> dict[str, object]:
     with create_session() as session:
         rows = session.query(XComModel).filter(
             XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id,
-            XComModel.key == "return_value").all()
-        return {row.task_id: _decode(row.value) for row in rows}
+            XComModel.key == "return_value").order_by(XComModel.map_index).all()
+        summaries: dict[str, object] = {}
+        for row in rows:
+            if row.map_index >= 0:
+                summaries.setdefault(row.task_id, []).append(_decode(row.value))
+            else:
+                summaries[row.task_id] = _decode(row.value)
+        return summaries
 
 
 def task_tries(run) -> dict[str, int]:
@@ -146,7 +156,10 @@ def task_tries(run) -> dict[str, int]:
     with create_session() as session:
         rows = session.query(TaskInstance.task_id, TaskInstance.try_number).filter(
             TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id).all()
-        return {task_id: try_number for task_id, try_number in rows}
+        tries: dict[str, int] = {}
+        for task_id, try_number in rows:  # a mapped task: its instances' most tries
+            tries[task_id] = max(tries.get(task_id, 0), try_number or 0)
+        return tries
 
 
 def _decode(value):

@@ -166,9 +166,11 @@ def summary_rows(demo: DemoRun) -> list[tuple[str, str]]:
         ("analysis cache hit rate", f"{hit_rate:.0%}"),
         ("AI cost", f"${cost:.4f}"),
         ("patterns auto-approved", f"{approved} of {patterns}"),
-        ("good patterns approved / bad approved",
-         f"{patterns_run.get('good_approved', 0)} of {patterns_run.get('good_patterns', 0)}"
-         f" / {patterns_run.get('false_approvals', 0)}"),
+        ("approved good / good, bad / bad",
+         f"{patterns_run.get('good_approved', 0)} / {patterns_run.get('good_patterns', 0)}, "
+         f"{patterns_run.get('false_approvals', 0)} / {patterns_run.get('bad_patterns', 0)}"),
+        ("candidate patterns from analyses", f"{figures['candidates']}"),
+        ("AI plans written / kept as advice", f"{figures['ai_plans']} / {figures['ai_advice']}"),
         ("cache rows purged", f"{purge.get('deleted', 0)}"),
     ]
 
@@ -185,8 +187,14 @@ def _ratio(value: float | None) -> str:
 
 
 def _brief(summary):
-    """A task's return value for the progress line (a list of claimed ids as its count)."""
-    return f"{len(summary)} ids" if isinstance(summary, list) else summary
+    """A task's return value for the progress line (lists, of shards or of a mapped task's
+    results, as counts)."""
+    if not isinstance(summary, list):
+        return summary
+    if summary and all(isinstance(item, list) for item in summary):
+        return f"{len(summary)} shard(s) of {sum(len(item) for item in summary)} ids"
+    return f"{len(summary)} shard(s)" if summary and isinstance(summary[0], dict) else \
+        f"{len(summary)} ids"
 
 
 def _task(demo: DemoRun, dag_id: str, task_id: str) -> dict:

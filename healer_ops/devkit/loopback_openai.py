@@ -18,8 +18,9 @@ Behaviour is chosen per request: the next entry of `script` if any, else `mode`:
 `latency_s` delays every answer. `failing_uploads` (a count, settable at any time) answers
 that many file uploads with HTTP 503 before accepting them, as a provider's outage would.
 Every request body is recorded in `requests`, so a test can prove what did (and did not)
-reach the server. Usage is estimated at 4 characters a token; a system prompt seen before
-counts as cached input (in 128-token steps from 1024 tokens on, like OpenAI's prompt
+reach the server. Usage counts tokens as the API does (healer_ops.analysis.tokens: tiktoken's
+o200k_base, the chat format's per-message tokens, the response schema); a system prompt seen
+before counts as cached input (in 128-token steps from 1024 tokens on, like OpenAI's prompt
 caching).
 """
 
@@ -28,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import math
 import re
 import threading
 import time
@@ -38,8 +38,6 @@ from collections import deque
 import uvicorn
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-
-CHARS_PER_TOKEN = 4
 
 
 class LoopbackOpenAI:
@@ -220,16 +218,21 @@ class LoopbackOpenAI:
         }
 
     def _usage(self, body: dict, output: str) -> dict:
+        from healer_ops.analysis.tokens import (
+            count_message_tokens,
+            count_prompt_tokens,
+            count_tokens,
+        )
+
         messages = body.get("messages") or []
-        prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
-        prompt_tokens = math.ceil(prompt_chars / CHARS_PER_TOKEN) + 4 * len(messages)
+        prompt_tokens = count_prompt_tokens(body)
         prefix = str(messages[0].get("content")) if messages else ""
-        prefix_tokens = math.ceil(len(prefix) / CHARS_PER_TOKEN)
+        prefix_tokens = count_message_tokens(messages[0]) if messages else 0
         with self._lock:
             seen = prefix in self._seen_prefixes
             self._seen_prefixes.add(prefix)
         cached = (prefix_tokens // 128) * 128 if seen and prefix_tokens >= 1024 else 0
-        completion_tokens = math.ceil(len(output) / CHARS_PER_TOKEN)
+        completion_tokens = count_tokens(output)
         return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
                 "prompt_tokens_details": {"cached_tokens": cached}}

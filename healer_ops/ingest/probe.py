@@ -25,13 +25,15 @@ from healer_ops.settings import get_settings
 
 def probe_sites(url: str, *, site_ids=None, observed_at=None, concurrency=None, timeout_s=None,
                 max_redirects=None, verify: ssl.SSLContext | str | bool = True,
-                run_id=None, processes=None) -> dict:
-    """Probe every enabled site of wp_sites (or `site_ids`) and load the observations."""
+                run_id=None, processes=None, id_range=(None, None)) -> dict:
+    """Probe every enabled site of wp_sites (or `site_ids`; only ids in `id_range`, a
+    shard's [from_id, to_id), when given) and load the observations."""
     settings = get_settings()
     observed_at = _slot(observed_at)
     with db.connect(url) as conn:
         ids = [str(s) for s in site_ids] if site_ids else None
-        targets = conn.execute(db.query("ingest_probe_targets"), {"site_ids": ids}).fetchall()
+        targets = conn.execute(db.query("ingest_probe_targets"), {
+            "site_ids": ids, "from_id": id_range[0], "to_id": id_range[1]}).fetchall()
         started = time.perf_counter()
         observations = probe_round(
             targets, concurrency=concurrency or settings.probe_concurrency,

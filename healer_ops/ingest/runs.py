@@ -21,37 +21,44 @@ from healer_ops.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
-PERIOD = timedelta(minutes=5)
+PERIOD = timedelta(minutes=5)  # site_metrics_ingest's interval
+DAY = timedelta(days=1)  # site_metrics_backfill's
 # A probe measures now: it may stand for a slot this recent, never for older history.
 PROBE_MAX_LAG = timedelta(hours=1)
 
 
-def run_ingest(url: str, *, mode: str, run_type: str, interval_start: datetime,
-               interval_end: datetime, start: str | None = None, end: str | None = None,
+def run_ingest(url: str, *, mode: str, run_type: str, interval_start: datetime | None,
+               interval_end: datetime | None, start: str | None = None, end: str | None = None,
                site_ids: list[str] | None = None, drop_dir: str | None = None,
-               run_id: str | None = None) -> dict:
+               run_id: str | None = None, run_after: datetime | None = None) -> dict:
     """Ingest the run's interval ([start, end) overrides it); the summary of counts."""
     plan = plan_ingest(mode=mode, run_type=run_type, interval_start=interval_start,
                        interval_end=interval_end, start=start, end=end, site_ids=site_ids,
-                       drop_dir=drop_dir)
+                       drop_dir=drop_dir, run_after=run_after)
     return load_planned(url, plan, run_id=run_id)
 
 
 def plan_ingest(*, mode: str, run_type: str, interval_start: datetime | None,
                 interval_end: datetime | None, start: str | None = None,
                 end: str | None = None, site_ids: list[str] | None = None,
-                drop_dir: str | None = None) -> dict:
+                drop_dir: str | None = None, run_after: datetime | None = None,
+                period: timedelta = PERIOD) -> dict:
     """What one run loads (plain data, nothing read yet): mode, [start, end), site_ids, and
     for files the drop folder, its day files of the interval and the days without one; for
-    probes the slot the observations stand for."""
+    probes the slot the observations stand for.
+
+    A manual run without a logical date has no interval: it covers the `period` (the
+    DAG's schedule: 5 minutes, or a day) before it was triggered (`run_after`), unless
+    `start`/`end` say otherwise."""
     from healer_ops.intervals import effective_interval
 
     mode = resolve_mode(mode, run_type)
-    first, last = effective_interval(interval_start, interval_end, PERIOD)
     if start or end:
         if not (start and end):
             raise ValueError("give both start and end, or neither")
         first, last = as_utc(start, "start"), as_utc(end, "end")
+    else:
+        first, last = effective_interval(interval_start, interval_end, period, run_after)
     if last <= first:
         raise ValueError(f"empty interval [{first.isoformat()}, {last.isoformat()})")
     plan = {"mode": mode, "start": first.isoformat(), "end": last.isoformat(),
@@ -85,8 +92,10 @@ def load_planned(url: str, plan: dict, *, run_id: str | None = None) -> dict:
         from healer_ops.ingest.probe import probe_sites
 
         summary = probe_sites(url, site_ids=plan["site_ids"], observed_at=plan["observed_at"],
-                              run_id=run_id)
+                              run_id=run_id, id_range=(plan.get("from_id"), plan.get("to_id")))
     summary |= {"mode": plan["mode"], "start": plan["start"], "end": plan["end"]}
+    if "shard" in plan:
+        summary |= {"shard": plan["shard"], "shards": plan["shards"]}
     log.info("site_metrics_ingest %s [%s, %s): input=%d loaded=%d quarantined=%d %s "
              "duplicates merged=%d", plan["mode"], summary["start"], summary["end"],
              summary["input_rows"], summary["loaded"], summary["quarantined"],

@@ -12,6 +12,7 @@ great_expectations takes seconds to import: it is imported inside `run_expectati
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections import Counter, defaultdict
@@ -245,10 +246,17 @@ def expectation_specs(checks: Checks) -> list[tuple[str, str, dict]]:
     return specs
 
 
+def quiet_great_expectations() -> None:
+    """Keep Great Expectations' INFO chatter out of task logs (about 200 lines per import,
+    "Skipping registering function ..."); its warnings and errors still show."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
 def run_expectations(frame: pd.DataFrame, specs: list[tuple[str, str, dict]]
                      ) -> dict[str, np.ndarray]:
     """Run the expectations on `frame` (RangeIndex); the failing row positions per rule."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    quiet_great_expectations()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,

@@ -1,16 +1,37 @@
-"""A log split into entries: a head line and its continuation lines (stack frames, wrapped
-lines, "thrown in", JSON context)."""
+"""A log read as entries (a head line and its continuation: stack frames, wrapped lines,
+"thrown in", JSON context), each with the role it plays.
+
+Reading, in order: the log made regular (`prepare`), every line's collector prefix taken off
+(docker compose, kubectl, syslog, journald: they prefix every line, so they say nothing about
+where an entry starts), lines grouped into entries (a record prefix or a level word starts
+one; a stack frame never does), each line unwrapped to its message (`strip_wrappers`), and
+each entry given a role (severity.entry_role): FAULT (a fatal, an error, a warning or server
+record showing a database, disk, permission, HTTP, memory or process failure), NOISE
+(deprecations, notices, warnings of sloppy code, server chatter, access lines: they never
+decide a diagnosis) or CONTEXT (other text: a tool's output, a web page).
+
+`read_log(log).focus` is what the analysis reads: the log without its noise (the noise alone
+when there is nothing else). `signature_entries` is what keys it: the fatal entries, else the
+fault entries, else the rest.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
-from healer_ops.logtext.regular import prepare
-from healer_ops.logtext.severity import is_fatal
-from healer_ops.logtext.wrappers import strip_request_suffix
+from healer_ops.logtext.regular import CLIPPED_MARK, prepare
+from healer_ops.logtext.severity import CONTEXT, FAULT, NOISE, entry_role, is_fatal, php_level
+from healer_ops.logtext.wrappers import (
+    is_wrapper_only,
+    strip_collectors,
+    strip_request_suffix,
+    strip_wrappers,
+)
 
-# The start of a new log entry; anything else continues the previous one.
+# The start of a new log entry (on a line without its collector prefix); anything else
+# continues the previous one.
 _ENTRY_START = re.compile(
     r"^\s*(?:"
     r"\[[^\]]{4,}\]"  # [12-Nov-2025 19:20:15 UTC] / [Mon Oct 31 06:09:02 2022]
@@ -20,14 +41,30 @@ _ENTRY_START = re.compile(
     r"|PHP message:|PHP\s|\(\s*!\s*\)"
     r"|(?:Fatal|Parse|Catchable fatal|Recoverable fatal) error\b|Fatal\b"
     r"|Warning\b|Notice\b|Deprecated\b|Strict Standards\b|Error:|Success:|WordPress database error"
-    r"|An error of type"
+    r"|An error of type|AH\d{5}:"
+    r"|(?-i:(?:EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\b)"  # a logger's level
+    r"|(?:Emergency|Alert|Critical|Error|Info|Debug)\s+-\s"
+    r"|\S+\s+\S+\s+\S+\s+\[\d\d/[A-Z][a-z]{2}/\d{4}:"  # an access log line
     r")", re.IGNORECASE)
+# What continues an entry whatever prefix its line had: stack frames and their frame.
+_CONTINUES = re.compile(r"^\s*(?:#\d+\s|Stack trace:?\s*$|thrown in\b|\{main\}|Next\s+\w*"
+                        r"(?:Error|Exception)\b)", re.IGNORECASE)
+
+# What a line continuing a PHP message (or a noise record) looks like: indented, an argument
+# list or a closing brace, "in FILE on line N" wrapped onto its own line, or a bare location
+# (a path with its line number, maybe a trace after it) after a line ending with "in".
+_LOOKS_CONTINUED = re.compile(r"^(?:\s|in\s|on\s+line\b|[(){}\]])")
+_LOCATION_LINE = re.compile(r"^(?:/|[A-Za-z]:/|\.\.\.)\S*(?::\d+|\(\d+\))?(?:\s+on\s+line\s+\d+"
+                            r"|\s+Stack trace:|\s*$)")
+_ENDS_WITH_IN = re.compile(r"\bin\s*$")
 
 
 @dataclass(frozen=True)
 class LogEntry:
-    text: str  # the entry's lines joined with "\n"
+    text: str  # the entry's lines, unwrapped to their messages, joined with "\n"
     fatal: bool
+    role: str = CONTEXT  # FAULT, NOISE or CONTEXT
+    minor: bool = False  # noise that says nothing is wrong (severity.entry_role)
 
     @property
     def head(self) -> str:
@@ -45,17 +82,121 @@ class LogEntry:
         return re.findall(r"#\d+\s+(.*?)(?=\s#\d+\s|\n|$)", self.text)
 
 
+@dataclass(frozen=True)
+class _Line:
+    rest: str  # without its collector prefix
+    message: str  # without any prefix
+
+
+@dataclass(frozen=True)
+class LogReading:
+    entries: tuple[LogEntry, ...]
+
+    @cached_property
+    def focus_entries(self) -> tuple[LogEntry, ...]:
+        """The entries the analysis reads: all but the noise (only noise: all of it)."""
+        kept = tuple(e for e in self.entries if e.role != NOISE)
+        return kept or self.entries
+
+    @property
+    def focus(self) -> str:
+        return "\n".join(entry.text for entry in self.focus_entries)
+
+    @cached_property
+    def signature_entries(self) -> tuple[LogEntry, ...]:
+        """What keys the fault: its fatal entries, else its fault entries, else the rest."""
+        for wanted in (lambda e: e.fatal, lambda e: e.role == FAULT):
+            chosen = tuple(e for e in self.entries if wanted(e))
+            if chosen:
+                return chosen
+        return self.focus_entries
+
+    @property
+    def shows_failure(self) -> bool:
+        """Some line shows a failure: the log is not HEALTHY, whatever else it says."""
+        return any(entry.role == FAULT for entry in self.entries)
+
+    @property
+    def minor_only(self) -> bool:
+        """Only notices, deprecations, code smells and chatter (a clipped log's mark aside)."""
+        entries = [e for e in self.entries if not e.text.startswith(CLIPPED_MARK)]
+        return bool(entries) and all(e.minor for e in entries)
+
+
+def read_log(log: str) -> LogReading:
+    """The log read as entries with their roles (see the module docstring)."""
+    return _read(log)
+
+
+@lru_cache(maxsize=256)  # the analysis reads a log several times in a row
+def _read(log: str) -> LogReading:
+    groups: list[list[_Line]] = []
+    closed = False  # the current entry takes only continuation-looking lines
+    for rest in strip_collectors(prepare(log).split("\n")):
+        if not rest.strip():
+            continue
+        line = _Line(rest, strip_wrappers(rest))
+        waiting = bool(groups) and not _said_anything(groups[-1])
+        if groups and (waiting or _CONTINUES.match(line.message) or not _starts_entry(line) and (
+                not closed or _continues_message(groups[-1][-1].rest, line.rest))):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+        if len(groups[-1]) == 1 or waiting:  # the entry's head is this line
+            closed = _is_closed(groups[-1])
+    entries = [_entry(group) for group in groups]
+    return LogReading(tuple(entry for entry in entries if entry is not None))
+
+
+def _said_anything(lines: list[_Line]) -> bool:
+    """Whether the lines hold a message: a line with only a prefix (a server's record split
+    over two lines, nginx's "FastCGI sent in stderr:") waits for the next line's."""
+    return any(line.message.strip() and not is_wrapper_only(line.message) for line in lines)
+
+
+def _continues_message(previous: str, line: str) -> bool:
+    return bool(_LOOKS_CONTINUED.match(line) or _LOCATION_LINE.match(line)
+                or (_ENDS_WITH_IN.search(previous) and re.match(r"^(?:/|[A-Za-z]:/|\.\.\.)", line)))
+
+
+def _starts_entry(line: _Line) -> bool:
+    """A record prefix or a level word starts an entry."""
+    return bool(_ENTRY_START.match(line.rest)) or line.message.strip() != line.rest.strip()
+
+
+def _is_closed(lines: list[_Line]) -> bool:
+    """A PHP message, or noise: what follows it is its own unless it looks like a
+    continuation (a deprecation has no context lines; a PHP message continues with its stack
+    trace and wrapped lines)."""
+    entry = _entry(lines)
+    if entry is None:
+        return False
+    return php_level(entry.head) is not None or entry.role == NOISE
+
+
+def _role(rest: str, message: str, text: str) -> tuple[str, bool]:
+    at = rest.find(message) if message else -1
+    prefix = rest[:at] if at >= 0 else rest
+    recorded = message.strip() != rest.strip()
+    return entry_role(strip_request_suffix(text), is_fatal(text), prefix, recorded)
+
+
+def _entry(lines: list[_Line]) -> LogEntry | None:
+    said = [i for i, line in enumerate(lines)
+            if line.message.strip() and not is_wrapper_only(line.message)]
+    if not said:
+        return None
+    text = "\n".join(lines[i].message for i in said)
+    head = lines[said[0]]
+    # the prefix of the entry: every line before its first message, and that line's own
+    before = " ".join(line.rest for line in lines[:said[0]])
+    role, minor = _role(f"{before} {head.rest}".strip(), head.message, text)
+    return LogEntry(text, is_fatal(text), role, minor)
+
+
 def log_entries(log: str) -> list[LogEntry]:
     """The log (made regular) split into entries."""
-    groups: list[list[str]] = []
-    for line in prepare(log).split("\n"):
-        if not line.strip():
-            continue
-        if not groups or _ENTRY_START.match(line):
-            groups.append([line])
-        else:
-            groups[-1].append(line)
-    return [LogEntry("\n".join(lines), is_fatal("\n".join(lines))) for lines in groups]
+    return list(read_log(log).entries)
 
 
 def fatal_entries(log: str) -> list[LogEntry]:

@@ -20,7 +20,8 @@ import re
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 # Zone abbreviations are capitals (CEST, EDT), never "PHP" nor a lower-case word.
-_TZ = r"(?:UTC|GMT|Z|[+-]\d{2}:?\d{2}|[A-Z][a-z]+/[A-Z][A-Za-z_]+|(?-i:(?!PHP\b)[A-Z]{3,4}))"
+_TZ = (r"(?:(?:UTC|GMT)(?:[+-]\d{1,2}(?::?\d{2})?)?|Z|[+-]\d{2}:?\d{2}"
+       r"|Etc/GMT[+-]\d{1,2}|[A-Z][a-z]+(?:/[A-Z][A-Za-z_]+)+|(?-i:(?!PHP\b)[A-Z]{3,4}))")
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
 # A time of day with whatever date, weekday and zone are written around it.
 TIMESTAMP = re.compile(

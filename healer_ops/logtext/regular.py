@@ -9,6 +9,7 @@ line structure; `clip_log` bounds a log's length keeping its beginning and its e
 from __future__ import annotations
 
 import html
+import json
 import re
 
 MAX_LOG_CHARS = 200_000  # longer logs: the first and last halves (where errors and causes are)
@@ -22,6 +23,18 @@ _BREAK_BEFORE_LITERAL_NEWLINE = re.compile(
 _HTML = re.compile(r"<(?:b|br|p|div|span|font|table|td|tr|html|body|h\d)\b[^>]{0,500}>", re.I)
 _HTML_BREAK = re.compile(r"<br\s*/?>|</p>|</div>|</tr>|</h\d>", re.I)
 _HTML_TAG = re.compile(r"<[a-zA-Z/!][^>\n]{0,500}>")
+
+
+# A log collector's JSON record (docker's json-file driver, journald -o json, fluent-bit,
+# cloud logging exports): its message is the log line.
+_JSON_MESSAGE_KEYS = ("log", "message", "msg", "MESSAGE", "textPayload")
+_JSON_RECORD_KEYS = {"time", "timestamp", "@timestamp", "ts", "stream", "level", "severity",
+                     "__REALTIME_TIMESTAMP", "_PID", "SYSLOG_IDENTIFIER", "receiveTimestamp"}
+# Apache escapes the line breaks of the PHP messages mod_proxy_fcgi passes on (AH01071: Got
+# error 'PHP message: ...\\nStack trace:\\n#0 ...'): every "\\n" there is a line break.
+_APACHE_ESCAPED = re.compile(r"\bGot error '.*$", re.MULTILINE)
+# rsyslog escapes control characters in a message: "#012" is a line break, "#011" a tab.
+_SYSLOG_ESCAPES = {"#012": "\n", "#011": "\t"}
 
 
 def clip_log(log: str, limit: int = MAX_LOG_CHARS) -> str:
@@ -38,8 +51,11 @@ def prepare(log: str, *, literal_newlines: bool = False) -> str:
     A literal "\\n" becomes a line break before the start of an entry (a stack trace, a
     frame, a bracketed timestamp); with `literal_newlines` every literal "\\n" does (the
     signature reads a one-line JSON log as its lines)."""
-    text = log.replace("\\n", "\n") if literal_newlines else log
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(QUOTES)
+    text = log.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = _collector_records(text)
+    text = text.replace("\\n", "\n") if literal_newlines else _APACHE_ESCAPED.sub(
+        lambda m: m.group(0).replace("\\n", "\n"), text)
+    text = text.translate(QUOTES)
     text = _BREAK_BEFORE_LITERAL_NEWLINE.sub("\n", text)
     text = text.replace("\\/", "/")  # JSON-escaped slashes
     if _HTML.search(text):
@@ -48,3 +64,28 @@ def prepare(log: str, *, literal_newlines: bool = False) -> str:
         text = html.unescape(text)
     text = text.replace("\\", "/")  # Windows paths (and namespaces; harmless for matching)
     return text.replace("PHP message: ", "\nPHP message: ")  # nginx/FPM bundles
+
+
+def _collector_records(text: str) -> str:
+    """JSON records of a log collector replaced by their message; rsyslog's escapes undone."""
+    for escape, character in _SYSLOG_ESCAPES.items():
+        if escape in text:
+            text = text.replace(escape, character)
+    if '{"' not in text:
+        return text
+    return "\n".join(_record_message(line) for line in text.split("\n"))
+
+
+def _record_message(line: str) -> str:
+    stripped = line.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")):
+        return line
+    try:
+        record = json.loads(stripped)
+    except ValueError:
+        return line
+    if not isinstance(record, dict) or not _JSON_RECORD_KEYS & record.keys():
+        return line
+    message = next((record[key] for key in _JSON_MESSAGE_KEYS
+                    if isinstance(record.get(key), str)), None)
+    return line if message is None else message.rstrip("\n")

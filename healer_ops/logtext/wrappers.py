@@ -42,7 +42,7 @@ _PREFIXES = (
     re.compile(r"^\s*(?:\[(?:[^\[\]]|\[[^\]]*\])*\]\s*)+"),
     # syslog (RFC 3164 or ISO time): "May 14 09:32:11 web01 php-fpm[2211]: "
     re.compile(r"^\s*(?:" + MONTH + r"\s+\d{1,2}\s+|\d{4}-\d\d-\d\dT)" + TIME
-               + r"\S*\s+[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s*", re.I),
+               + r"\S*\s+(?!PHP\s)[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s*", re.I),
     # a leading date and time; nginx's "[error] 1234#1234: *99 "
     re.compile(r"^\s*(?:(?:" + DATE.pattern + r")\s*)?(?:(?:" + TIMESTAMP.pattern + r")\s*)?"
                r"(?:\[(?:" + _NGINX_LEVEL + r")\]\s+)?(?:\d+#\d+:\s*)?(?:\*\d+\s+)?", re.I),
@@ -53,6 +53,40 @@ _TRAILING_BREAKS = re.compile(r"(?:\s*<br\s*/?>)+\s*$", re.I)  # display_errors'
 # What is left of a line that only wrapped a PHP message on the next line.
 _WRAPPER_ONLY = re.compile(r"^\W*(?:FastCGI sent in stderr|(?:\w+: )?Got error|"
                            r"(?:PHP )?(?:NOTICE|WARNING|ERROR))\W*$", re.I)
+
+
+# Collectors prefix EVERY line of what they collect (docker compose and swarm, Kubernetes log
+# tailers and --timestamps, syslog and journald, Vagrant's machine name), so their prefix
+# says nothing about where an entry starts: it is taken off a log's lines when it is on
+# (nearly) all of them.
+_COLLECTORS = (
+    re.compile(r"^\s*[\w.-]+(?:@[\w.-]+)?\s+\| ?"),
+    re.compile(r"^\s*[a-z0-9][\w.-]*-[a-z0-9]{5,10}-[a-z0-9]{5}\s+[a-z0-9][\w.-]*\s+"),
+    re.compile(r"^\s*(?:" + MONTH + r"\s+\d{1,2}\s+|\d{4}-\d\d-\d\dT)" + TIME
+               + r"\S*\s+(?!(?:PHP|EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\s)"
+               r"[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s?", re.I),
+    # docker's and kubectl's --timestamps: RFC 3339 in UTC to the micro- or nanosecond (an
+    # application's own ISO stamp, with seconds or milliseconds, is a record's)
+    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.,]\d{6,9}Z\s"),
+    re.compile(r"^\s*(?:default|stderr|stdout):\s?", re.I),
+)
+_ON_NEARLY_ALL = 0.9
+
+
+def strip_collectors(lines: list[str]) -> list[str]:
+    """The lines without the prefix a collector put on (nearly) every one of them; repeated
+    for nested collectors (kubectl's timestamp before docker's stream name)."""
+    for _ in range(3):
+        filled = [line for line in lines if line.strip()]
+        if len(filled) < 2:
+            return lines
+        found = next((c for c in _COLLECTORS
+                      if sum(1 for line in filled if c.match(line)) >= _ON_NEARLY_ALL
+                      * len(filled)), None)
+        if found is None:
+            return lines
+        lines = [found.sub("", line, count=1) for line in lines]
+    return lines
 
 
 def strip_request_suffix(text: str) -> str:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 # The start of every notification line: what to grep for, or alert on, in the logs.
 MARKER = "HEALER PIPELINE FAILURE"
+REVIEW_MARKER = "HEALER PATTERN REVIEW"
 MAX_REASON_CHARS = 500
 
 
@@ -50,14 +51,45 @@ def dag_run_failed(dag_id: str, run_id: str, task_id: str | None, reason: str | 
     return notice
 
 
+def pattern_needs_review(pattern_id: str, diagnosis_type: str, culprit: str, reason: str,
+                         *, deliver: bool = True, sender=None, settings=None) -> dict:
+    """Ask a person to look at a pattern automation may not change itself (evidence turned
+    against a person's approval, or a new version is proposed); once per flag. Logged as one
+    ERROR line (`HEALER PATTERN REVIEW`) and, with `deliver`, sent on every configured
+    channel (never raising)."""
+    notice = {"pattern_id": pattern_id, "diagnosis_type": diagnosis_type, "culprit": culprit,
+              "reason": _one_line(redact(reason or "unknown")),
+              "command": f"healer-ops patterns show {pattern_id}"}
+    log.error("%s: pattern %s (%s%s) needs a person: %s | %s", REVIEW_MARKER, pattern_id,
+              diagnosis_type, f" {culprit}" if culprit else "", notice["reason"],
+              notice["command"])
+    if deliver:
+        notice.update(_deliver_message(_review_message(notice), sender, settings))
+    return notice
+
+
+def _review_message(notice: dict):
+    from healer_ops.notify.messages import Message
+
+    what = notice["diagnosis_type"] + (f" {notice['culprit']}" if notice["culprit"] else "")
+    return Message("pattern_review", f"Pattern {notice['pattern_id'][:8]} ({what}) needs a "
+                   "person", (notice["reason"], f"See: {notice['command']}"), "HIGH",
+                   data={k: notice[k] for k in ("pattern_id", "diagnosis_type", "culprit",
+                                                "reason")})
+
+
 def _deliver(notice: dict, sender, settings) -> dict:
+    from healer_ops.notify.messages import failure_message
+
+    return _deliver_message(failure_message(notice), sender, settings)
+
+
+def _deliver_message(message, sender, settings) -> dict:
     from healer_ops.analysis.pipeline import safe_error
     from healer_ops.notify.channels import configured_channels, send
-    from healer_ops.notify.messages import failure_message
     from healer_ops.settings import get_settings
 
     sender = sender or send
-    message = failure_message(notice)
     delivered, undelivered = [], []
     for channel in configured_channels(settings or get_settings()):
         for attempt in range(1, DELIVERY_ATTEMPTS + 1):
@@ -66,8 +98,8 @@ def _deliver(notice: dict, sender, settings) -> dict:
                 delivered.append(channel.name)
                 break
             except Exception as exc:  # never let a notification failure mask the failure
-                log.warning("failure notice to %s, attempt %d: %s", channel.describe(),
-                            attempt, safe_error(exc))
+                log.warning("%s notice to %s, attempt %d: %s", message.kind,
+                            channel.describe(), attempt, safe_error(exc))
                 if attempt < DELIVERY_ATTEMPTS:
                     time.sleep(2 ** (attempt - 1))
         else:

@@ -64,7 +64,10 @@ class EmailNotifier(BaseNotifier):
 
 
 def _failure_of(context) -> Message:
+    from healer_ops.analysis.redact import redact
+
     dag_run = context.get("dag_run")
     return failure_message({"dag_id": getattr(context.get("dag"), "dag_id", "?"),
                             "run_id": getattr(dag_run, "run_id", "?"), "task_id": None,
-                            "reason": str(context.get("reason") or "failed"), "url": None})
+                            "reason": redact(str(context.get("reason") or "failed"))[:500],
+                            "url": None})

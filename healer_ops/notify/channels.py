@@ -23,7 +23,8 @@ class Channel:
 
     def describe(self) -> str:
         if self.name == "webhook":
-            return f"webhook ({self.webhook_format}) to {urlsplit(self.webhook_url).netloc}"
+            # the host only: a netloc may carry user:password@, the path a webhook's token
+            return f"webhook ({self.webhook_format}) to {urlsplit(self.webhook_url).hostname}"
         return f"e-mail to {', '.join(self.email_to)}"
 
 

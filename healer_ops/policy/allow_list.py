@@ -293,3 +293,9 @@ def _slug_in(template_tokens: list[str], tokens: list[str]) -> str | None:
 def _is_read_only(template: str) -> bool:
     words = [t for t in template.split()[1:] if not t.startswith("-")]
     return any(w in _READ_ONLY_VERBS for w in words[1:3]) and "set" not in words
+
+
+def is_read_only(command: str) -> bool:
+    """Whether a `wp` command only reads (list, get, status, check, ...): a diagnostic step,
+    never a fix on its own."""
+    return _is_read_only(" ".join(_context_free(command.split())))

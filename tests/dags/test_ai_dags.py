@@ -97,8 +97,9 @@ def test_ai_failure_analysis_dag_writes_back_and_reruns_change_nothing(airflow_d
     assert again["state"] == "success"
     assert again["tasks"]["summarize"]["claimed"] == 0
     assert ai_rows(conn) == rows
+    # hit_count counts uses from 1: three faults stored once each, the fatal hit twice
     assert conn.execute("SELECT count(*), sum(hit_count) FROM ai_analysis_cache").fetchone() == (
-        3, 2)
+        3, 5)
 
 
 def test_analyze_takes_exactly_the_claimed_ids_and_its_retry_rewrites_nothing(airflow_db, conn):
@@ -109,9 +110,11 @@ def test_analyze_takes_exactly_the_claimed_ids_and_its_retry_rewrites_nothing(ai
     conn.commit()
     run = run_dag("ai_failure_analysis", conf={"limit": 5})
     assert run["state"] == "success"
-    claimed = run["tasks"]["claim"]
+    assert len(run["tasks"]["claim"]) == 1  # one shard (HEALER_ANALYSIS_SHARD_SIZE: 250)
+    claimed = run["tasks"]["claim"][0]
     assert len(claimed) == len(set(claimed)) == 5
-    assert run["tasks"]["analyze"]["waiting"] == 5 and run["tasks"]["analyze"]["analyzed"] == 5
+    [analyzed] = run["tasks"]["analyze"]
+    assert analyzed["waiting"] == 5 and analyzed["analyzed"] == 5
     assert run["tasks"]["summarize"]["outcome"] == {"DONE": 5}
     statuses = dict(conn.execute("SELECT id::text, ai_status FROM healer_executions"
                                  " WHERE status = 'FAILED'").fetchall())
@@ -135,9 +138,9 @@ def test_a_retry_after_a_try_died_midway_analyzes_the_rest(db_url, conn, local_a
     retry = analyze_executions(db_url, claimed, analyzer="local", local=local_analyzer)
     assert (retry["waiting"], retry["analyzed"], retry["failed"]) == (3, 3, 0)
     assert summarize_run(db_url, claimed, retry)["outcome"] == {"DONE": 5}
-    # the same cache as one uninterrupted try: three faults, the fatal twice a hit
+    # the same cache as one uninterrupted try: three faults (a use each), the fatal twice a hit
     assert conn.execute("SELECT count(*), sum(hit_count) FROM ai_analysis_cache").fetchone() == (
-        3, 2)
+        3, 5)
     rows = ai_rows(conn)
     conn.commit()
     again = analyze_executions(db_url, claimed, analyzer="local", local=local_analyzer)
@@ -211,9 +214,9 @@ def test_airflow_retries_analyze_after_a_batch_upload_outage(airflow_db, conn, o
 def test_ai_cache_purge_dag(airflow_db, conn):
     conn.execute(
         "INSERT INTO ai_analysis_cache (input_hash, diagnosis_type, error_signature, log_sample,"
-        " analysis, confidence, model, expires_at) SELECT 'h' || n, 'WSOD', 's', 'l', '{}', 0.5,"
-        " 'local', CASE WHEN n <= 7 THEN now() - interval '1 hour' ELSE now() + interval "
-        "'1 day' END FROM generate_series(1, 10) n")
+        " analysis, confidence, model, reasoning, expires_at) SELECT 'h' || n, 'WSOD', 's', 'l',"
+        " '{}', 0.5, 'local', 'white screen', CASE WHEN n <= 7 THEN now() - interval '1 hour'"
+        " ELSE now() + interval '1 day' END FROM generate_series(1, 10) n")
     conn.commit()
     run = run_dag("ai_cache_purge", conf={"batch_size": 3})
     assert run["state"] == "success"

@@ -14,7 +14,7 @@ DAGS = ROOT / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 EXPECTED_DAGS = {"site_metrics_ingest", "performance_baselines", "anomaly_detection",
                  "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge",
-                 "alert_notifications"}
+                 "alert_notifications", "site_metrics_backfill"}
 HEAVY_MODULES = ("pandas", "sklearn", "great_expectations", "openai", "scipy", "numpy",
                  "psycopg")  # (airflow itself imports httpx and sqlalchemy)
 
@@ -68,13 +68,34 @@ def test_the_shared_module_is_not_a_dag_file(dag_bag):
 def test_split_dags_have_their_steps(dag_bag):
     steps = {dag_id: [t.task_id for t in dag_bag.get_dag(dag_id).topological_sort()]
              for dag_id in ("ai_failure_analysis", "site_metrics_ingest",
-                            "alert_notifications")}
+                            "alert_notifications", "site_metrics_backfill")}
     assert steps == {"ai_failure_analysis": ["claim", "analyze", "summarize"],
-                     "site_metrics_ingest": ["plan", "load"],
-                     "alert_notifications": ["queue_events", "deliver"]}
+                     "site_metrics_ingest": ["plan", "load", "summarize"],
+                     "alert_notifications": ["queue_events", "deliver"],
+                     "site_metrics_backfill": ["plan", "load"]}
     ingest = dag_bag.get_dag("site_metrics_ingest")
-    assert [a.name for a in ingest.get_task("load").outlets] == ["site_metrics"]
-    assert ingest.get_task("plan").outlets == []
+    # the asset event comes once per run, after every shard loaded
+    assert [a.name for a in ingest.get_task("summarize").outlets] == ["site_metrics"]
+    assert ingest.get_task("plan").outlets == ingest.get_task("load").outlets == []
+    backfill = dag_bag.get_dag("site_metrics_backfill")
+    assert [a.name for a in backfill.get_task("load").outlets] == ["site_metrics"]
+
+
+def test_fleet_steps_fan_out_over_shards(dag_bag):
+    """Probing and analysis are mapped tasks (one per shard), so workers share one run."""
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    for dag_id, task_id in (("site_metrics_ingest", "load"), ("ai_failure_analysis", "analyze")):
+        assert isinstance(dag_bag.get_dag(dag_id).get_task(task_id), MappedOperator), dag_id
+
+
+def test_daily_backfill_dag_has_day_intervals(dag_bag):
+    """A backfill of weeks takes one run per day, not one per 5 minutes."""
+    from airflow.sdk import CronDataIntervalTimetable
+
+    timetable = dag_bag.get_dag("site_metrics_backfill").timetable
+    assert isinstance(timetable, CronDataIntervalTimetable)
+    assert timetable.expression == "0 0 * * *" and str(timetable.timezone) == "UTC"
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)

@@ -24,7 +24,8 @@ VOLATILE = {"ingested_at", "quarantined_at", "computed_at", "updated_at", "recor
             "run_id"}
 TABLES = ("wp_sites", "site_metrics", "metric_quarantine", "performance_baselines",
           "predictive_alerts", "healer_executions", "healing_patterns",
-          "healing_pattern_versions", "ai_analysis_cache")
+          "healing_pattern_versions", "ai_analysis_cache", "healing_pattern_signatures",
+          "healing_pattern_events")
 
 
 def snapshot(url: str) -> dict[str, list[tuple]]:
@@ -47,7 +48,8 @@ def scalar(url: str, sql: str):
 
 
 def check_ingest(url, generated, tasks):
-    assert tasks["plan"]["files"] and tasks["plan"]["missing_days"] == []
+    [plan] = tasks["plan"]  # a file load is one shard
+    assert plan["files"] and plan["missing_days"] == []
     expected_rows = generated["sites"] * DAYS * 288
     assert scalar(url, "SELECT count(*) FROM site_metrics") >= expected_rows * 0.99
     assert scalar(url, "SELECT count(*) FROM metric_quarantine") > 0
@@ -68,15 +70,28 @@ def check_detection(url, generated, tasks):
 
 
 def check_analysis(url, generated, tasks):
-    assert tasks["summarize"]["claimed"] == len(tasks["claim"]) > 0
-    assert tasks["summarize"]["outcome"] == {"DONE": len(tasks["claim"])}
+    claimed = sum(len(shard) for shard in tasks["claim"])
+    assert tasks["summarize"]["claimed"] == claimed > 0
+    assert tasks["summarize"]["outcome"] == {"DONE": claimed}
+    assert tasks["summarize"]["shards"] == len(tasks["claim"]) == len(tasks["analyze"])
     assert scalar(url, "SELECT count(*) FROM healer_executions WHERE status = 'FAILED'"
                        " AND ai_status IS DISTINCT FROM 'DONE'") == 0
     assert scalar(url, "SELECT count(*) FROM ai_analysis_cache") > 0
+    # every analysis fed a pattern (or says why none): matched, created or none to learn
+    assert scalar(url, "SELECT count(*) FROM healer_executions WHERE ai_status = 'DONE'"
+                       " AND ai_pattern_match IS NULL") == 0
+    assert scalar(url, "SELECT count(*) FROM healing_patterns WHERE origin = 'analysis'"
+                       " AND ai_enhanced AND ai_confidence > 0 AND NOT auto_approved") > 0
+    assert scalar(url, "SELECT count(*) FROM healer_executions WHERE"
+                       " (ai_suggestion->>'used')::boolean") > 0
 
 
 def check_patterns(url, generated, tasks):
     assert scalar(url, "SELECT count(*) FROM healing_patterns WHERE success_count > 0") > 0
+    summary = tasks["refresh_patterns"]
+    assert summary["candidates"] > 0 and summary["learned"] == 0  # learned at the write-back
+    assert scalar(url, "SELECT count(*) FROM healing_patterns WHERE origin = 'analysis'"
+                       " AND auto_approved") == 0  # no evidence of their own yet
 
 
 def check_purge(url, generated, tasks):

@@ -56,12 +56,13 @@ def test_backfill_of_days_through_dag_runs_twice_changes_nothing(fleet, tmp_path
                       conf={"mode": "files", "drop_dir": str(tmp_path),
                             "start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()})
         assert run["state"] == "success", run
-        assert run["tasks"]["plan"] == {
+        assert run["tasks"]["plan"] == [{  # a file load is one shard
             "mode": "files", "start": day.isoformat(),
             "end": (day + timedelta(days=1)).isoformat(), "site_ids": None,
             "drop_dir": str(tmp_path), "files": [f"site_metrics_{day:%Y-%m-%d}.csv"],
-            "missing_days": []}
-        summaries.append(run["tasks"]["load"])
+            "missing_days": [], "shard": 0, "shards": 1}]
+        assert len(run["tasks"]["load"]) == 1
+        summaries.append(run["tasks"]["summarize"])
     for summary in summaries:
         assert summary["mode"] == "files"
         assert (summary["input_rows"], summary["loaded"], summary["quarantined"]) == (194, 192, 2)
@@ -74,7 +75,7 @@ def test_backfill_of_days_through_dag_runs_twice_changes_nothing(fleet, tmp_path
         run = run_dag("site_metrics_ingest", logical_date=pendulum.instance(day),
                       conf={"mode": "files", "drop_dir": str(tmp_path),
                             "start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()})
-        assert run["tasks"]["load"]["changed_rows"] == 0
+        assert run["tasks"]["summarize"]["changed_rows"] == 0
     fleet.commit()
     assert state(fleet) == first  # not even ingested_at or quarantined_at moved
 
@@ -86,7 +87,7 @@ def test_a_scheduled_interval_loads_exactly_its_rows_and_emits_the_asset(fleet, 
     logical = pendulum.datetime(2024, 5, 2, 10, 5, tz="UTC")
     run = run_dag("site_metrics_ingest", logical_date=logical,
                   conf={"mode": "files", "drop_dir": str(tmp_path), "start": None, "end": None})
-    summary = run["tasks"]["load"]
+    summary = run["tasks"]["summarize"]
     start, end = datetime.fromisoformat(summary["start"]), datetime.fromisoformat(summary["end"])
     assert end - start == timedelta(minutes=5)
     expected = sum(1 for step in range(96)

@@ -78,8 +78,13 @@ def fleet(conn):
         "INSERT INTO healer_executions (site_id, status, logs_analyzed, ai_status, ai_attempts,"
         " ai_error) VALUES (%s, 'FAILED', %s, 'FAILED', 3, 'boom') RETURNING id::text",
         [shop, LOG]).fetchone()[0]
+    pattern = conn.execute(
+        "INSERT INTO healing_patterns (diagnosis_type, error_pattern, commands) VALUES"
+        " ('MAINTENANCE', 'Briefly unavailable', '[\"wp maintenance-mode deactivate\"]')"
+        " RETURNING id::text").fetchone()[0]
     conn.commit()
-    return {"shop": str(shop), "quiet": str(quiet), "alerts": alerts, "execution": execution}
+    return {"shop": str(shop), "quiet": str(quiet), "alerts": alerts, "execution": execution,
+            "pattern": pattern}
 
 
 @pytest.fixture
@@ -113,7 +118,7 @@ def bearer(token: str) -> dict:
 def _operations(app, ids: dict):
     """(method, concrete path, needs write) of every documented operation but health."""
     values = {"alert_id": ids["alerts"]["critical"], "site_id": ids["shop"],
-              "execution_id": ids["execution"]}
+              "execution_id": ids["execution"], "pattern_id": ids["pattern"]}
     for path, item in app.openapi()["paths"].items():
         for method in item:
             if path == "/api/health":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import psycopg
+import psycopg.types.json
 import pytest
 
 from healer_ops.analysis import cache
@@ -27,18 +28,20 @@ def store(conn, key: str = "h1", item: Analysis | None = None, ttl_days: int = 3
                        response_time_ms=12, ttl_days=ttl_days)
 
 
-def test_miss_store_then_hits_count(conn):
+def test_miss_store_then_hits_count_uses_from_one(conn):
+    """hit_count counts uses as the plan defines it: the analysis that stored the row is its
+    first use, each hit one more."""
     assert cache.lookup(conn, "h1") is None
     row, wrote = store(conn)
-    assert wrote and row.hit_count == 0
+    assert wrote and row.hit_count == 1
     assert (row.expires_at - row.created_at).days == 30
-    for expected in (1, 2, 3):
+    for expected in (2, 3, 4):
         hit = cache.lookup(conn, "h1")
         assert hit.hit_count == expected
         assert hit.analysis.culprit == "acme"
     count, last_used, created = conn.execute(
         "SELECT hit_count, last_used_at, created_at FROM ai_analysis_cache").fetchone()
-    assert count == 3 and last_used >= created
+    assert count == 4 and last_used >= created
 
 
 def test_expired_rows_are_misses_and_get_replaced(conn):
@@ -48,7 +51,7 @@ def test_expired_rows_are_misses_and_get_replaced(conn):
     conn.commit()
     assert cache.lookup(conn, "h1") is None
     row, wrote = store(conn, item=analysis(confidence=0.5))
-    assert wrote and row.hit_count == 0 and row.analysis.confidence == 0.5
+    assert wrote and row.hit_count == 1 and row.analysis.confidence == 0.5
     assert conn.execute("SELECT count(*) FROM ai_analysis_cache").fetchone()[0] == 1
 
 
@@ -106,8 +109,8 @@ def test_concurrent_workers_one_row_exact_hit_counts(db_url):
         rows = conn.execute("SELECT hit_count FROM ai_analysis_cache WHERE input_hash = "
                             "'shared'").fetchall()
     assert len(rows) == 1
-    assert rows[0][0] == first_hits + lookups
-    assert sorted(seen) == list(range(first_hits + 1, first_hits + lookups + 1))  # no lost bump
+    assert rows[0][0] == 1 + first_hits + lookups  # the storing use, then every hit
+    assert sorted(seen) == list(range(first_hits + 2, first_hits + lookups + 2))  # none lost
 
 
 def test_purge_deletes_expired_rows_in_batches(conn):
@@ -158,3 +161,55 @@ def test_cache_stats_count_hits_and_what_they_saved(conn):
     assert cache_stats(conn, since=now - timedelta(days=60))["hits"] == 2
     with pytest.raises(ValueError, match="before until"):
         cache_stats(conn, since=now, until=now - timedelta(days=1))
+
+
+def test_migration_counts_existing_rows_from_one_and_fills_reasoning(pg_admin_url, tmp_path):
+    """Rows written under the old contract (hit_count from 0, reasoning possibly empty) are
+    migrated: hit_count + 1, a reasoning from the root cause; diagnosis_type is indexed."""
+    import shutil
+    import uuid
+
+    from healer_ops import db
+
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for path in sorted(db.migrations_dir().glob("*.sql")):
+        if path.name < "0020":
+            shutil.copy(path, before / path.name)
+    name = f"healer_t_mig_{uuid.uuid4().hex[:8]}"
+    db.ensure_database(pg_admin_url, name)
+    url = db.with_database(pg_admin_url, name)
+    try:
+        db.migrate(url, folder=before)
+        with psycopg.connect(url) as conn:
+            for key, hits, reasoning, root in (("a", 0, "", "The acme plugin fatals."),
+                                               ("b", 3, None, ""), ("c", 5, "why", "x")):
+                conn.execute(
+                    "INSERT INTO ai_analysis_cache (input_hash, diagnosis_type,"
+                    " error_signature, log_sample, analysis, confidence, reasoning, model,"
+                    " hit_count) VALUES (%s, 'PLUGIN_CONFLICT', 's', 'l', %s, 0.9, %s, 'local',"
+                    " %s)", (key, psycopg.types.json.Jsonb({"root_cause": root}), reasoning,
+                             hits))
+        db.migrate(url)
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT input_hash, hit_count, reasoning FROM"
+                                " ai_analysis_cache ORDER BY 1").fetchall()
+            assert rows == [("a", 1, "The acme plugin fatals."),
+                            ("b", 4, "Diagnosed as PLUGIN_CONFLICT from the error signature."),
+                            ("c", 6, "why")]
+            indexed = conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename ="
+                                   " 'ai_analysis_cache' AND indexdef LIKE"
+                                   " '%(diagnosis_type)%'").fetchall()
+            assert len(indexed) == 1
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute("UPDATE ai_analysis_cache SET reasoning = ' ' WHERE input_hash"
+                             " = 'c'")
+    finally:
+        db.drop_database(pg_admin_url, name)
+
+
+def test_an_analysis_always_has_a_reasoning():
+    empty = Analysis(diagnosis_type="CACHE", confidence=0.5, reasoning="  ")
+    assert empty.reasoning == "Diagnosed as CACHE from the error signature."
+    assert Analysis(diagnosis_type="CACHE", confidence=0.5, root_cause="Redis is down.",
+                    reasoning="").reasoning == "Redis is down."

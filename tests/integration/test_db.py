@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -85,3 +88,67 @@ def test_ensure_database_tolerates_a_concurrent_creator(pg_admin_url):
                                 [name]).fetchone()[0] == 1
     finally:
         db.drop_database(pg_admin_url, name)
+
+
+def _current_database(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT current_database()").fetchone()[0]
+
+
+def test_commands_read_the_tasks_connection(monkeypatch, db_url):
+    """In a worker only AIRFLOW_CONN_HEALER_DB is set: commands reach the tasks' database."""
+    from healer_ops.connections import postgres_connection_json
+
+    monkeypatch.delenv("HEALER_DATABASE_URL")
+    monkeypatch.setenv("AIRFLOW_CONN_HEALER_DB", postgres_connection_json(db_url))
+    resolved = db.resolve()
+    assert resolved.source == "Airflow connection healer_db"
+    assert _current_database(resolved.url) == _current_database(db_url)
+
+
+def _cli(*args, env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("HEALER_DATABASE_URL", "AIRFLOW_CONN_HEALER_DB",
+                          "AIRFLOW__CORE__EXECUTOR")}
+    return subprocess.run([sys.executable, "-m", "healer_ops", *args], env=clean | env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_worker_command_uses_the_connection_not_an_embedded_database(db_url):
+    from healer_ops.connections import postgres_connection_json
+
+    worker = {"AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+              "AIRFLOW_CONN_HEALER_DB": postgres_connection_json(db_url)}
+    result = _cli("db", "check", env=worker)
+    assert result.returncode == 0, result.stderr
+    name = _current_database(db_url)
+    assert f"/{name}" in result.stdout and "from Airflow connection healer_db" in result.stdout
+    assert "migrated" in result.stdout
+
+
+def test_a_deployment_without_a_database_fails_loudly(monkeypatch, db_url):
+    monkeypatch.delenv("HEALER_DATABASE_URL")
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    with pytest.raises(db.DatabaseNotConfigured, match="AIRFLOW_CONN_HEALER_DB"):
+        db.resolve_url()
+    monkeypatch.delenv("AIRFLOW__CORE__EXECUTOR")
+    with pytest.raises(db.DatabaseNotConfigured, match="inside Airflow"):
+        db.resolve_url("healer_db")  # a DAG task never falls back to an embedded database
+    result = _cli("db", "url", env={"AIRFLOW__CORE__EXECUTOR": "CeleryExecutor"})
+    assert result.returncode == 2 and "no Healer database is configured" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_connection_that_cannot_be_read_is_an_error_without_its_secret(monkeypatch, db_url):
+    monkeypatch.setenv("AIRFLOW_CONN_HEALER_DB", '{"conn_type": "postgres", "password": "S3cr')
+    with pytest.raises(RuntimeError, match="healer_db.*could not be read") as error:
+        db.resolve_url()
+    assert "S3cr" not in str(error.value)
+
+
+def test_an_unreachable_configured_database_is_named(db_url):
+    result = _cli("db", "check",
+                  env={"HEALER_DATABASE_URL": "postgresql://healer:pw@127.0.0.1:1/healer"})
+    assert result.returncode == 2
+    assert "cannot reach postgresql://healer:***@127.0.0.1:1/healer" in result.stderr
+    assert "from HEALER_DATABASE_URL" in result.stderr and ":pw@" not in result.stderr

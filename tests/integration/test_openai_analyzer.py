@@ -20,6 +20,7 @@ from healer_ops.analysis.openai_analyzer import (
     response_schema,
     submit_batch,
 )
+from healer_ops.analysis.prices import UnknownModelPrice
 from healer_ops.settings import Settings
 
 pytest_plugins = ("openai_server",)
@@ -57,6 +58,13 @@ def test_correct_answer_with_structured_outputs_and_cost(openai_server):
     usage = Usage.from_response(openai_server.requests[-1]["usage"])
     assert result.tokens_used == usage.total_tokens > 1000
     assert result.cost_usd == pytest.approx(usage.cost_usd("gpt-4.1-mini"))
+    # the loopback server counts tokens as the API does (tiktoken), not 4 characters a token
+    from healer_ops.analysis.tokens import count_prompt_tokens, count_tokens
+
+    assert usage.prompt_tokens == count_prompt_tokens(body)
+    answer = openai_server.requests[-1]
+    assert usage.completion_tokens > 0 and answer["status"] == 200
+    assert count_tokens("x" * 40) != 10  # what the old estimate would have said
 
 
 def test_cached_prefix_is_priced_lower(openai_server):
@@ -74,7 +82,7 @@ def test_usage_cost_uses_the_price_table():
     assert usage.cost_usd("gpt-4.1-mini") == pytest.approx(expected)
     assert usage.cost_usd("gpt-4.1-mini-2025-04-14") == pytest.approx(expected)
     assert usage.cost_usd("gpt-4.1-mini", batch=True) == pytest.approx(expected / 2)
-    with pytest.raises(LLMFailure, match="unknown_model_price"):
+    with pytest.raises(UnknownModelPrice, match="no-such-model"):
         usage.cost_usd("no-such-model")
 
 
@@ -145,11 +153,15 @@ def test_budget_cap_stops_calls_before_they_happen(openai_server):
 def test_missing_key_and_unknown_model():
     with pytest.raises(LLMFailure, match="no_api_key"):
         make_client(Settings(), None, None)
-    llm = OpenAIAnalyzer(Settings(ai_model="my-local-llama"), api_key="k",
-                         base_url="http://127.0.0.1:9/v1")
-    with pytest.raises(LLMFailure) as failure:
-        llm.analyze(LOG, LOCAL)
-    assert failure.value.reason == "unknown_model_price"
+    # a model without a price is refused when the analyzer is made (the run's start) ...
+    with pytest.raises(UnknownModelPrice, match="HEALER_AI_MODEL_PRICES"):
+        OpenAIAnalyzer(Settings(ai_model="my-local-llama"), api_key="k",
+                       base_url="http://127.0.0.1:9/v1")
+    # ... and runs once the operator gives its price
+    llm = OpenAIAnalyzer(Settings(ai_model="my-local-llama",
+                                  ai_model_prices={"my-local-llama": [0, 0, 0]}),
+                         api_key="k", base_url="http://127.0.0.1:9/v1")
+    assert llm.model == "my-local-llama"
 
 
 def test_a_culprit_the_log_never_names_is_replaced_by_the_local_one(openai_server):

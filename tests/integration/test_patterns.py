@@ -171,6 +171,18 @@ def _stats(successes: int, failures: int, streak: int = 0, last_failed: int = 0)
               culprit="woocommerce",
               commands=["wp plugin deactivate woocommerce --skip-plugins --skip-themes"]),
      _stats(60, 0), "revoked", False),
+    # the sequential test: 19 of 20 approves, 18 of 20 does not, nor 12 of 12
+    (_pattern(), _stats(19, 1), "approved", True),
+    (_pattern(), _stats(18, 2), "held", False),
+    (_pattern(), _stats(12, 0), "held", False),
+    # people decide: automation keeps their decision, and flags evidence against it
+    (_pattern(human_decision="approved", auto_approved=True, approved_by="alice"),
+     _stats(2, 0), "human", True),
+    (_pattern(human_decision="rejected", decided_by="bob"), _stats(60, 0), "human", False),
+    (_pattern(human_decision="approved", auto_approved=True, approved_by="alice",
+              decided_by="alice"), _stats(40, 6, streak=2, last_failed=2), "review", True),
+    (_pattern(human_decision="pinned", auto_approved=False, decided_by="carol"),
+     _stats(60, 0), "human", False),
 ])
 def test_decisions(pattern, stats, event, approved):
     decision = decide(pattern, stats, Policy(), BLACKLIST, END)
@@ -180,6 +192,10 @@ def test_decisions(pattern, stats, event, approved):
         assert "Wilson lower bound" in decision.approval_reason
     if event == "revoked":
         assert decision.revoked_at == END and decision.revoked_reason
+    if event == "review":
+        assert decision.review_requested_at == END
+        assert "the last 2 uses failed" in decision.review_reason
+        assert decision.approved_by == "alice"
     assert "Wilson lower bound" in decision.decision_reason
 
 
@@ -206,7 +222,7 @@ def test_refresh_on_demo_fleet_approves_good_never_bad_and_is_idempotent(db_url,
     generate_fleet(db_url, sites=12, days=2, seed=7, end=END, metrics_to_db=True)
     summary = refresh_patterns(db_url, END)
     score = score_patterns(db_url, END)
-    assert score["good_approval_rate"] > 0.6
+    assert score["good_approval_rate"] >= 0.5
     assert score["false_approvals"] == 0
     assert score["phase1_rule_false_approvals"] >= 3  # what the old rule did on this data
     assert summary["versioned"] == 2
@@ -239,7 +255,7 @@ def test_refresh_on_demo_fleet_approves_good_never_bad_and_is_idempotent(db_url,
                             " FROM healing_patterns WHERE auto_approved").fetchall()
     for approved_by, reason, confidence, successes in approved:
         assert approved_by == "healer-ops" and "Wilson" in reason
-        assert confidence >= 0.75 and successes >= 10
+        assert confidence >= 0.75 and successes >= 19
     degrading = _by_key(conn, "PLUGIN_CONFLICT", "PHP8_TYPE_ERROR", "the-events-calendar")
     assert not degrading["auto_approved"] and degrading["revoked_at"] == END
     assert "failed" in degrading["revoked_reason"]
@@ -263,15 +279,16 @@ def test_new_evidence_next_day_revokes_and_versions_start_fresh(db_url, conn):
     assert revslider["auto_approved"]
     _add_uses(conn, revslider["id"], site_id, END, [False, False])
     raw = _by_key(conn, "MEMORY_EXHAUSTION", "ALLOWED_MEMORY")
-    _add_uses(conn, raw["id"], site_id, END, [True] * 12)
+    _add_uses(conn, raw["id"], site_id, END, [True] * 20)
 
     next_day = END + timedelta(days=1)
     summary = refresh_patterns(db_url, next_day)
     revslider = _by_key(conn, "PLUGIN_CONFLICT", "UNDEFINED_FUNCTION", "revslider")
     assert not revslider["auto_approved"] and revslider["revoked_at"] == next_day
     assert "the last 2 uses failed" in revslider["revoked_reason"]
+    assert revslider["evidence_since"] == next_day  # approval again needs new uses
     raw = _by_key(conn, "MEMORY_EXHAUSTION", "ALLOWED_MEMORY")
-    assert (raw["success_count"], raw["failure_count"]) == (12, 0)  # version 2's own uses
+    assert (raw["success_count"], raw["failure_count"]) == (20, 0)  # version 2's own uses
     assert raw["auto_approved"] and raw["approved_at"] == next_day
     assert summary["revoked"] >= 1
     assert score_patterns(db_url, next_day)["false_approvals"] == 0

@@ -50,7 +50,7 @@ def local_pipeline(db_url, local_analyzer):
 
 def openai_pipeline(db_url, server, local, **settings) -> AnalysisPipeline:
     config = Settings(**{"ai_model": "gpt-4.1-mini", "ai_max_retries": 0, "ai_timeout_s": 5.0,
-                         **settings})
+                         "ai_ask": "all", **settings})
     llm = OpenAIAnalyzer(config, api_key="sk-test", base_url=server.base_url)
     return AnalysisPipeline(db_url, settings=config, analyzer="openai", local=local, llm=llm)
 
@@ -69,7 +69,7 @@ def test_local_mode_caches_and_hits_across_sites(local_pipeline, conn):
     assert second.analysis.culprit == "acme-forms"
     assert second.analysis.cost_usd == 0 and second.analysis.tokens_used == 0
     rows = cache_rows(conn)
-    assert len(rows) == 1 and rows[0][1] == 1 and rows[0][2] == "local"
+    assert len(rows) == 1 and rows[0][1] == 2 and rows[0][2] == "local"  # two uses
     theme = local_pipeline.analyze(fatal().replace("plugins/acme-forms", "themes/astra"))
     assert theme.input_hash != first.input_hash and not theme.cache_hit
 
@@ -121,7 +121,7 @@ def test_openai_mode_upgrades_a_local_row_then_hits_it(db_url, conn, openai_serv
     assert upgraded.analysis.analyzer == "openai" and not upgraded.cache_hit
     assert hit.cache_hit and hit.analysis.analyzer == "openai" and hit.analysis.cost_usd == 0
     rows = cache_rows(conn)
-    assert len(rows) == 1 and rows[0][2] == "openai" and rows[0][1] == 1
+    assert len(rows) == 1 and rows[0][2] == "openai" and rows[0][1] == 2  # answer + hit
     assert len(openai_server.chat_requests()) == 1
 
 
@@ -199,7 +199,7 @@ def test_concurrent_misses_on_one_fault_make_one_llm_call(db_url, conn, openai_s
             t.join()
     assert len(openai_server.chat_requests()) == 1
     assert sum(r.cache_hit for r in results) == 7
-    assert cache_rows(conn)[0][1] == 7
+    assert cache_rows(conn)[0][1] == 8  # the one answer and its 7 hits
 
 
 def test_classify_command_output_shape_cache_and_bad_lines(db_url, local_analyzer, tmp_path):
@@ -244,3 +244,33 @@ def test_classify_command_output_shape_cache_and_bad_lines(db_url, local_analyze
     records = [json.loads(x) for x in (tmp_path / "kept.jsonl").read_text().splitlines()]
     assert [r["analyzer"] for r in records] == ["local", "error", "error"]
     assert [r["id"] for r in records] == [1, None, 2]
+
+
+UNSURE_LOG = "The link you followed has expired. Please try again."  # no known cause
+
+
+def test_openai_mode_asks_the_llm_only_about_logs_the_local_analyzer_is_unsure_of(
+        db_url, conn, openai_server, local_analyzer):
+    with openai_pipeline(db_url, openai_server, local_analyzer, ai_ask="unsure") as pipeline:
+        sure = pipeline.analyze(fatal())
+        unsure = pipeline.analyze(UNSURE_LOG)
+        sure_again = pipeline.analyze(fatal("/srv/other", 7))
+        unsure_again = pipeline.analyze(UNSURE_LOG)
+    assert sure.analysis.analyzer == "local" and sure.analysis.diagnosis_type == "PLUGIN_CONFLICT"
+    assert pipeline.stats.llm_calls == 1 and len(openai_server.chat_requests()) == 1
+    assert UNSURE_LOG in openai_server.chat_requests()[0]["messages"][-1]["content"]
+    assert unsure.analysis.analyzer == "openai" and not unsure.cache_hit
+    # both answers are cached: the local one for the sure log, the LLM's for the unsure one
+    assert sure_again.cache_hit and unsure_again.cache_hit
+    assert sorted(r[2] for r in cache_rows(conn)) == ["local", "openai"]
+
+
+def test_an_unsure_local_answer_is_not_served_to_openai_mode_from_the_cache(
+        db_url, conn, openai_server, local_analyzer):
+    with AnalysisPipeline(db_url, analyzer="local", local=local_analyzer) as local_only:
+        first = local_only.analyze(UNSURE_LOG)
+    assert first.analysis.diagnosis_type == "UNKNOWN"
+    with openai_pipeline(db_url, openai_server, local_analyzer, ai_ask="unsure") as pipeline:
+        upgraded = pipeline.analyze(UNSURE_LOG)
+    assert upgraded.analysis.analyzer == "openai" and not upgraded.cache_hit
+    assert len(openai_server.chat_requests()) == 1

@@ -23,6 +23,17 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
 
 
+def service_env(service: dict) -> dict:
+    """What a service's processes see: its env_file, then its `environment` (which wins)."""
+    from healer_ops.cluster import read_env_file
+
+    files = service.get("env_file") or []
+    env: dict = {}
+    for name in [files] if isinstance(files, str) else files:
+        env |= read_env_file(ROOT / name)
+    return env | (service.get("environment") or {})
+
+
 def _host(url: str) -> str:
     return re.match(r"^[\w+]+://(?:[^@/]*@)?([^:/]+)", url).group(1)
 
@@ -39,7 +50,7 @@ def test_every_airflow_service_has_what_it_needs(compose):
     services = compose["services"]
     for name in AIRFLOW_SERVICES:
         service = services[name]
-        env = service["environment"]
+        env = service_env(service)
         missing = [key for key in REQUIRED_AIRFLOW_ENV if key not in env]
         assert not missing, f"{name} lacks {missing}"
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
@@ -88,3 +99,33 @@ def test_dockerfile_copies_only_what_exists():
 def test_init_migrates_both_databases(compose):
     script = " ".join(compose["services"]["airflow-init"]["command"])
     assert "airflow db migrate" in script and "healer-ops db migrate" in script
+
+
+def test_compose_and_the_local_cluster_share_one_env_file(compose):
+    from healer_ops.cluster import read_env_file
+    from healer_ops.cluster.config import ENV_FILE, OWNED_KEYS
+
+    assert ENV_FILE == ROOT / "cluster.env"
+    for name in AIRFLOW_SERVICES:
+        assert compose["services"][name]["env_file"] == "cluster.env", name
+    shared = read_env_file(ENV_FILE)
+    assert shared["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    # endpoints and secrets are each side's own: compose's host names, the cluster's options
+    assert not set(shared) & set(OWNED_KEYS)
+    assert not [k for k in shared if "PASSWORD" in k or "SECRET" in k or "KEY" in k]
+    # nothing compose sets itself repeats a shared setting (one place to change each)
+    env = compose["services"]["airflow-worker"]["environment"]
+    assert not set(shared) & set(env)
+
+
+def test_no_healer_command_needs_its_own_database_variable(compose):
+    """The init's `healer-ops db migrate` reads AIRFLOW_CONN_HEALER_DB, as tasks do."""
+    for name in AIRFLOW_SERVICES:
+        assert "HEALER_DATABASE_URL" not in service_env(compose["services"][name]), name
+
+
+def test_the_celery_provider_is_pinned():
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().split()
+                if "==" in line)
+    for package in ("apache-airflow-providers-celery", "celery", "kombu", "redis"):
+        assert package in pins, f"{package} is not pinned in requirements.txt"

@@ -275,3 +275,65 @@ def test_an_unreadable_artifact_is_refitted_and_replaced(tmp_path, monkeypatch, 
     finally:
         artifact.default_model.cache_clear()
         reset_settings()
+
+
+# --- noise, HEALTHY and abstention -----------------------------------------------------------
+
+FATAL_IN_PLUGIN = ("[05-Mar-2024 10:11:13 UTC] PHP Fatal error:  Uncaught Error: Call to "
+                   "undefined function acme_boot() in /var/www/html/wp-content/plugins/acme-forms/"
+                   "inc/boot.php:41\nStack trace:\n#0 {main}\n  thrown in /var/www/html/"
+                   "wp-content/plugins/acme-forms/inc/boot.php on line 41")
+NOISE_LINES = (
+    "[05-Mar-2024 10:11:12 UTC] PHP Deprecated:  Creation of dynamic property Foo::$bar is "
+    "deprecated in /var/www/html/wp-content/plugins/other-plugin/a.php on line 3",
+    "[05-Mar-2024 10:11:12 UTC] PHP Notice:  Undefined index: page in /var/www/html/wp-content/"
+    "themes/some-theme/functions.php on line 77",
+    "[05-Mar-2024 10:11:12 UTC] PHP Warning:  Cannot modify header information - headers "
+    "already sent by (output started at /var/www/html/wp-content/plugins/chatty/c.php:1) in "
+    "/var/www/html/wp-includes/pluggable.php on line 1435",
+    '203.0.113.9 - - [05/Mar/2024:10:11:12 +0000] "GET /wp-cron.php HTTP/1.1" 200 0 "-" "WP"',
+)
+
+
+@pytest.mark.parametrize("where", ["before", "after", "around"])
+def test_noise_of_other_plugins_never_changes_the_diagnosis(analyzer, where):
+    noise = "\n".join(NOISE_LINES)
+    log = {"before": f"{noise}\n{FATAL_IN_PLUGIN}", "after": f"{FATAL_IN_PLUGIN}\n{noise}",
+           "around": f"{noise}\n{FATAL_IN_PLUGIN}\n{noise}"}[where]
+    clean, noisy = analyzer.analyze(FATAL_IN_PLUGIN), analyzer.analyze(log)
+    assert (noisy.diagnosis_type, noisy.culprit) == (clean.diagnosis_type, clean.culprit) == (
+        "PLUGIN_CONFLICT", "acme-forms")
+
+
+def test_healthy_only_when_no_line_shows_a_failure(analyzer):
+    notices = "\n".join(NOISE_LINES[:2])
+    assert analyzer.analyze(notices).diagnosis_type == "HEALTHY"
+    for failing in (FATAL_IN_PLUGIN, "Warning: mysqli_real_connect(): (HY000/2002): Connection "
+                    "refused in /var/www/wp-includes/class-wpdb.php on line 1987",
+                    "Error: cURL error 6: Could not resolve host: api.wordpress.org"):
+        for healthy_looking in (notices, "HTTP/1.1 200 OK", "Success: Rewrite rules flushed."):
+            analysis = analyzer.analyze(f"{healthy_looking}\n{failing}")
+            assert analysis.diagnosis_type != "HEALTHY", (failing, analysis.reasoning)
+
+
+def test_under_the_threshold_the_analyzer_abstains_with_its_best_guess():
+    model = LocalAnalyzer().model
+    abstained = 0
+    for log in ("Checkout stopped working after the last update, customers see an error.",
+                "Something went wrong on the site yesterday evening.",
+                "The homepage loads slowly since Monday"):
+        guess = LocalAnalyzer(model, abstain_below=0.0).analyze(log)  # never abstains
+        unsure = LocalAnalyzer(model, abstain_below=1.0).analyze(log)  # always abstains
+        if guess.diagnosis_type == "UNKNOWN":
+            assert unsure.diagnosis_type == "UNKNOWN"
+            continue
+        abstained += 1
+        assert unsure.diagnosis_type == "UNKNOWN" and unsure.error_type is None
+        assert f"best guess {guess.diagnosis_type} at {guess.confidence:.2f}" in unsure.reasoning
+        assert 0.0 <= unsure.confidence <= 1.0
+        assert all(r.command.startswith("wp ") for r in unsure.recommendations)
+        default = LocalAnalyzer(model).analyze(log)  # the default threshold: 0.5
+        assert (default.diagnosis_type == "UNKNOWN") == (guess.confidence < 0.5)
+    assert abstained, "no log exercised the abstention"
+    with pytest.raises(ValueError, match="abstain_below"):
+        LocalAnalyzer(model, abstain_below=1.5)

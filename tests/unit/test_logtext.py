@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from healer_ops.analysis.signature import error_signature
 from healer_ops.logtext import (
     CLIPPED_MARK,
+    CONTEXT,
     EMAIL,
+    FAULT,
     IPV4,
+    NOISE,
     clip_log,
     fatal_entries,
     is_code_smell,
@@ -23,6 +28,7 @@ from healer_ops.logtext import (
     mask_timestamps,
     prepare,
     rank,
+    read_log,
     strip_php_prefix,
     strip_request_suffix,
     strip_wrappers,
@@ -178,6 +184,12 @@ def test_timestamps_in_every_servers_format(stamp):
     assert "<" in mask_timestamps(stamp) and not any(c.isdigit() for c in mask_timestamps(stamp))
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires",
+                                  "Etc/GMT-3", "UTC+2", "GMT+02:00", "+05:30", "-0700", "CEST"])
+def test_a_timestamp_in_any_zone_is_masked_whole(zone):
+    assert mask_timestamps(f"at 05-Mar-2024 10:11:12 {zone} x") == "at <date> <ts> x"
+
+
 def test_a_timestamp_does_not_eat_the_word_after_it():
     assert mask_timestamps("19:20:15 PHP Fatal error") == "<ts> PHP Fatal error"
     assert mask_timestamps("at 10:00 the cron ran") == "at <ts> the cron ran"
@@ -280,3 +292,106 @@ def test_the_local_models_version_covers_every_logtext_module():
     covered = set(_source_files())
     assert set(package.glob("*.py")) <= covered
     assert all(path.is_file() for path in covered)
+
+
+# --- reading a log: entries, roles, collectors ---------------------------------------------
+
+def _roles(log: str) -> list[tuple[str, str]]:
+    return [(entry.role, entry.head[:40]) for entry in read_log(log).entries]
+
+
+@pytest.mark.parametrize(("line", "role"), [
+    ("PHP Deprecated:  Creation of dynamic property A::$b is deprecated in /a.php on line 3",
+     NOISE),
+    ("PHP Notice:  Undefined index: page in /a.php on line 3", NOISE),
+    ('PHP Warning:  Undefined array key "x" in /a.php on line 3', NOISE),
+    ("PHP Warning:  Cannot modify header information - headers already sent", NOISE),
+    ("PHP Warning:  mysqli_real_connect(): (HY000/2002): Connection refused in /a.php", FAULT),
+    ("PHP Warning:  copy(/a): failed to open stream: No space left on device in /b.php", FAULT),
+    ("PHP Warning:  file_put_contents(/a): failed to open stream: Permission denied", FAULT),
+    ("PHP Fatal error:  Uncaught Error: x() in /a.php:3", FAULT),
+    ("2024/03/01 08:01:02 [warn] 7#7: *1 an upstream response is buffered to a temporary file",
+     NOISE),
+    ('2024/03/01 08:01:02 [error] 7#7: *1 open() "/var/www/favicon.ico" failed (2: No such '
+     'file or directory), client: 1.2.3.4', NOISE),
+    ("2024/03/01 08:01:02 [error] 7#7: *1 upstream timed out (110: Connection timed out)", FAULT),
+    ("[05-Mar-2024 10:11:12] WARNING: [pool www] child 22 exited on signal 11 (SIGSEGV)", FAULT),
+    ("[05-Mar-2024 10:11:12] NOTICE: [pool www] child 4711 started", NOISE),
+    ("AH00558: apache2: Could not reliably determine the server's fully qualified domain name",
+     NOISE),
+    ('1.2.3.4 - - [05/Mar/2024:10:11:12 +0000] "GET / HTTP/1.1" 200 512 "-" "curl"', NOISE),
+    ('1.2.3.4 - - [05/Mar/2024:10:11:12 +0000] "GET / HTTP/1.1" 502 0 "-" "curl"', FAULT),
+    ("[05-Mar-2024 10:11:12 UTC] Jetpack: sync queue size 214", NOISE),
+    ("[05-Mar-2024 10:11:12 UTC] Cron reschedule event error for hook: x", FAULT),
+    ("Error: Error establishing a database connection", FAULT),
+    ("Briefly unavailable for scheduled maintenance. Check back in a minute.", CONTEXT),
+])
+def test_each_entry_plays_a_role(line, role):
+    assert [r for r, _ in _roles(line)] == [role]
+
+
+def test_the_focus_is_the_log_without_its_noise():
+    notice = "PHP Notice:  Undefined index: page in /a.php on line 3"
+    fatal = "PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3"
+    reading = read_log(f"{notice}\n{fatal}\n{notice}")
+    assert reading.focus == fatal and reading.shows_failure and not reading.minor_only
+    only_noise = read_log(f"{notice}\n{notice}")
+    assert only_noise.focus == f"{notice}\n{notice}" and only_noise.minor_only
+    assert not only_noise.shows_failure
+    assert [e.head for e in reading.signature_entries] == [fatal]
+
+
+def test_a_collector_prefix_on_every_line_keeps_a_trace_in_its_entry():
+    trace = ["PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3",
+             "Stack trace:", "#0 /wp-includes/plugin.php(1): x()", "#1 {main}",
+             "  thrown in /wp-content/plugins/p/a.php on line 3"]
+    collectors = {
+        "docker compose": lambda n, line: f"wordpress-1  | {line}",
+        "kubectl --timestamps": lambda n, line: f"2024-10-05T12:00:0{n}.123456789Z {line}",
+        "syslog": lambda n, line: f"May 14 09:32:1{n} web01 php-fpm[2211]: {line}",
+        "docker json-file": lambda n, line: json.dumps({"log": line + "\n", "stream": "stderr",
+                                                        "time": "2024-10-05T12:00:00Z"}),
+    }
+    for name, prefix in collectors.items():
+        log = "\n".join(prefix(n, line) for n, line in enumerate(trace))
+        entries = read_log(log).entries
+        assert len(entries) == 1 and entries[0].fatal, (name, entries)
+        assert entries[0].frames == ["/wp-includes/plugin.php(1): x()", "{main}"], name
+    rsyslog = ("May 14 09:32:11 web01 php: PHP Fatal error:  x() in /a.php:3#012Stack trace:"
+               "#012#0 {main}")
+    assert read_log(rsyslog).entries[0].frames == ["{main}"]
+
+
+def test_apache_escaped_line_breaks_and_records_split_over_two_lines():
+    apache = ("[Tue Mar 05 10:12:01.1 2024] [proxy_fcgi:error] [pid 1:tid 2] [client 1.2.3.4:5] "
+              "AH01071: Got error 'PHP message: PHP Fatal error:  Cannot redeclare f() \\n("
+              "previously declared in /wp-content/plugins/a/a.php:2)\\nin /wp-content/plugins/b/"
+              "b.php on line 3', referer: https://x.org/")
+    entries = read_log(apache).entries
+    assert len(entries) == 1 and entries[0].fatal
+    assert entries[0].message.rstrip("'").endswith("b.php on line 3")
+    split = ("[Mon Oct 31 06:09:02.593829 2022] [core:error] [pid 3534:tid 1] \n"
+             "[client 10.0.0.1:61236] AH00124: Request exceeded the limit of 10 internal\n"
+             "redirects due to probable configuration error.")
+    entries = read_log(split).entries
+    assert len(entries) == 1 and entries[0].role == FAULT  # the level on the first line counts
+    assert entries[0].head.startswith("AH00124")
+
+
+def test_a_php_message_takes_only_lines_that_continue_it():
+    log = ("PHP Warning:  Undefined array key \"a\" in /a.php on line 2\n"
+           "MariaDB [wp]> check table wp_options;\n"
+           "| wp.wp_options | check | error | Corrupt |")
+    assert [r for r, _ in _roles(log)] == [NOISE, FAULT]
+    wrapped = ("Warning: mysqli_real_connect(): MySQL server has gone away in\n"
+               "/var/www/wp-db.php on line 1")
+    assert len(read_log(wrapped).entries) == 1
+
+
+def test_a_logger_writing_iso_stamps_keeps_one_entry_per_record():
+    log = ("2024-05-20T08:33:18+00:00 INFO Payment gateway loaded\n"
+           "2024-05-20T08:33:19+00:00 CRITICAL Uncaught Error: Call to undefined function x() "
+           "in /var/www/wp-content/plugins/woo-x/a.php:3\n"
+           "2024-05-20T08:33:20+00:00 DEBUG cache warmed")
+    assert [(e.role, e.fatal) for e in read_log(log).entries] == [
+        (NOISE, False), (FAULT, True), (NOISE, False)]

@@ -1,20 +1,15 @@
-"""The fleet ranked by distance from baseline, an execution's analysis, and the fleet page."""
+"""The fleet ranked by distance from baseline (the page itself is in page.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
 
 from healer_ops.api.auth import Reader
 from healer_ops.api.errors import ERROR_RESPONSES
 from healer_ops.api.models import FleetPage
 from healer_ops.api.queries import page
-from healer_ops.settings import DATA_DIR
-
-FLEET_PAGE = DATA_DIR / "fleet_health.html"
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -32,7 +27,3 @@ def fleet(_who: Reader,
     return page("api_fleet", {"status": status, "sort": sort, "site_id": None,
                               "limit": limit, "offset": offset})
 
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def fleet_page() -> str:
-    return Path(FLEET_PAGE).read_text()

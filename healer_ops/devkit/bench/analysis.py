@@ -34,34 +34,50 @@ def load_labelled_logs(path: Path | None = None) -> list[dict]:
     return examples
 
 
-def cache_hit_rate(corpus: Path | None = None, sites: int = 20, seed: int | None = None) -> dict:
-    """Hit rate of the cache key on the corpus's faults recurring on `sites` sites."""
+def cache_hit_rate(corpus: Path | None = None, sites: int = 20, seed: int | None = None,
+                   noisy_parts: tuple[str, ...] = ()) -> dict:
+    """Hit rate of the cache key on the corpus's faults recurring on `sites` sites, and on
+    the noisy stream of each half of its generator in `noisy_parts` (under "noisy")."""
+    from healer_ops.analysis.local import LocalAnalyzer
     from healer_ops.devkit.bench.fleet_stream import SEED, evaluate_hit_rate
+    from healer_ops.devkit.noise.evaluate import evaluate_noisy_stream
 
+    seed = SEED if seed is None else seed
+    examples = load_labelled_logs(corpus)
+    local = LocalAnalyzer()
     started = time.perf_counter()
-    report = evaluate_hit_rate(load_labelled_logs(corpus), sites=sites,
-                               seed=SEED if seed is None else seed)
+    report = evaluate_hit_rate(examples, sites=sites, seed=seed, local=local)
     report["seconds"] = round(time.perf_counter() - started, 2)
+    if noisy_parts:
+        report["noisy"] = {}
+    for part in noisy_parts:
+        started = time.perf_counter()
+        noisy = evaluate_noisy_stream(examples, sites=sites, part=part, local=local, seed=seed,
+                                      show=0 if part == "held-out" else 10)
+        noisy["seconds"] = round(time.perf_counter() - started, 2)
+        report["noisy"][part] = noisy
     return report
 
 
 def analyze_executions(executions: int = 1000, sites: int | None = None,
                        latency_ms: float = 300.0, concurrency: int | None = None,
-                       corpus: Path | None = None, keep_database: bool = False) -> dict:
+                       corpus: Path | None = None, keep_database: bool = False,
+                       ask: str = "unsure") -> dict:
     """Seed a scratch database with failed executions whose logs are the corpus's faults on
     many sites, then run the ai_failure_analysis function (openai mode, loopback server with
-    the given latency) until every execution is analyzed. Seconds are end to end."""
+    the given latency; the LLM asked about the logs `ask` says) until every execution is
+    analyzed. Seconds are end to end."""
     from healer_ops.analysis.executions import analyze_failed_executions
     from healer_ops.analysis.openai_analyzer import OpenAIAnalyzer
     from healer_ops.devkit.bench.fleet_stream import fleet_stream
     from healer_ops.devkit.loopback_openai import LoopbackOpenAI
 
-    settings = get_settings()
+    settings = get_settings().model_copy(update={"ai_ask": ask})
     examples = load_labelled_logs(corpus)
     sites = sites or max(1, math.ceil(executions / len(examples)))
     stream = fleet_stream(examples, sites)[:executions]
     report: dict = {"executions": len(stream), "sites": sites, "faults": len(examples),
-                    "latency_ms": latency_ms, "model": settings.ai_model,
+                    "latency_ms": latency_ms, "model": settings.ai_model, "ask": ask,
                     "concurrency": concurrency or settings.ai_concurrency}
     setup_started = time.perf_counter()
     with scratch_database("analyze", keep=keep_database) as url:
@@ -73,7 +89,7 @@ def analyze_executions(executions: int = 1000, sites: int | None = None,
             runs = []
             while True:
                 summary = analyze_failed_executions(url, analyzer="openai", llm=llm,
-                                                    concurrency=concurrency)
+                                                    concurrency=concurrency, settings=settings)
                 if not summary["claimed"]:
                     break
                 runs.append(summary)

@@ -85,7 +85,9 @@ def _install_paths(log: str, site: Site) -> str:
     def replace(match: re.Match[str]) -> str:
         return root.rstrip("/\\") + sep + match.group("marker")
 
-    pattern = (r"(?<![\w./\\~:-])(?:[A-Za-z]:)?[\w./\\~-]*?[/\\]"
+    # A relative path ("../../../../wp-load.php", a theme loading WordPress) names no site
+    # folder: it stays as it is.
+    pattern = (r"(?<![\w./\\~:-])(?!\.\.?[/\\])(?:[A-Za-z]:)?[\w./\\~-]*?[/\\]"
                r"(?P<marker>wp-content|wp-includes|wp-admin|wp-[a-z-]+\.php|index\.php|xmlrpc\.php)(?=[/\\'\":\s)(]|$)")
     return re.sub(pattern, replace, log)
 

@@ -21,6 +21,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("nab", bench.bench_nab), ("nab-synthetic", bench.bench_nab_synthetic),
                           ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
-                          ("generator", bench.bench_generator), ("api", bench.bench_api)):
+                          ("generator", bench.bench_generator), ("api", bench.bench_api),
+                          ("patterns", bench.bench_patterns),
+                          ("redaction", bench.bench_redaction),
+                          ("backfill", bench.bench_backfill)):
         bench_app.command(name)(with_activity(f"bench {name}", command))
     app.add_typer(bench_app, name="bench")

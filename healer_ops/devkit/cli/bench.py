@@ -144,6 +144,8 @@ def bench_analyze(
     sites: int | None = typer.Option(None, min=1, help="Sites the faults recur on "
                                      "(default: executions / faults)"),
     latency_ms: float = typer.Option(300.0, min=0, help="Latency of the loopback LLM"),
+    ask: str = typer.Option("unsure", help="Logs the LLM is asked about: unsure (the local "
+                            "analyzer answered UNKNOWN; the default, HEALER_AI_ASK) or all"),
     concurrency: int | None = typer.Option(None, min=1, help="Default HEALER_AI_CONCURRENCY"),
     corpus: Path | None = typer.Option(None, exists=True, dir_okay=False,
                                        help="Labelled JSON Lines (default: the dev corpus)"),
@@ -153,7 +155,10 @@ def bench_analyze(
     seconds, cache hit rate, LLM calls, fallbacks, tokens and cost per diagnosis."""
     from healer_ops.devkit.bench.analysis import analyze_executions
 
-    report = analyze_executions(executions, sites, latency_ms, concurrency, corpus)
+    if ask not in ("unsure", "all"):
+        typer.secho(f"error: --ask must be unsure or all, not {ask!r}", fg="red", err=True)
+        raise typer.Exit(2)
+    report = analyze_executions(executions, sites, latency_ms, concurrency, corpus, ask=ask)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -173,13 +178,22 @@ def bench_cache(
     corpus: Path | None = typer.Option(None, exists=True, dir_okay=False,
                                        help="Labelled JSON Lines (default: the dev corpus)"),
     seed: int | None = typer.Option(None, help="Stream seed"),
+    noise: str = typer.Option("all", help="Noisy streams too: all (tuning and held-out "
+                              "halves of the generator), tune, held-out or none"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Cache hit rate when the corpus's faults recur on many sites with different paths,
-    timestamps and numbers (the pipeline's cache key; no two types may share a hash)."""
+    timestamps and numbers (the pipeline's cache key; no two types may share a hash), and on
+    the noisy stream (noise of other plugins and themes, wrappers, line ends, zones, cut
+    traces): hit rate against the ideal, share of diagnoses that differ from the clean log."""
     from healer_ops.devkit.bench.analysis import cache_hit_rate
 
-    report = cache_hit_rate(corpus, sites, seed)
+    parts = {"all": ("tune", "held-out"), "none": ()}.get(noise, (noise,))
+    if any(part not in ("tune", "held-out") for part in parts):
+        typer.secho(f"error: --noise must be all, tune, held-out or none, not {noise!r}",
+                    fg="red", err=True)
+        raise typer.Exit(2)
+    report = cache_hit_rate(corpus, sites, seed, noisy_parts=parts)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -189,18 +203,33 @@ def bench_cache(
     typer.echo(f"faults keyed by one hash: {report['faults_with_one_hash']}/{report['faults']}"
                f", worst {report['worst_faults'][:3]}; hashes shared by two types: "
                f"{report['hashes_shared_by_types']}")
+    for part, figures in report.get("noisy", {}).items():
+        typer.echo(f"noisy stream ({part}): hit rate {figures['hit_rate']:.4f} of ideal "
+                   f"{figures['ideal_hit_rate']:.4f} = {figures['hit_rate_of_ideal']:.4f}; "
+                   f"diagnosis differs {figures['diagnosis_differs_share']:.4f} "
+                   f"({figures['diagnosis_differs']}), culprit differs "
+                   f"{figures['culprit_differs']}, HEALTHY {figures['called_healthy']}")
 
 
 def bench_accuracy(
     folds: int = typer.Option(5, min=2, help="Stratified folds over the dev corpus"),
     seed: int = typer.Option(0, help="Fold shuffling seed"),
+    noisy_variants: int = typer.Option(10, min=0, help="Noisy variants of each held-out dev "
+                                       "example per half of the generator (0: none)"),
+    threshold: float | None = typer.Option(None, min=0.0, max=1.0, help="Abstention "
+                                           "threshold (default HEALER_ABSTAIN_BELOW)"),
+    repeats: int = typer.Option(3, min=1, help="Whole-corpus CVs (other seeds) pooled for "
+                                "the calibration figures"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Cross-validated accuracy of the local analyzer on the dev corpus (held-out dev
-    examples never in training), per type and strategy, with calibration figures."""
-    from healer_ops.devkit.evaluate.accuracy import accuracy_report
+    examples never in training), per type and strategy; calibration of rule and classifier
+    decisions, accuracy at each abstention threshold, and the noisy stream of held-out
+    examples."""
+    from healer_ops.devkit.evaluate.report import accuracy_report
 
-    report = accuracy_report(k=folds, seed=seed)
+    report = accuracy_report(k=folds, seed=seed, noisy_variants=noisy_variants,
+                             threshold=threshold, repeats=repeats)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -215,15 +244,39 @@ def bench_accuracy(
     selected = report["strategies"][report["selected_strategy"]]
     for diagnosis_type, row in selected["per_type"].items():
         typer.echo(f"  {diagnosis_type:18} {row['correct']}/{row['n']}  {row['accuracy']:.3f}")
-    typer.echo("reliability (selected): " + ", ".join(
-        f"{r['bin']}: n={r['n']} conf={r['mean_confidence']:.2f} acc={r['accuracy']:.2f}"
-        for r in selected["reliability"]))
     for name, figures in report["corpus_cv"].items():
         typer.echo(f"whole-corpus {report['folds']}-fold CV, {name:16} accuracy "
                    f"{figures['accuracy']:.3f}  brier {figures['brier_confidence']:.4f}  "
                    f"ece {figures['ece']:.4f}")
+    _echo_calibration(report)
     typer.echo(f"cv {report['cv_seconds']} s, fit on the full corpus "
                f"{report['fit_seconds_full_corpus']} s (shared CPU: noisy)")
+
+
+def _echo_calibration(report: dict) -> None:
+    threshold = report["abstain_below"]
+    for where, figures in report["calibration"].items():
+        if figures.get("repeats", 1) > 1:
+            where += f" x{figures['repeats']} seeds"
+        for source, calibration in figures["by_decision"].items():
+            typer.echo(f"{where} {source:10} decisions n={calibration['n']:4d} accuracy "
+                       f"{calibration['accuracy']:.3f} mean confidence "
+                       f"{calibration['mean_confidence']:.3f} ece {calibration['ece']:.4f} "
+                       f"(5 bins {calibration['ece_5_bins']:.4f})")
+        final = figures["final_outputs"]
+        typer.echo(f"{where} answers at threshold {threshold}: accuracy {final['accuracy']:.3f}"
+                   f", ece {final['ece']:.4f}, abstained {final['abstained']}/{final['n']}")
+        for row in figures["coverage"]:
+            answered = row["answered_accuracy"]
+            typer.echo(f"  threshold {row['threshold']:.1f}: coverage {row['coverage']:.3f}, "
+                       f"answered accuracy {answered if answered is not None else '-'}, "
+                       f"abstained {row['abstained']}, all answers "
+                       f"{row['accuracy_with_abstentions']:.3f}")
+    for part, figures in report["noisy_dev_cv"].items():
+        typer.echo(f"noisy held-out dev examples ({part}): {figures['variants']} variants, "
+                   f"diagnosis differs {figures['diagnosis_differs_share']:.4f}, HEALTHY "
+                   f"{figures['called_healthy']}, accuracy {figures['accuracy_vs_label']:.3f}, "
+                   f"ece {figures['calibration']['ece']:.4f}")
 
 
 def bench_generator(
@@ -255,3 +308,102 @@ def bench_generator(
                    f"({r['rows_per_second']} rows/s)")
 
 
+
+
+def bench_patterns(
+    good: int = typer.Option(300, min=1, help="Good patterns (true success rate 0.90-0.99)"),
+    bad: int = typer.Option(1000, min=1, help="Bad patterns (true success rate from --bad-low "
+                            "to 0.80)"),
+    bad_low: float = typer.Option(0.40, min=0.0, max=0.79, help="Lowest true success rate of "
+                                  "a bad pattern"),
+    turning: int = typer.Option(100, min=0, help="Good patterns that turn bad (0.20-0.60) "
+                                "when the fixed software's version changes"),
+    weeks: int = typer.Option(10, min=2, help="Weeks of simulated uses"),
+    seed: int = typer.Option(1, help="Simulation seed"),
+    trade_off: bool = typer.Option(False, "--trade-off", help="Also run the previous rule and "
+                                   "other strengths of the sequential test (several minutes)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Pattern approval on simulated patterns with known true success rates, decided by the
+    real refresh code: good approved within 20 uses, bad approved, failures to revoke."""
+    from healer_ops.devkit.bench import patterns
+
+    report = patterns.bench_patterns(good, bad, turning, weeks, seed, bad_low=bad_low)
+    if trade_off:
+        report["trade_off"] = patterns.trade_off(good, bad, turning, weeks, seed)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    for key, value in report.items():
+        if key != "trade_off":
+            typer.echo(f"{key:28s} {value}")
+    for row in report.get("trade_off", []):
+        typer.echo(f"{row['good_approved_share']!s:>6} good<=20  {row['bad_approved_share']!s:>6}"
+                   f" bad  median {row['uses_to_approve_median']!s:>5} uses  revoke max "
+                   f"{row['failures_to_revoke_max']!s:>3}  good revoked "
+                   f"{row['good_revoked_share']!s:>6}  | {row['policy']}")
+
+
+def bench_redaction(
+    seeds: list[int] = typer.Option([9], "--seed", help="Corpus seed (repeatable)"),
+    per_kind: int = typer.Option(4, "--per-kind", min=1, help="Logs of each kind"),
+    write_corpus: Path | None = typer.Option(None, "--write-corpus", dir_okay=False,
+                                             help="Also write the corpus (first seed, held-out "
+                                             "kinds included) as JSON Lines"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Leak rate on the secret-laden corpus (main and held-out kinds), false redaction on the
+    labelled corpora (and whether the local analysis changes), ms per log, one 18 MB line."""
+    from healer_ops.devkit.bench.redaction import redaction_report
+    from healer_ops.devkit.secrets_corpus import generate, write_jsonl
+
+    if write_corpus:
+        write_jsonl(write_corpus, generate(seeds[0], per_kind)
+                    + generate(seeds[0], per_kind, held_out=True))
+    report = redaction_report(tuple(seeds), per_kind)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    for part in ("corpus", "held_out"):
+        for seed, figures in report[part].items():
+            typer.echo(f"{part:8} seed {seed}: {figures['leaking_logs']}/{figures['logs']} logs "
+                       f"leak ({figures['leak_rate']:.2%}), {figures['kinds']} kinds, "
+                       f"{figures['secrets']} secrets, diagnostic text kept "
+                       f"{figures['diagnostic_text_kept']}; leaking kinds "
+                       f"{figures['leaking_by_kind'] or 'none'}")
+    for name, figures in report["false_redaction"].items():
+        typer.echo(f"false redaction on {name}: {figures['logs_redacted_beyond_personal_data']}/"
+                   f"{figures['logs']} logs redacted beyond personal data; analysis changed "
+                   f"type {figures['analysis_type_changed']}, culprit "
+                   f"{figures['analysis_culprit_changed']}; by rule "
+                   f"{figures['replacements_by_rule']}")
+    fast = report["speed"]
+    typer.echo(f"speed: {fast['ms_per_log_mean']} ms per dev log (p95 {fast['ms_per_log_p95']}; "
+               f"CPU {fast['cpu_ms_per_log_mean']} ms), an {fast['huge_line_bytes'] / 1e6:.0f} MB "
+               f"line in {fast['huge_line_seconds']} s (CPU {fast['huge_line_cpu_seconds']} s; "
+               f"cut to {fast['max_redact_chars']} characters first)")
+
+
+def bench_backfill(
+    sites: int = typer.Option(50, min=1, help="Sites of the generated fleet"),
+    days: int = typer.Option(14, min=1, help="Days of history to backfill"),
+    sample_hours: float = typer.Option(2.0, min=0.25, help="Hours of 5-minute runs timed "
+                                       "(the full 5-minute backfill is extrapolated)"),
+    workers: int = typer.Option(2, min=1, help="Celery workers of the scratch cluster"),
+    concurrency: int = typer.Option(2, min=1, help="Task slots per worker"),
+    pg_url: str = typer.Option(None, envvar="HEALER_TEST_PG_URL",
+                               help="PostgreSQL server (a user that may create databases)"),
+    redis_url: str = typer.Option(None, envvar="HEALER_TEST_REDIS_URL", help="Redis broker"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """`airflow backfill create` of DAYS of history on a scratch Celery cluster: the daily
+    site_metrics_backfill (one run per day) vs site_metrics_ingest (one run per 5 minutes)."""
+    from healer_ops.devkit.bench.backfill import bench_backfill as run
+
+    report = run(sites=sites, days=days, sample_hours=sample_hours, workers=workers,
+                 concurrency=concurrency, pg_url=pg_url, redis_url=redis_url)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    for key, value in report.items():
+        typer.echo(f"{key:22s} {value}")

@@ -1,5 +1,5 @@
 """Honest figures for the local analyzer: cross-validation on the dev corpus and the whole
-corpus, accuracy per type, calibration (`healer-ops bench accuracy`).
+corpus, accuracy per type, calibration (`healer-ops bench accuracy`, report.py).
 
 Cross-validation is over the dev corpus: each held-out dev example is scored by a model fitted
 on the written examples plus the OTHER dev folds, never on itself (nor on a written example
@@ -9,9 +9,9 @@ with the same text).
 from __future__ import annotations
 
 import re
-import time
 import warnings
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,14 @@ from sklearn.model_selection import StratifiedKFold
 
 from healer_ops.analysis.corpus import DEV_CORPUS, CorpusError, Example, load_corpus, split_dev
 from healer_ops.analysis.model import DIAGNOSIS_TYPES
-from healer_ops.analysis.training import DEFAULT_STRATEGY, SEED, STRATEGIES, Prediction, fit
+from healer_ops.analysis.training import (
+    DEFAULT_STRATEGY,
+    SEED,
+    STRATEGIES,
+    FittedModel,
+    Prediction,
+    fit,
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,15 @@ class ScoredExample:
     example: Example
     prediction: Prediction
     fold: int
+    abstention_confidence: float = 0.0  # the confidence of answering UNKNOWN instead
 
 
 def cross_validate(examples: list[Example] | None = None, k: int = 5, seed: int = SEED,
-                   strategies: tuple[str, ...] = STRATEGIES) -> dict[str, list[ScoredExample]]:
-    """Out-of-fold predictions on the dev corpus for each strategy."""
+                   strategies: tuple[str, ...] = STRATEGIES,
+                   on_fold: Callable[[Fold, FittedModel], None] | None = None
+                   ) -> dict[str, list[ScoredExample]]:
+    """Out-of-fold predictions on the dev corpus for each strategy; `on_fold(fold, model)`
+    gets each fold's model (to score other variants of its held-out examples)."""
     examples = examples if examples is not None else load_corpus()
     dev, written = split_dev(examples)
     if not dev:
@@ -73,7 +84,10 @@ def cross_validate(examples: list[Example] | None = None, k: int = 5, seed: int 
         logs = [e.log for e in fold.test]
         for strategy in strategies:
             for example, prediction in zip(fold.test, model.predict(logs, strategy), strict=True):
-                scored[strategy].append(ScoredExample(example, prediction, fold.number))
+                scored[strategy].append(ScoredExample(
+                    example, prediction, fold.number, model.abstention_confidence(prediction)))
+        if on_fold is not None:
+            on_fold(fold, model)
     order = {e.id: i for i, e in enumerate(dev)}
     for values in scored.values():
         values.sort(key=lambda s: order[s.example.id])
@@ -95,7 +109,7 @@ def corpus_cross_validate(examples: list[Example] | None = None, k: int = 5, see
         held_out = [examples[i] for i in test]
         for strategy in strategies:
             predictions = model.predict([e.log for e in held_out], strategy)
-            scored[strategy] += [ScoredExample(e, p, number)
+            scored[strategy] += [ScoredExample(e, p, number, model.abstention_confidence(p))
                                  for e, p in zip(held_out, predictions, strict=True)]
     return scored
 
@@ -153,28 +167,3 @@ def _ece(confidences: np.ndarray, outcomes: np.ndarray, bins: int) -> float:
     for row in reliability_table(confidences, outcomes, bins):
         total += row["n"] * abs(row["mean_confidence"] - row["accuracy"])
     return total / len(confidences)
-
-
-def accuracy_report(k: int = 5, seed: int = SEED) -> dict:
-    """The figures of `healer-ops bench accuracy`: every strategy's cross-validated metrics on
-    the dev corpus, plus what the packaged model costs to fit."""
-    examples = load_corpus()
-    dev, written = split_dev(examples)
-    started = time.perf_counter()
-    scored = cross_validate(examples, k, seed)
-    corpus_scored = corpus_cross_validate(examples, k, seed)
-    report = {
-        "corpus": {"dev": len(dev), "written": len(written),
-                   "written_per_type": dict(sorted(Counter(e.diagnosis_type
-                                                           for e in written).items()))},
-        "folds": k, "seed": seed, "selected_strategy": DEFAULT_STRATEGY,
-        "strategies": {name: metrics(values) for name, values in scored.items()},
-        "corpus_cv": {name: {key: value for key, value in metrics(values).items()
-                             if key != "errors"}
-                      for name, values in corpus_scored.items()},
-        "cv_seconds": round(time.perf_counter() - started, 2),
-    }
-    started = time.perf_counter()
-    fit(examples)
-    report["fit_seconds_full_corpus"] = round(time.perf_counter() - started, 2)
-    return report

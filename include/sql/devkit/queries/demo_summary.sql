@@ -9,4 +9,9 @@ SELECT (SELECT count(*) FROM site_metrics) AS metrics,
        (SELECT count(*) FROM healer_executions WHERE ai_status = 'DONE') AS analyzed,
        (SELECT coalesce(sum(ai_cost_usd), 0) FROM healer_executions) AS cost,
        (SELECT count(*) FROM healing_patterns WHERE auto_approved) AS approved,
-       (SELECT count(*) FROM healing_patterns) AS patterns
+       (SELECT count(*) FROM healing_patterns) AS patterns,
+       (SELECT count(*) FROM healing_patterns WHERE origin = 'analysis') AS candidates,
+       (SELECT count(*) FROM healer_executions
+        WHERE (ai_suggestion ->> 'used')::boolean) AS ai_plans,
+       (SELECT count(*) FROM healer_executions
+        WHERE NOT (ai_suggestion ->> 'used')::boolean) AS ai_advice
