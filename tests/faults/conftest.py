@@ -29,7 +29,8 @@ RETRY_DELAY = timedelta(seconds=2)  # the restarted server is up again well befo
 VOLATILE = {
     "ai_analysis_cache": {"hit_count", "response_time_ms"},
 }
-VOLATILE_EVERYWHERE = {"run_id"}  # each run is its own Airflow run
+# Which Airflow run and try did the work: each run is its own, and a retry is another try.
+VOLATILE_SUFFIXES = ("run_id", "_try", "try_number")
 # Keys of JSON values that say how an answer was got, not what it is: a retry that finds
 # the analysis its killed try cached (but did not get to write back) says cache_hit true.
 VOLATILE_JSON_KEYS = {"cache_hit"}
@@ -144,7 +145,7 @@ def snapshot(url: str, since: datetime) -> dict[str, list[tuple]]:
         kept: dict[str, list[str]] = {}
         for table, column, default in columns:
             if (table.startswith(SKIPPED_TABLES) or column in VOLATILE.get(table, ())
-                    or column in VOLATILE_EVERYWHERE):
+                    or column.endswith(VOLATILE_SUFFIXES)):
                 continue
             if "nextval(" in default or "uuid" in default:
                 continue
