@@ -69,8 +69,9 @@ def fleet_with_expired_cache(conn) -> None:
     no_metrics(conn)
     conn.execute(
         "INSERT INTO ai_analysis_cache (input_hash, diagnosis_type, error_signature, log_sample,"
-        " analysis, confidence, model, created_at, last_used_at, expires_at)"
+        " analysis, confidence, model, reasoning, created_at, last_used_at, expires_at)"
         " SELECT 'expired-' || n, 'UNKNOWN', 'signature ' || n, 'log', '{}', 0.5, 'local',"
+        " 'an old answer',"
         " '2024-12-01', '2024-12-01', '2025-01-01' FROM generate_series(1, %s) n",
         [EXPIRED_CACHE_ROWS])
     conn.commit()

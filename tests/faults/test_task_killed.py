@@ -51,17 +51,25 @@ def take_up(dag_id: str) -> dict[str, str]:
     with create_session() as session:
         run = (session.query(DagRun).filter(DagRun.dag_id == dag_id)
                .order_by(DagRun.id.desc()).first())
-        states = dict(session.query(TaskInstance.task_id, TaskInstance.state).filter(
-            TaskInstance.dag_id == dag_id, TaskInstance.run_id == run.run_id).all())
+        instances = session.query(TaskInstance.task_id, TaskInstance.map_index,
+                                  TaskInstance.state).filter(
+            TaskInstance.dag_id == dag_id, TaskInstance.run_id == run.run_id).all()
     dag = dag_bag().get_dag(dag_id)
-    done = {task for task, state in states.items() if str(state) in ("success", "skipped")}
+    finished = ("success", "skipped")
+    done = {task for task in {i[0] for i in instances}
+            if all(str(i[2]) in finished for i in instances if i[0] == task)}
     taken_up = {}
     while len(done) < len(dag.tasks):
         ready = [t for t in dag.tasks if t.task_id not in done and t.upstream_task_ids <= done]
         for task in ready:
-            args = get_parser().parse_args(["tasks", "test", dag_id, task.task_id, run.run_id])
-            args.func(args)
-            taken_up[task.task_id] = str(states.get(task.task_id))
+            indexes = [i[1] for i in instances if i[0] == task.task_id
+                       and str(i[2]) not in finished] or [-1]
+            for index in indexes:  # every map index of a mapped task the kill left undone
+                extra = ["--map-index", str(index)] if index >= 0 else []
+                args = get_parser().parse_args(["tasks", "test", dag_id, task.task_id,
+                                                run.run_id, *extra])
+                args.func(args)
+                taken_up[f"{task.task_id}[{index}]"] = "taken up"
             done.add(task.task_id)
     return taken_up
 
