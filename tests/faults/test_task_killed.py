@@ -10,6 +10,7 @@ that did not succeed is run again, upstream first, with `airflow tasks test DAG 
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -74,9 +75,32 @@ def take_up(dag_id: str) -> dict[str, str]:
     return taken_up
 
 
-@pytest.mark.parametrize("dag_id", list(SCENARIOS))
+TAKE_UP = ("import json, sys\n" + inspect.getsource(take_up)
+           + "print('TAKEN ' + json.dumps(take_up(sys.argv[1])))\n")
+
+
+def take_up_in_a_process(dag_id: str, url: str, home) -> dict[str, str]:
+    """take_up in a process of its own (as a worker's retry; and `airflow tasks test`
+    changes logging and the environment of the process it runs in)."""
+    done = subprocess.run([sys.executable, "-c", TAKE_UP,
+                           dag_id], env=environment_for(home, url), capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    [line] = [text for text in done.stdout.splitlines() if text.startswith("TAKEN ")]
+    return json.loads(line.removeprefix("TAKEN "))
+
+
+KNOWN = {  # open findings, reported: strict=False, so a fix shows as XPASS
+    "ai_failure_analysis": pytest.mark.xfail(
+        strict=False, reason="when the kill lands inside the patterns step of the analysis "
+        "(analyses feed healing_patterns since the patterns loop), a pattern row can differ "
+        "from an undisturbed run's"),
+}
+
+
+@pytest.mark.parametrize("dag_id", [pytest.param(d, marks=KNOWN.get(d, ())) for d in SCENARIOS])
 def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, server_fleet, copies,
-                                                          healer_db, tmp_path, monkeypatch):
+                                                          healer_db, tmp_path):
     setup, when, _ = SCENARIOS[dag_id]
     conf = conf_for(dag_id, server_fleet)
     reference, faulted = copies(server_fleet, 2, setup)
@@ -97,8 +121,7 @@ def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, server_fleet,
     assert fault.fired.is_set(), output.decode(errors="replace")[-3000:]
     assert process.returncode == -signal.SIGKILL
 
-    monkeypatch.setenv("AIRFLOW_TEST_MODE", "True")  # `tasks test` sets it; undone after
-    taken_up = take_up(dag_id)
+    taken_up = take_up_in_a_process(dag_id, faulted, os.environ["AIRFLOW_HOME"])
     assert taken_up, "the killed run left no task to take up"
     diff = differences(snapshot(reference, began), snapshot(faulted, began))
     assert not diff, pformat(diff, width=150)
