@@ -24,6 +24,23 @@ os.environ.pop("AIRFLOW_CONN_HEALER_DB", None)
 for _var in ("HEALER_ANALYZER", "OPENAI_API_KEY", "OPENAI_BASE_URL", "HEALER_DROP_DIR"):
     os.environ.pop(_var, None)
 
+EMBEDDED_HOME = ROOT / ".healer" / "test"
+
+
+def pytest_configure(config) -> None:
+    """Before the test workers start: the embedded server created once, by one process.
+
+    On a fresh machine that means the OS user (as root), initdb and the server start; the
+    workers then only reuse it (embedded_url's file lock would serialize them anyway).
+    """
+    if hasattr(config, "workerinput") or os.environ.get("HEALER_DATABASE_URL"):
+        return
+    if not getattr(config.option, "numprocesses", None) or config.option.collectonly:
+        return
+    from healer_ops import db
+
+    db.embedded_url(EMBEDDED_HOME)
+
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> str:
@@ -33,7 +50,7 @@ def pg_admin_url() -> str:
     configured = os.environ.get("HEALER_DATABASE_URL")
     if configured:
         return configured
-    return db.embedded_url(ROOT / ".healer" / "test")
+    return db.embedded_url(EMBEDDED_HOME)
 
 
 @pytest.fixture(scope="session")

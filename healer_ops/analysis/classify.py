@@ -15,12 +15,15 @@ written to a temporary file and renamed when complete.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from healer_ops.logtext import MAX_LOG_CHARS  # longer logs are analyzed cut (pipeline.bound_log)
 
 OUTPUT_KEYS = ("id", "diagnosis_type", "confidence", "culprit", "recommendations", "analyzer",
                "cache_hit")
@@ -49,21 +52,39 @@ class Record:
 
 
 def read_records(path: Path) -> tuple[list[Record], list[tuple[int, str]]]:
-    """Every record of the file, and the (line, problem) of each bad one."""
+    """Every record of the file, and the (line, problem) of each bad one.
+
+    Lines end at "\\n" only (a "\\r" before it is dropped), so line numbers are those of any
+    editor; each line is decoded on its own, so one line that is not UTF-8 is one bad record,
+    not a failed file.
+    """
     records: list[Record] = []
     problems: list[tuple[int, str]] = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
                 continue
-            record = _parse(number, line)
+            record = _parse(number, _decoded(raw))
             records.append(record)
             if record.problem:
                 problems.append((number, record.problem))
     return records, problems
 
 
-def _parse(number: int, line: str) -> Record:
+def _decoded(raw: bytes) -> str | UnicodeDecodeError:
+    """The line as text, or why it is not UTF-8."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        return raw.rstrip(b"\r\n").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc
+
+
+def _parse(number: int, line: str | UnicodeDecodeError) -> Record:
+    if isinstance(line, UnicodeDecodeError):
+        return Record(number, _id_of(line), None, f"not UTF-8 text ({line.reason} at byte "
+                      f"{line.start + 1} of the line)")
     try:
         item = json.loads(line)
     except ValueError as exc:
@@ -80,6 +101,16 @@ def _parse(number: int, line: str) -> Record:
         return Record(number, item["id"], None,
                       f'"log" must be a string, not {type(item["log"]).__name__}')
     return Record(number, item["id"], item["log"])
+
+
+def _id_of(error: UnicodeDecodeError):
+    """The `id` of a line that is not UTF-8, when the rest of it is JSON with one."""
+    try:
+        item = json.loads(error.object.decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    record_id = item.get("id") if isinstance(item, dict) else None
+    return record_id if isinstance(record_id, str | int | float) else None
 
 
 def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None = None,
@@ -119,6 +150,7 @@ def classify_file(input_path: Path, output_path: Path, *, analyzer: str | None =
         summary = pipeline.stats.summary()
     _write_atomically(output_path, lines)
     summary.update(records=len(records), bad_lines=[line for line, _ in problems],
+                   clipped_lines=[r.line for r in records if r.log and len(r.log) > MAX_LOG_CHARS],
                    problems=[f"{input_path}:{line}: {why}" for line, why in problems],
                    analyzer=pipeline.analyzer, output=str(output_path))
     return summary

@@ -20,7 +20,9 @@ The DAG's three steps, each a function of plain data (ids and counts):
 
 `analyze_failed_executions` runs the three in one call (the demo, benchmarks, tests).
 One execution's failure never stops the batch: it is marked FAILED with ai_error (redacted)
-and claimed again by a later run until it has had MAX_ATTEMPTS attempts.
+and claimed again by a later run until it has had MAX_ATTEMPTS attempts. A database that goes
+away (connection lost, server restarting) is not an execution's failure: the step fails,
+and its retry analyzes what is still CLAIMED.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from healer_ops import db
@@ -234,7 +237,9 @@ def analyze_claim(pipeline: AnalysisPipeline, item: Claim) -> str | None:
                                   blacklisted_themes=item.blacklisted_themes)
         write_result(pipeline.connection(), item.execution_id, result)
         return None
-    except Exception as exc:  # one execution never stops the batch
+    except Exception as exc:  # one execution never stops the batch ...
+        if database_lost(exc):  # ... but a database that went away stops the try: retried
+            raise
         error = safe_error(exc)
         log.warning("analysis of execution %s failed: %s", item.execution_id, error)
         try:
@@ -243,6 +248,12 @@ def analyze_claim(pipeline: AnalysisPipeline, item: Claim) -> str | None:
             log.error("could not record the failure of %s: %s", item.execution_id,
                       safe_error(write_exc))
         return error
+
+
+def database_lost(exc: BaseException) -> bool:
+    """The database, not the execution, failed (connection lost, server shutting down, ...):
+    the try stops and Airflow retries it; what it finished stays written."""
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
 
 def write_result(conn, execution_id: str, result: PipelineResult) -> None:
@@ -306,6 +317,8 @@ def submit_batch_for(pipeline: AnalysisPipeline, claims: list[Claim], failures: 
                 write_result(pipeline.connection(), item.execution_id, hit)
                 continue
         except Exception as exc:
+            if database_lost(exc):
+                raise
             failures.append(safe_error(exc))
             write_failure(pipeline.connection(), item.execution_id, safe_error(exc))
             continue

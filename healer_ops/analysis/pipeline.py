@@ -32,6 +32,7 @@ from healer_ops.analysis import cache
 from healer_ops.analysis.model import Analysis
 from healer_ops.analysis.redact import redact, redact_with_report
 from healer_ops.analysis.signature import error_signature, input_hash
+from healer_ops.logtext import CLIPPED_MARK, MAX_LOG_CHARS
 from healer_ops.policy.allow_list import (
     DEFAULT_BLACKLISTED_PLUGINS,
     default_recommendations,
@@ -43,6 +44,38 @@ log = logging.getLogger(__name__)
 
 ANALYZERS = ("local", "openai")
 ASK_SCOPES = ("unsure", "all")
+BREAK_SEARCH_CHARS = 4096  # how far back (or on) a cut looks for a line break or a space
+
+
+def bound_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
+    """The log cut to at most `limit` characters before anything reads it, redaction included.
+
+    Its beginning and its end are kept (where the error and its cause are), each cut at a
+    line break, else at a space, so that no token (a secret) is split in two halves the
+    redaction could miss. An 18 MB log then costs what a 200 kB one does.
+    """
+    if len(text) <= limit:
+        return text
+    keep = (limit - len(CLIPPED_MARK) - 2) // 2
+    head, tail = text[:keep], text[-keep:]
+    return f"{head[:_last_break(head)]}\n{CLIPPED_MARK}\n{tail[_first_break(tail):]}"
+
+
+def _last_break(text: str) -> int:
+    floor = max(0, len(text) - BREAK_SEARCH_CHARS)
+    for mark in ("\n", " ", "\t"):
+        found = text.rfind(mark, floor)
+        if found >= 0:
+            return found
+    return len(text)
+
+
+def _first_break(text: str) -> int:
+    for mark in ("\n", " ", "\t"):
+        found = text.find(mark, 0, BREAK_SEARCH_CHARS)
+        if found >= 0:
+            return found + 1
+    return 0
 
 
 @dataclass(frozen=True)
@@ -156,9 +189,9 @@ class AnalysisPipeline:
                                  blacklisted_themes=blacklisted_themes)
 
     def prepare(self, log_text: str | None) -> Prepared:
-        """Redact, run the local analyzer, and compute the signature and cache key."""
+        """Bound, redact, run the local analyzer, and compute the signature and cache key."""
         started = time.perf_counter()
-        redacted, redactions = redact_with_report(log_text or "")
+        redacted, redactions = redact_with_report(bound_log(log_text or ""))
         local = self.local.analyze(redacted)
         signature = error_signature(redacted)
         version = getattr(self.local, "version", "")

@@ -11,6 +11,7 @@ group cannot load.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -57,7 +58,26 @@ app.add_typer(groups["alerts"], name="alerts")
 
 
 def main() -> None:
-    app()
+    """`healer-ops`: every failure ends in one `error:` line on stderr, never a traceback.
+
+    Commands refuse bad input themselves (exit 2, naming the file and line); this is the
+    last line of defence for the unforeseen (exit 1). HEALER_DEBUG=1 shows the traceback.
+    """
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("HEALER_DEBUG"):
+            raise
+        print(f"error: {describe_failure(exc)} (HEALER_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        sys.exit(1)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line: the exception's type and the first line of its message."""
+    message = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+    return text if len(text) <= 500 else text[:500] + "..."
 
 
 if __name__ == "__main__":

@@ -22,12 +22,12 @@ def classify(
                                  "each, named on stderr) or fail (name them, write nothing)"),
 ) -> None:
     """Root-cause analysis of every log in a file, through the cached pipeline."""
-    from healer_ops.analysis.classify import InputError, classify_file
+    from healer_ops.analysis.classify import MAX_LOG_CHARS, InputError, classify_file
     from healer_ops.cli.progress import progress
 
     try:
-        total = sum(1 for line in input_path.open(encoding="utf-8", errors="replace")
-                    if line.strip())
+        with input_path.open("rb") as handle:  # records as classify counts them
+            total = sum(1 for line in handle if line.strip())
         with progress("classify", total, unit="logs") as advance:
             summary = classify_file(input_path, output_path, analyzer=analyzer,
                                     use_cache=cache, concurrency=concurrency,
@@ -35,11 +35,20 @@ def classify(
     except (InputError, ValueError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
+    except OSError as exc:  # the input could not be read or the output written
+        typer.secho(f"error: {exc.filename or output_path}: {exc.strerror or exc}", fg="red",
+                    err=True)
+        raise typer.Exit(2) from exc
     if summary["bad_lines"]:
         typer.secho(f"{len(summary['bad_lines'])} bad input line(s) written as 'error' records:",
                     fg="yellow", err=True)
         for problem in summary["problems"][:20]:
             typer.secho(f"  {problem}", fg="yellow", err=True)
+    if summary["clipped_lines"]:
+        lines = ", ".join(map(str, summary["clipped_lines"][:20]))
+        typer.secho(f"note: {len(summary['clipped_lines'])} log(s) longer than "
+                    f"{MAX_LOG_CHARS:,} characters analyzed by their first and last "
+                    f"{MAX_LOG_CHARS // 2:,} (line(s) {lines})", fg="yellow", err=True)
     typer.echo(f"{summary['records']} logs -> {output_path} ({summary['analyzer']}): "
                f"{summary['cache_hits']} cache hits, {summary['llm_calls']} LLM calls, "
                f"fallbacks {summary['fallbacks'] or 'none'}, ${summary['cost_usd']:.6f}",

@@ -22,13 +22,15 @@ def detect(
     from healer_ops.detect.series_io import SeriesInputError, detect_file
 
     if not input.is_file():
-        typer.secho(f"error: {input}: no such file", fg="red", err=True)
-        raise typer.Exit(2)
+        _fail(f"{input}: {'not a file' if input.exists() else 'no such file'}")
+    if output.is_dir():
+        _fail(f"{output}: a folder, not a file to write")
     try:
         counts = detect_file(input, output)
     except SeriesInputError as exc:
-        typer.secho(f"error: {input}: {exc}", fg="red", err=True)
-        raise typer.Exit(2) from exc
+        _fail(f"{input}: {exc}")
+    except OSError as exc:  # the output could not be written
+        _fail(f"{exc.filename or output}: cannot write: {exc.strerror or exc}")
     typer.echo(f"{counts['rows']} rows scored ({counts['missing']} missing values, "
                f"{counts['out_of_order']} timestamps earlier than the row before), "
                f"{counts['alerts']} alert row(s) -> {output}")
@@ -68,6 +70,7 @@ def alerts_scan(
     """Score the fleet's metrics and open, update or resolve predictive alerts."""
     from healer_ops.detect.fleet import detect_new_data
 
+    _check_scan_options(since, until, site_id or [])
     try:
         summary = detect_new_data(None, since=since, until=until, site_ids=site_id or None)
     except ValueError as exc:
@@ -80,6 +83,31 @@ def alerts_scan(
                f"{summary['observations']} observations; alerts opened {summary['opened']}, "
                f"updated {summary['updated']}, resolved {summary['resolved']}, "
                f"open now {summary['open_total']}")
+
+
+def _check_scan_options(since: str | None, until: str | None, site_ids: list[str]) -> None:
+    """Bad options are refused before any work, even when there is nothing to score."""
+    from uuid import UUID
+
+    from healer_ops.timeutil import as_utc
+
+    try:
+        times = {name: as_utc(value, name) for name, value in (("since", since),
+                                                                 ("until", until)) if value}
+    except ValueError as exc:
+        _fail(f"--{exc}")
+    if len(times) == 2 and times["until"] <= times["since"]:
+        _fail(f"--until ({until}) must be after --since ({since})")
+    for site_id in site_ids:
+        try:
+            UUID(site_id)
+        except ValueError:
+            _fail(f"--site-id {site_id!r} is not a site id (a uuid)")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(2)
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:

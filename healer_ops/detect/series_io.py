@@ -14,7 +14,9 @@ score 0 and alert 0 and is left out of the detector's history.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,15 +41,22 @@ class Series:
     values: np.ndarray  # float, NaN where missing
 
 
+def _quoted(text: str, limit: int = 60) -> str:
+    """A value as an error message shows it: quoted, and cut when long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 def _parse_value(text: str, line: int) -> float:
     if text.strip().lower() in MISSING_MARKERS:
         return math.nan
     try:
         value = float(text)
     except ValueError:
-        raise SeriesInputError(f"line {line}: value {text!r} is not a number") from None
+        raise SeriesInputError(f"line {line}: value {_quoted(text)} is not a number") from None
     if math.isinf(value):
-        raise SeriesInputError(f"line {line}: value {text!r} is infinite")
+        raise SeriesInputError(f"line {line}: value {_quoted(text)} is infinite")
     return value
 
 
@@ -61,38 +70,74 @@ def _parse_timestamps(texts: list[str], lines: list[int]) -> pd.DatetimeIndex:
     bad = np.flatnonzero(stamps.isna().to_numpy())
     if len(bad):
         i = bad[0]
-        raise SeriesInputError(f"line {lines[i]}: timestamp {texts[i]!r} cannot be parsed")
+        raise SeriesInputError(f"line {lines[i]}: timestamp {_quoted(texts[i])} cannot be "
+                               "parsed")
     return pd.DatetimeIndex(stamps)
 
 
 def read_series(path: str | Path) -> Series:
     """Read a ``timestamp,value`` CSV file; raises SeriesInputError naming the bad line."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise SeriesInputError(f"{path}: the file is empty (expected a header "
-                                   "'timestamp,value')")
-        columns = [name.strip().lower() for name in header]
-        missing = [name for name in ("timestamp", "value") if name not in columns]
-        if missing:
-            raise SeriesInputError(f"line 1: missing column(s) {', '.join(missing)}; "
-                                   f"the header has {header}")
-        ts_col, value_col = columns.index("timestamp"), columns.index("value")
-        timestamp_text, value_text, values, lines = [], [], [], []
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not cell.strip() for cell in row):
-                continue  # blank line
-            if len(row) <= max(ts_col, value_col):
-                raise SeriesInputError(f"line {line}: {len(row)} field(s), expected "
-                                       f"{len(header)} like the header")
-            timestamp_text.append(row[ts_col].strip())
-            value_text.append(row[value_col].strip())
-            values.append(_parse_value(row[value_col], line))
-            lines.append(line)
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        return _read_rows(reader)
+    except csv.Error as exc:  # NUL bytes, a quote never closed, a field over the limit
+        line = max(reader.line_num, 1)
+        raise SeriesInputError(f"line {line}: {_csv_problem(exc)}") from None
+
+
+def _read_text(path: str | Path) -> str:
+    """The file as text: UTF-8 (a BOM is dropped); anything else is refused naming the line."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SeriesInputError(f"cannot read the file: {exc.strerror or exc}") from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SeriesInputError(f"line {line}: not UTF-8 text ({exc.reason}, byte "
+                               f"{exc.object[exc.start]:#04x})") from None
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (f"a field longer than {csv.field_size_limit():,} characters "
+                "(a timestamp or a number never is)")
+    return str(exc)
+
+
+def _read_rows(reader) -> Series:
+    header = next(reader, None)
+    if header is None:
+        raise SeriesInputError("line 1: the file is empty (expected a header "
+                               "'timestamp,value')")
+    columns = [name.strip().lower() for name in header]
+    missing = [name for name in ("timestamp", "value") if name not in columns]
+    if missing:
+        raise SeriesInputError(f"line {reader.line_num}: missing column(s) "
+                               f"{', '.join(missing)}; the header has {_shown(header)}")
+    ts_col, value_col = columns.index("timestamp"), columns.index("value")
+    timestamp_text, value_text, values, lines = [], [], [], []
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) <= max(ts_col, value_col):
+            raise SeriesInputError(f"line {line}: {len(row)} field(s), expected "
+                                   f"{len(header)} like the header")
+        timestamp_text.append(row[ts_col].strip())
+        value_text.append(row[value_col].strip())
+        values.append(_parse_value(row[value_col], line))
+        lines.append(line)
     timestamps = _parse_timestamps(timestamp_text, lines)
     return Series(timestamp_text, value_text, timestamps, np.asarray(values, dtype=float))
+
+
+def _shown(header: list[str], limit: int = 200) -> str:
+    text = repr(header)
+    return text if len(text) <= limit else text[:limit] + "...]"
 
 
 def write_scores(path: str | Path, series: Series, scores: np.ndarray,

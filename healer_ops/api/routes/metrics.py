@@ -55,8 +55,10 @@ class Report(BaseModel):
 
 
 def _check(since, until) -> None:
-    if since and until and since >= until:
-        raise ApiError(422, "invalid_request", "since must be before until")
+    from datetime import UTC, datetime
+
+    if since and since >= (until or datetime.now(UTC)):  # until's default: now
+        raise ApiError(422, "invalid_request", "since must be before until (default: now)")
 
 
 @router.get("/ai-cache/stats", response_model=CacheStats)

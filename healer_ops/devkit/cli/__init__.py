@@ -22,7 +22,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("nab-validate", bench.bench_nab_validate),
                           ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
-                          ("generator", bench.bench_generator),
+                          ("generator", bench.bench_generator), ("api", bench.bench_api),
                           ("patterns", bench.bench_patterns),
                           ("redaction", bench.bench_redaction),
                           ("backfill", bench.bench_backfill)):

@@ -36,6 +36,22 @@ def bench_probe(
                                                             for k, v in result.items()))
 
 
+def bench_api(
+    duration: float = typer.Option(30.0, "--duration", min=0.5, max=300,
+                                   help="Seconds of load"),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, max=256,
+                                    help="Requests kept in flight"),
+    sites: int = typer.Option(50, "--sites", min=1, help="Sites of the demo fleet served"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Bounded load test of the HTTP API on loopback: requests/s, p99 latency, errors."""
+    from healer_ops.devkit.bench.api import bench_api as run
+
+    result = run(duration, concurrency, sites=sites)
+    typer.echo(json.dumps(result) if as_json else "\n".join(f"{k}: {v}"
+                                                            for k, v in result.items()))
+
+
 def bench_nab(
     nab: Path = typer.Option(None, "--nab", help="NAB folder (data/ and labels/); "
                              "default ../shared/data/nab"),

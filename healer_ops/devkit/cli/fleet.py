@@ -113,8 +113,8 @@ def _run_with_progress(console, demo_module, url: str, **kwargs):
 
 
 def demo(
-    sites: int = typer.Option(50, help="Sites in the demo fleet"),
-    days: int = typer.Option(14, help="Days of 5-minute metrics"),
+    sites: int = typer.Option(50, min=1, help="Sites in the demo fleet"),
+    days: int = typer.Option(14, min=1, help="Days of 5-minute metrics"),
     seed: int = typer.Option(7, help="Seed: the same seed gives the same fleet"),
 ) -> None:
     """Migrate, generate a fleet, run the six DAGs in order, print a summary table."""
