@@ -137,6 +137,13 @@ class Settings(BaseSettings):
     # plugin
     api_token: str | None = Field(None, description="One more write-scope bearer token of the "
                                   "Healer API (machines; people sign in through Airflow)")
+    api_pool_min_size: int = Field(1, ge=0, description="Database connections each process "
+                                   "serving the API keeps open (its pool, made on the first "
+                                   "request)")
+    api_pool_max_size: int = Field(10, ge=1, description="Most database connections each "
+                                   "process serving the API opens")
+    api_pool_timeout_s: float = Field(10.0, gt=0, description="Longest a request waits for a "
+                                      "free database connection (then 503)")
 
     # notifications (healer_ops.notify; the alert_notifications DAG)
     notify_min_severity: str = Field("HIGH", description="Alerts at this severity and above "

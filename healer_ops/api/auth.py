@@ -63,13 +63,18 @@ async def principal(request: Request,
 
 
 async def _from_bearer(token: str) -> Principal:
-    from healer_ops import db
-    from healer_ops.operate.tokens import PREFIX, verify_token
+    from healer_ops.operate.tokens import PREFIX, verify_token_on
 
     if token.startswith(PREFIX):
         from starlette.concurrency import run_in_threadpool
 
-        row = await run_in_threadpool(verify_token, db.resolve_url("healer_db"), token)
+        from healer_ops.api.queries import connection
+
+        def verify() -> dict | None:
+            with connection() as conn:
+                return verify_token_on(conn, token)
+
+        row = await run_in_threadpool(verify)
         if row is None:
             raise ApiError(401, "unauthorized", "unknown, revoked or expired token")
         return Principal(f"token:{row['name']}", row["scope"], "token")

@@ -76,8 +76,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        from psycopg_pool import PoolTimeout
+
         from healer_ops.analysis.pipeline import safe_error
 
+        if isinstance(exc, PoolTimeout):  # every connection busy, or the database is down
+            log.error("Healer API: no database connection: %s", safe_error(exc))
+            return JSONResponse(body(503, "unavailable", "the database is unavailable or busy "
+                                     "(no connection free in time); see /api/health"), 503)
         log.error("Healer API error: %s", safe_error(exc))
         return JSONResponse(body(500, "internal_error", "internal error (logged by the "
                                  "server)"), 500)

@@ -14,7 +14,7 @@ SiteStatus = Literal["DOWN", "CRITICAL", "DEGRADED", "WARNING", "HEALTHY", "UNKN
 
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
-    database: Literal["ok", "unreachable", "not_migrated"]
+    database: Literal["ok", "unreachable", "not_migrated", "busy"]
     schema_version: str | None = None
     error: str | None = None
 

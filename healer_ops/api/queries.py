@@ -1,4 +1,5 @@
-"""What every route module shares: named queries as JSON-ready dicts, on the Healer database."""
+"""What every route module shares: named queries as JSON-ready dicts, on the Healer database
+(through the process's connection pool)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,14 @@ def database_url() -> str:
     return db.resolve_url("healer_db")
 
 
+def connection():
+    """A connection of this process's pool (healer_ops.db.pool) to the Healer database, for
+    one request: commits when the block ends normally, rolls back on an exception."""
+    return db.pooled(database_url())
+
+
 def rows(query_name: str, params: dict) -> list[dict]:
-    with db.connect(database_url()) as conn, conn.cursor(row_factory=dict_row) as cur:
+    with connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute(db.query(query_name), params)
         return [jsonable(row) for row in cur.fetchall()]
 

@@ -182,8 +182,9 @@ def sql_file(path: Path) -> str:
 # Re-exported: `from healer_ops import db; db.migrate(url)` is how callers use them.
 from healer_ops.db.embedded import EMBEDDED_DATABASE, embedded_url  # noqa: E402
 from healer_ops.db.migrations import MigrationEdited, migrate, migrations_dir  # noqa: E402
+from healer_ops.db.pool import close_pools, pooled  # noqa: E402
 
 __all__ = ["EMBEDDED_DATABASE", "HEALER_CONN_ID", "DatabaseNotConfigured", "MigrationEdited",
-           "Resolved", "connect", "conninfo_to_url", "drop_database", "embedded_url",
-           "ensure_database", "migrate", "migrations_dir", "query", "resolve", "resolve_url",
-           "sql_file", "transaction", "with_database"]
+           "Resolved", "close_pools", "connect", "conninfo_to_url", "drop_database",
+           "embedded_url", "ensure_database", "migrate", "migrations_dir", "pooled", "query",
+           "resolve", "resolve_url", "sql_file", "transaction", "with_database"]

@@ -70,6 +70,14 @@ def verify_token(url: str | None, token: str) -> dict | None:
     """{name, scope} of a live token, or None (unknown, revoked or expired)."""
     if not token.startswith(PREFIX):
         return None
-    with db.connect(url, autocommit=True) as conn, conn.cursor(row_factory=dict_row) as cur:
+    with db.connect(url, autocommit=True) as conn:
+        return verify_token_on(conn, token)
+
+
+def verify_token_on(conn, token: str) -> dict | None:
+    """verify_token on an open connection (the API's pooled one)."""
+    if not token.startswith(PREFIX):
+        return None
+    with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(db.query("token_verify"), {"token_hash": token_hash(token)}
                            ).fetchone()

@@ -21,6 +21,11 @@ The execution records its pattern in `ai_pattern_id` (never `pattern_id`, which 
 Healer ran: an analysis lends a pattern no evidence). Called with one small call from the
 analysis write-back, in its transaction (a failure is logged and the refresh learns it
 later: `learn_pending`), and by the pattern refresh for analyses not yet learned from.
+
+Learning again from an execution (a retried try, the refresh) leaves the same rows: it keeps
+how the execution first found its pattern, and what a pattern aggregates over its analyses
+(ai_confidence) is derived from the set of them, added up exactly, never incremented, so
+neither a rolled-back try nor the order of learning moves a bit of it.
 """
 
 from __future__ import annotations
@@ -88,6 +93,9 @@ def learn_from_analysis(conn, failure: AnalyzedFailure, *, plan: bool = True,
                         failure.error_signature)
     conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["pattern-signature:" + key])
     pattern_id, matched_by = find_pattern(conn, key, analysis, execution, failure.redacted_log)
+    if (matched_by == "signature" and execution["ai_pattern_match"]
+            and execution["ai_pattern_id"] == pattern_id):
+        matched_by = execution["ai_pattern_match"]  # learned again: how it found it first
     if pattern_id is None and matched_by == "created":
         pattern_id = create_candidate(conn, key, failure)
     if pattern_id is not None and matched_by != "signature":

@@ -90,15 +90,7 @@ def take_up_in_a_process(dag_id: str, url: str, home) -> dict[str, str]:
     return json.loads(line.removeprefix("TAKEN "))
 
 
-KNOWN = {  # open findings, reported: strict=False, so a fix shows as XPASS
-    "ai_failure_analysis": pytest.mark.xfail(
-        strict=False, reason="when the kill lands inside the patterns step of the analysis "
-        "(analyses feed healing_patterns since the patterns loop), a pattern row can differ "
-        "from an undisturbed run's"),
-}
-
-
-@pytest.mark.parametrize("dag_id", [pytest.param(d, marks=KNOWN.get(d, ())) for d in SCENARIOS])
+@pytest.mark.parametrize("dag_id", list(SCENARIOS))
 def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, server_fleet, copies,
                                                           healer_db, tmp_path):
     setup, when, _ = SCENARIOS[dag_id]

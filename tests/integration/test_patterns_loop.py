@@ -370,3 +370,113 @@ def test_repeated_analyzed_failures_propose_the_next_version(db_url, conn, caplo
     optimize = _pattern(conn, optimize["id"])
     assert optimize["commands"] == other and optimize["proposal"] is None
     assert optimize["human_decision"] == "pinned"  # a pin is about automation: it stays
+
+
+# ------------------------------------------------- learning is idempotent, order-free
+
+PHASE1 = "00000000-0000-4000-8000-0000000000a1"
+
+
+def _analyzed(conn, n: int, confidence: float, signature: str) -> tuple[str, dict]:
+    """A failed execution that ran the Phase 1 pattern, analyzed (DONE) as its fault."""
+    site = _site(conn, n)
+    execution_id = f"00000000-0000-4000-8000-{n:012d}"
+    log = FATAL.format(when=f"1{n % 10}-Mar-2025 01:00:00", root=f"/home/site{n}",
+                       line=40 + n)
+    analysis = Analysis(diagnosis_type="PLUGIN_CONFLICT", confidence=confidence,
+                        culprit="acme-forms", root_cause="acme-forms calls an undefined "
+                        "function").model_dump(mode="json")
+    conn.execute(
+        "INSERT INTO healer_executions (id, site_id, diagnosis_type, status, was_successful,"
+        " started_at, logs_analyzed, pattern_id, ai_status, ai_confidence, ai_analysis,"
+        " ai_analyzed_at) VALUES (%s, %s, 'PLUGIN_CONFLICT', 'FAILED', false, %s, %s, %s,"
+        " 'DONE', %s, %s, %s)",
+        (execution_id, site, END - timedelta(hours=n), log, PHASE1, confidence,
+         Jsonb({**analysis, "error_signature": signature}), END))
+    return execution_id, {"analysis": analysis, "signature": signature, "log": log}
+
+
+def _learning_fleet(conn, analyses: list[tuple[float, str]]) -> dict[str, dict]:
+    conn.execute("INSERT INTO healing_patterns (id, diagnosis_type, culprit, error_pattern,"
+                 " commands) VALUES (%s, 'PLUGIN_CONFLICT', 'acme-forms', 'acme_boot', %s)",
+                 (PHASE1, Jsonb(["wp plugin deactivate acme-forms"])))
+    made = dict(_analyzed(conn, n + 1, confidence, signature)
+                for n, (confidence, signature) in enumerate(analyses))
+    conn.commit()
+    return made
+
+
+def _learn(conn, made: dict[str, dict], order: list[str]) -> None:
+    from healer_ops.patterns.learn import AnalyzedFailure, learn_from_analysis
+
+    for execution_id in order:
+        item = made[execution_id]
+        with conn.transaction():
+            learn_from_analysis(conn, AnalyzedFailure(execution_id, item["analysis"],
+                                                      item["signature"], item["log"]))
+    conn.commit()
+
+
+def _learned_rows(conn) -> dict[str, list]:
+    """What learning writes, floats exact (times it stamps with now() left out)."""
+    def rows(sql: str) -> list:
+        cur = conn.execute(sql)
+        return [tuple(repr(v) if isinstance(v, float) else v for v in row)
+                for row in cur.fetchall()]
+
+    return {
+        "patterns": rows("SELECT id, version, origin, ai_enhanced, ai_confidence, commands, "
+                         "error_pattern, auto_approved, success_count, failure_count, "
+                         "confidence, avg_success_rate FROM healing_patterns ORDER BY id"),
+        "executions": rows("SELECT id, ai_pattern_id, ai_pattern_match, ai_suggestion, "
+                           "suggested_commands, suggested_action, execution_logs "
+                           "FROM healer_executions ORDER BY id"),
+        "signatures": rows("SELECT signature_key, pattern_id, matched_by "
+                           "FROM healing_pattern_signatures ORDER BY signature_key"),
+        "events": rows("SELECT pattern_id, version, event, reason FROM healing_pattern_events "
+                       "ORDER BY pattern_id, event, reason"),
+    }
+
+
+def test_learning_from_the_same_analyses_again_leaves_the_same_rows(db_url, conn):
+    # a retry, or the refresh catching up: the first learning's rows stand, how each
+    # execution found its pattern included ("used" stays "used", not "signature")
+    made = _learning_fleet(conn, [(0.95, "sig-a"), (0.9, "sig-a"), (0.85, "sig-b")])
+    order = sorted(made)
+    _learn(conn, made, order)
+    first = _learned_rows(conn)
+    assert sorted(r[2] for r in first["executions"]) == ["signature", "used", "used"]
+    _learn(conn, made, order)
+    assert _learned_rows(conn) == first
+    _learn(conn, made, order[::-1])
+    assert _learned_rows(conn) == first
+
+
+def test_learning_in_another_order_gives_the_same_rows(db_url, conn, pg_admin_url):
+    # The pattern's ai_confidence is the mean of its analyses' confidences: derived from
+    # the set, and added up exactly, so the order rows are learned (and laid out) in cannot
+    # move its last bits (0.1 + 0.2 + 0.3 is not 0.3 + 0.2 + 0.1 in floating point).
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from healer_ops import db
+
+    confidences = [0.1, 0.2, 0.3]  # mean 0.20000000000000004 added up in this order
+    made = _learning_fleet(conn, [(c, f"sig-{n}") for n, c in enumerate(confidences)])
+    conn.close()
+    name = conninfo_to_dict(db_url)["dbname"]
+    other = f"{name}_other"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{other}" TEMPLATE "{name}"')
+    other_url = db.with_database(pg_admin_url, other)
+    try:
+        learned = []
+        for url, order in ((db_url, sorted(made)), (other_url, sorted(made, reverse=True))):
+            with psycopg.connect(url) as each:
+                _learn(each, made, order)
+                learned.append(_learned_rows(each))
+    finally:
+        db.drop_database(pg_admin_url, other)
+    assert learned[0] == learned[1]
+    [pattern] = learned[0]["patterns"]
+    assert float(pattern[4]) == pytest.approx(sum(confidences) / len(confidences))

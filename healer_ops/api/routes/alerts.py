@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from healer_ops.api.auth import Reader, Writer
 from healer_ops.api.errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND, ApiError
 from healer_ops.api.models import ActionResult, AlertDetail, AlertPage
-from healer_ops.api.queries import database_url, one, page
+from healer_ops.api.queries import connection, database_url, one, page
 from healer_ops.detect.alerts import ALERT_TYPES, SEVERITIES
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
@@ -54,11 +54,10 @@ def list_alerts(
 
 @router.get("/{alert_id}", response_model=AlertDetail, responses=NOT_FOUND)
 def get_alert(alert_id: AlertId, _who: Reader) -> dict:
-    from healer_ops import db
     from healer_ops.operate.lifecycle import actions_of
 
     alert = _alert_or_404(alert_id)
-    with db.connect(database_url()) as conn:
+    with connection() as conn:
         alert["actions"] = actions_of(conn, alert_id)
     return alert
 

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from healer_ops.api.auth import Reader
 from healer_ops.api.errors import ERROR_RESPONSES, ApiError
-from healer_ops.api.queries import database_url
+from healer_ops.api.queries import connection, database_url
 
 router = APIRouter(prefix="/api", tags=["metrics"], responses=ERROR_RESPONSES)
 
@@ -65,11 +65,10 @@ def _check(since, until) -> None:
 def ai_cache_stats(_who: Reader, since: Since = None, until: Until = None) -> dict:
     """Entries now; analyses, hits, hit rate, tokens and dollars saved and spent over the
     period."""
-    from healer_ops import db
     from healer_ops.analysis.cache_stats import cache_stats
 
     _check(since, until)
-    with db.connect(database_url()) as conn:
+    with connection() as conn:
         return cache_stats(conn, since, until)
 
 

@@ -51,12 +51,11 @@ def _who(principal: Principal, body: Decision) -> str:
 async def _run(work):
     """Run `work(conn)` in one transaction (off the event loop); people's mistakes as
     400/404 JSON errors with the reason."""
-    from healer_ops import db
-    from healer_ops.api.queries import database_url
+    from healer_ops.api.queries import connection
     from healer_ops.patterns.views import jsonable
 
     def unit():
-        with db.connect(database_url()) as conn:
+        with connection() as conn:
             return jsonable(work(conn))
 
     try:

@@ -6,7 +6,8 @@
 -- from evidence_since when an approval was revoked on bad recent evidence, else the version.
 -- version_successes/failures count the whole version (what success_count shows).
 -- recency 1 = the latest use; the failure streak is the run of failures since the last success.
--- ewma: the success rate with a use's weight halving every %(half_life)s later uses.
+-- ewma: the success rate with a use's weight halving every %(half_life)s later uses (its
+-- sums exact, numeric: a float sum would depend on the order the rows are read in).
 WITH scope AS (
     SELECT p.id, p.version_started_at AS version_from,
            greatest(p.version_started_at, p.evidence_since) AS window_from
@@ -39,10 +40,10 @@ SELECT s.id,
                                    AND u.recency <= %(recent_uses)s) AS last_uses_failed,
        coalesce(min(u.recency) FILTER (WHERE u.in_window AND u.was_successful) - 1,
                 count(u.pattern_id) FILTER (WHERE u.in_window)) AS failure_streak,
-       sum(power(0.5, (u.recency - 1) / %(half_life)s::double precision)
-           * u.was_successful::integer)
-           / nullif(sum(power(0.5, (u.recency - 1) / %(half_life)s::double precision)), 0)
-           AS ewma,
+       (sum((power(0.5, (u.recency - 1) / %(half_life)s::double precision)
+             * u.was_successful::integer)::numeric)
+        / nullif(sum(power(0.5, (u.recency - 1) / %(half_life)s::double precision)::numeric),
+                 0))::double precision AS ewma,
        max(u.started_at) FILTER (WHERE u.was_successful) AS last_success_at,
        max(u.started_at) FILTER (WHERE NOT u.was_successful) AS last_failure_at,
        max(u.started_at) AS last_used_at
