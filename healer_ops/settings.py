@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -168,6 +168,13 @@ class Settings(BaseSettings):
                                       "history (backfills), not news: no notice")
     notify_link_base: str | None = Field(None, description="Base URL of links in messages "
                                          "(default: Airflow's [api] base_url)")
+
+    @model_validator(mode="after")
+    def _pool_sizes(self) -> Settings:
+        if self.api_pool_min_size > self.api_pool_max_size:
+            raise ValueError(f"HEALER_API_POOL_MIN_SIZE ({self.api_pool_min_size}) is above "
+                             f"HEALER_API_POOL_MAX_SIZE ({self.api_pool_max_size})")
+        return self
 
 
 @lru_cache(maxsize=1)
