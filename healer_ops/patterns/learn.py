@@ -25,7 +25,10 @@ later: `learn_pending`), and by the pattern refresh for analyses not yet learned
 Learning again from an execution (a retried try, the refresh) leaves the same rows: it keeps
 how the execution first found its pattern, and what a pattern aggregates over its analyses
 (ai_confidence) is derived from the set of them, added up exactly, never incremented, so
-neither a rolled-back try nor the order of learning moves a bit of it.
+neither a rolled-back try nor the order of learning moves a bit of it. Known limit: the
+first execution learned of a new key decides its pattern (and a candidate's source log), and
+an approved pattern is decided as of each failure in the order they are learned: in the order
+executions started with one analysis thread, in any order with several (or parallel shards).
 """
 
 from __future__ import annotations
