@@ -24,6 +24,7 @@ from functools import cached_property, lru_cache
 from healer_ops.logtext.regular import CLIPPED_MARK, prepare
 from healer_ops.logtext.severity import CONTEXT, FAULT, NOISE, entry_role, is_fatal, php_level
 from healer_ops.logtext.wrappers import (
+    RELAY,
     is_wrapper_only,
     strip_collectors,
     strip_request_suffix,
@@ -56,7 +57,7 @@ _CONTINUES = re.compile(r"^\s*(?:#\d+\s|Stack trace:?\s*$|thrown in\b|\{main\}|N
 _LOOKS_CONTINUED = re.compile(r"^(?:\s|in\s|on\s+line\b|[(){}\]])")
 _LOCATION_LINE = re.compile(r"^(?:/|[A-Za-z]:/|\.\.\.)\S*(?::\d+|\(\d+\))?(?:\s+on\s+line\s+\d+"
                             r"|\s+Stack trace:|\s*$)")
-_ENDS_WITH_IN = re.compile(r"\bin\s*$")
+_ENDS_WITH_IN = re.compile(r"\bin\s*[\"']?\s*$")  # (a wrapper's closing quote after it)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,13 @@ def _read(log: str) -> LogReading:
             continue
         line = _Line(rest, strip_wrappers(rest))
         waiting = bool(groups) and not _said_anything(groups[-1])
-        if groups and (waiting or _CONTINUES.match(line.message) or not _starts_entry(line) and (
+        if waiting and len(groups) > 1 and _blank(groups[-1]) and (
+                _CONTINUES.match(line.message) or _record_continues(groups[-2], line)):
+            groups[-2].extend(groups.pop())  # a blank line inside a message written by records
+            groups[-1].append(line)
+            continue
+        if groups and (waiting or _CONTINUES.match(line.message)
+                       or _record_continues(groups[-1], line) or not _starts_entry(line) and (
                 not closed or _continues_message(groups[-1][-1].rest, line.rest))):
             groups[-1].append(line)
         else:
@@ -146,6 +153,26 @@ def _read(log: str) -> LogReading:
             closed = _is_closed(groups[-1])
     entries = [_entry(group) for group in groups]
     return LogReading(tuple(entry for entry in entries if entry is not None))
+
+
+def _record_continues(lines: list[_Line], line: _Line) -> bool:
+    """A server that writes what a worker prints line by line (php-fpm's "said into stderr",
+    LiteSpeed's [STDERR], a syslog or journald relay) puts its record prefix on every line of
+    a multi-line PHP message: such a line continues the PHP message before it when its own
+    message starts nothing and looks like a continuation (a location, "(previously declared
+    ...)", an indented or "in FILE" line)."""
+    if line.message.strip() == line.rest.strip() or _ENTRY_START.match(line.message):
+        return False
+    said = [previous.message for previous in lines
+            if previous.message.strip() and not is_wrapper_only(previous.message)]
+    if not said or php_level(said[0]) is None and not is_fatal(said[0]):
+        return False
+    return _continues_message(said[-1], line.message)
+
+
+def _blank(lines: list[_Line]) -> bool:
+    """Records with nothing in them (a blank line of output a server wrote as a record)."""
+    return not any(line.message.strip() for line in lines)
 
 
 def _said_anything(lines: list[_Line]) -> bool:
@@ -178,6 +205,8 @@ def _role(rest: str, message: str, text: str) -> tuple[str, bool]:
     at = rest.find(message) if message else -1
     prefix = rest[:at] if at >= 0 else rest
     recorded = message.strip() != rest.strip()
+    if RELAY.search(prefix):  # a relay's level and record say nothing about the message
+        prefix, recorded = "", False
     return entry_role(strip_request_suffix(text), is_fatal(text), prefix, recorded)
 
 

@@ -27,12 +27,19 @@ REQUEST_SUFFIX = re.compile(
     r"""|["']?,[ \t]*(?:client|referer|request|upstream|server|host):).*$""",
     re.IGNORECASE | re.MULTILINE)
 
+# Relays of a worker's output: php-fpm's "child N said into stderr" (always at WARNING),
+# LiteSpeed's "[NOTICE] ... [STDERR]". Their level is the relay's, not the message's, and the
+# line they pass on is the worker's own text, not a record of the server.
+RELAY = re.compile(r"\bsaid into std(?:err|out)\b|\[STDERR\]", re.IGNORECASE)
+
 _NGINX_LEVEL = r"emerg|alert|crit|error|warn|notice|info|debug"
 _PREFIXES = (
     # nginx, Apache proxy_fcgi, php-fpm: everything before the PHP message they carry
     re.compile(r"^.*?\bPHP message:\s*", re.I),
     re.compile(r"^.*?\bGot error '\s*", re.I),  # Apache mod_proxy_fcgi (AH01071)
-    re.compile(r"^.*?\bchild \d+ said into std(?:err|out):\s*\"?", re.I),  # php-fpm workers
+    # php-fpm workers; the level php-fpm gives the worker's output ("NOTICE: ") goes too
+    re.compile(r"^.*?\bchild \d+ said into std(?:err|out):\s*\"?(?:(?-i:NOTICE|WARNING|ERROR|"
+               r"ALERT|DEBUG):[ \t]?)?", re.I),
     re.compile(r"^\s*(?:default|stderr|stdout):\s*", re.I),  # docker's stream names
     # docker compose "wordpress-1  | ", swarm "blog.1.px8gzrp9lyoi@node    | "
     re.compile(r"^\s*[\w.-]+(?:@[\w.-]+)?\s+\|\s*"),
@@ -113,8 +120,8 @@ def _strip_prefixes(line: str, close_quote: bool) -> str:
             break
     line = _TRAILING_BREAKS.sub("", line)
     opened = _OPENING_QUOTE.search(removed) if close_quote else None
-    if opened and line.endswith(opened.group(1)):
-        line = line[:-1]
+    if opened and line.rstrip().endswith(opened.group(1)):  # (trailing blanks after it)
+        line = line.rstrip()[:-1]
     return line
 
 
@@ -126,5 +133,6 @@ def unwrap(line: str) -> str:
 
 
 def is_wrapper_only(line: str) -> bool:
-    """A line that held only a wrapper (its PHP message was split onto the next line)."""
-    return _WRAPPER_ONLY.match(line) is not None
+    """A line that held only a wrapper (its PHP message was split onto the next line, or
+    the record had nothing in it)."""
+    return not line.strip() or _WRAPPER_ONLY.match(line) is not None

@@ -395,3 +395,35 @@ def test_a_logger_writing_iso_stamps_keeps_one_entry_per_record():
            "2024-05-20T08:33:20+00:00 DEBUG cache warmed")
     assert [(e.role, e.fatal) for e in read_log(log).entries] == [
         (NOISE, False), (FAULT, True), (NOISE, False)]
+
+
+def test_a_relay_writing_each_line_as_a_record_keeps_the_message_whole():
+    """php-fpm's "said into stderr" and LiteSpeed's [STDERR] put their prefix on every line
+    of a multi-line PHP message (a blank line too): the lines still make one entry."""
+    message = ["PHP Fatal error:  Cannot redeclare plugin_init() ",
+               "(previously declared in /wp-content/plugins/a/a.php:27) ",
+               "in /wp-content/plugins/b/b.php on line 26", "",
+               "/wp-content/plugins/b/b.php:26 Stack trace:", "#0 {main}",
+               "  thrown in /wp-content/plugins/b/b.php on line 26"]
+    relays = {
+        "php-fpm": lambda n, line: (f"[05-Mar-2024 10:12:0{n}] WARNING: [pool www] child 42 said "
+                                    f"into stderr: \"NOTICE: {'PHP message: ' * (n == 0)}{line}\""),
+        "litespeed": lambda n, line: (f"2024-03-05 10:12:0{n}.123456 [NOTICE] [42] [T0] "
+                                      f"[1.2.3.4:5#APVH_x.org:443] [STDERR] {line}"),
+    }
+    for name, prefix in relays.items():
+        log = "\n".join(prefix(n, line) for n, line in enumerate(message))
+        entries = read_log(log).entries
+        assert len(entries) == 1 and entries[0].fatal, (name, entries)
+        assert "b/b.php on line 26" in entries[0].message and entries[0].frames == ["{main}"]
+        assert not entries[0].text.endswith('"'), name
+    # the relay's level is not the message's: a relayed line without a level is the
+    # worker's own text (context), not server chatter
+    relayed = ('[05-Mar-2024 10:12:01] WARNING: [pool www] child 42 said into stderr: "NOTICE: '
+               '/app/.htaccess: Invalid command \'php_value\', perhaps misspelled"')
+    assert [r for r, _ in _roles(relayed)] == [CONTEXT]
+    # a record that starts an entry of its own still does
+    two = "\n".join(relays["litespeed"](n, line) for n, line in enumerate(
+        ["PHP Warning:  Undefined variable $a in /a.php on line 2",
+         "PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3"]))
+    assert [(e.role, e.fatal) for e in read_log(two).entries] == [(NOISE, False), (FAULT, True)]

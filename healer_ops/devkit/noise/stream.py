@@ -37,7 +37,7 @@ _PHP_HEAD = re.compile(r"^(?:\[[^\]]+\]\s*)?(?:PHP\s+)?(?:Fatal error|Parse erro
 _PHP_STAMP = re.compile(r"^\[(\d{2}-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d)(?: ([^\]]+))?\]\s*")
 _ISO_OFFSET = re.compile(r"\b(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?([+-]\d\d:\d\d|Z)")
 _CONTINUATION = re.compile(r"^(?:$|\s|#\d|Stack trace|thrown|\{main\}|[()]|/|\.\.\.|"
-                           r"[A-Za-z]:\\|in\s)")
+                           r"[A-Za-z]:[\\/]|in\s)")
 _FRAME = re.compile(r"^\s*#\d+\s")
 _THROWN = re.compile(r"^\s*thrown in\b")
 _INLINE_TRACE = re.compile(r"(Stack trace:\s*)(#0 .*)$")
