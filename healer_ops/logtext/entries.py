@@ -45,11 +45,13 @@ _ENTRY_START = re.compile(
     r"|An error of type|AH\d{5}:"
     r"|(?-i:(?:EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\b)"  # a logger's level
     r"|(?:Emergency|Alert|Critical|Error|Info|Debug)\s+-\s"
-    r"|\S+\s+\S+\s+\S+\s+\[\d\d/[A-Z][a-z]{2}/\d{4}:"  # an access log line
+    r"|(?:\S+:\d+\s+)?\S+\s+\S+\s+\S+\s+\[\d\d/[A-Z][a-z]{2}/\d{4}:"  # an access log line
     r")", re.IGNORECASE)
 # What continues an entry whatever prefix its line had: stack frames and their frame.
 _CONTINUES = re.compile(r"^\s*(?:#\d+\s|Stack trace:?\s*$|thrown in\b|\{main\}|Next\s+\w*"
-                        r"(?:Error|Exception)\b)", re.IGNORECASE)
+                        r"(?:Error|Exception)\b"
+                        # php-fpm's slow log: the script, then "[0x00007f...] function() file:line"
+                        r"|script_filename\s*=|\[0x[0-9a-f]{8,16}\]\s)", re.IGNORECASE)
 
 # What a line continuing a PHP message (or a noise record) looks like: indented, an argument
 # list or a closing brace, "in FILE on line N" wrapped onto its own line, or a bare location

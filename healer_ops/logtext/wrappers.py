@@ -69,12 +69,23 @@ _WRAPPER_ONLY = re.compile(r"^\W*(?:FastCGI sent in stderr|(?:\w+: )?Got error|"
 _COLLECTORS = (
     re.compile(r"^\s*[\w.-]+(?:@[\w.-]+)?\s+\| ?"),
     re.compile(r"^\s*[a-z0-9][\w.-]*-[a-z0-9]{5,10}-[a-z0-9]{5}\s+[a-z0-9][\w.-]*\s+"),
-    re.compile(r"^\s*(?:" + MONTH + r"\s+\d{1,2}\s+|\d{4}-\d\d-\d\dT)" + TIME
+    # syslog (RFC 3164, its priority too) and journald's short, short-precise and short-iso
+    re.compile(r"^\s*(?:<\d{1,3}>)?(?:" + MONTH + r"\s+\d{1,2}\s+|\d{4}-\d\d-\d\dT)" + TIME
                + r"\S*\s+(?!(?:PHP|EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\s)"
                r"[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s?", re.I),
+    # RFC 5424 syslog: <PRI>VERSION TIMESTAMP HOST APP PROCID MSGID STRUCTURED-DATA
+    re.compile(r"^<\d{1,3}>\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: |$)"),
     # docker's and kubectl's --timestamps: RFC 3339 in UTC to the micro- or nanosecond (an
     # application's own ISO stamp, with seconds or milliseconds, is a record's)
     re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.,]\d{6,9}Z\s"),
+    # containerd / CRI-O: RFC 3339 (any offset), the stream, F(ull) or P(artial)
+    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s+"
+               r"(?:stdout|stderr)\s+[FP]\s?"),
+    # Heroku's logplex: RFC 3339, the source and its dyno ("app[web.1]: ")
+    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)\s+"
+               r"[\w.-]+\[[\w.-]+\]:\s?"),
+    # kubectl logs --prefix: "[pod/NAME/CONTAINER] "
+    re.compile(r"^\[pod/[\w.-]+/[\w.-]+\]\s?"),
     re.compile(r"^\s*(?:default|stderr|stdout):\s?", re.I),
 )
 _ON_NEARLY_ALL = 0.9
