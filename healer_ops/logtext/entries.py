@@ -46,6 +46,8 @@ _ENTRY_START = re.compile(
     r"|(?-i:(?:EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\b)"  # a logger's level
     r"|(?:Emergency|Alert|Critical|Error|Info|Debug)\s+-\s"
     r"|(?:\S+:\d+\s+)?\S+\s+\S+\s+\S+\s+\[\d\d/[A-Z][a-z]{2}/\d{4}:"  # an access log line
+    r"|\d+:[XCSM]\s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s"  # Redis: "1:M 05 Mar 2024 ..."
+    r"|\[(?:emerg|alert|crit|error|warn|notice|info|debug)\]\s"  # a JSON record's level
     r")", re.IGNORECASE)
 # What continues an entry whatever prefix its line had: stack frames and their frame.
 _CONTINUES = re.compile(r"^\s*(?:#\d+\s|Stack trace:?\s*$|thrown in\b|\{main\}|Next\s+\w*"
@@ -145,7 +147,7 @@ def _read(log: str) -> LogReading:
             groups[-2].extend(groups.pop())  # a blank line inside a message written by records
             groups[-1].append(line)
             continue
-        if groups and (waiting or _CONTINUES.match(line.message)
+        if groups and (waiting or _CONTINUES.match(line.message) or _CONTINUES.match(line.rest)
                        or _record_continues(groups[-1], line) or not _starts_entry(line) and (
                 not closed or _continues_message(groups[-1][-1].rest, line.rest))):
             groups[-1].append(line)
@@ -155,6 +157,13 @@ def _read(log: str) -> LogReading:
             closed = _is_closed(groups[-1])
     entries = [_entry(group) for group in groups]
     return LogReading(tuple(entry for entry in entries if entry is not None))
+
+
+def _prefix_shape(line: _Line) -> str:
+    """What a line's record prefix looks like whatever its numbers and month: the relay."""
+    at = line.rest.find(line.message) if line.message else -1
+    prefix = line.rest[:at] if at > 0 else line.rest
+    return re.sub(r"\d+", "0", re.sub(r"\b[A-Z][a-z]{2}\b", "M", prefix))[:20]
 
 
 def _record_continues(lines: list[_Line], line: _Line) -> bool:
@@ -168,6 +177,8 @@ def _record_continues(lines: list[_Line], line: _Line) -> bool:
     said = [previous.message for previous in lines
             if previous.message.strip() and not is_wrapper_only(previous.message)]
     if not said or php_level(said[0]) is None and not is_fatal(said[0]):
+        return False
+    if _prefix_shape(line) != _prefix_shape(lines[0]):  # another program's record
         return False
     return _continues_message(said[-1], line.message)
 

@@ -74,7 +74,8 @@ def _collector_records(text: str) -> str:
             text = text.replace(escape, character)
     if '{"' not in text:
         return text
-    return "\n".join(_record_message(line) for line in text.split("\n"))
+    # a record inside a record: an application's JSON line relayed by a JSON collector
+    return "\n".join(_record_message(_record_message(line)) for line in text.split("\n"))
 
 
 def _record_message(line: str) -> str:

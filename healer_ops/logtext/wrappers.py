@@ -91,6 +91,17 @@ _COLLECTORS = (
 _ON_NEARLY_ALL = 0.9
 
 
+# A trace line without the collector's prefix was inside the record before it (a one-line
+# record whose literal "\n" were made line breaks): it does not count against the collector.
+_TRACE_LINE = re.compile(r"^\s*(?:#\d+\s|Stack trace:|thrown in\b|\{main\}|Next\s)", re.I)
+
+
+def _on_nearly_all(collector: re.Pattern[str], lines: list[str]) -> bool:
+    prefixed = sum(1 for line in lines if collector.match(line))
+    counted = sum(1 for line in lines if not _TRACE_LINE.match(line)) or 1
+    return prefixed >= 2 and prefixed >= _ON_NEARLY_ALL * max(counted, prefixed)
+
+
 def strip_collectors(lines: list[str]) -> list[str]:
     """The lines without the prefix a collector put on (nearly) every one of them; repeated
     for nested collectors (kubectl's timestamp before docker's stream name)."""
@@ -98,9 +109,7 @@ def strip_collectors(lines: list[str]) -> list[str]:
         filled = [line for line in lines if line.strip()]
         if len(filled) < 2:
             return lines
-        found = next((c for c in _COLLECTORS
-                      if sum(1 for line in filled if c.match(line)) >= _ON_NEARLY_ALL
-                      * len(filled)), None)
+        found = next((c for c in _COLLECTORS if _on_nearly_all(c, filled)), None)
         if found is None:
             return lines
         lines = [found.sub("", line, count=1) for line in lines]

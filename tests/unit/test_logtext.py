@@ -427,3 +427,55 @@ def test_a_relay_writing_each_line_as_a_record_keeps_the_message_whole():
         ["PHP Warning:  Undefined variable $a in /a.php on line 2",
          "PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3"]))
     assert [(e.role, e.fatal) for e in read_log(two).entries] == [(NOISE, False), (FAULT, True)]
+
+
+def test_more_collectors_on_every_line_keep_a_trace_in_its_entry():
+    trace = ["PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3",
+             "Stack trace:", "#0 /wp-includes/plugin.php(1): x()", "#1 {main}",
+             "  thrown in /wp-content/plugins/p/a.php on line 3"]
+    collectors = {
+        "RFC 5424 syslog": lambda n, line: f"<11>1 2024-10-05T12:00:0{n}.123+05:45 web01 php-fpm "
+                                           f"2211 - - {line}",
+        "RFC 3164 with priority": lambda n, line: f"<11>May 14 09:32:1{n} web01 php[22]: {line}",
+        "containerd": lambda n, line: f"2024-10-05T12:00:0{n}.123456789-03:30 stderr F {line}",
+        "heroku": lambda n, line: f"2024-10-05T12:00:0{n}.123456+00:00 app[web.1]: {line}",
+        "kubectl --prefix": lambda n, line: f"[pod/wordpress-7c9f-x2z1q/wordpress] {line}",
+    }
+    for name, prefix in collectors.items():
+        log = "\x00" * 50 + "\r\r\n".join(prefix(n, line) for n, line in enumerate(trace))
+        entries = read_log(log).entries
+        assert len(entries) == 1 and entries[0].fatal, (name, entries)
+        assert entries[0].frames == ["/wp-includes/plugin.php(1): x()", "{main}"], name
+    # a one-line record whose literal "\n" became line breaks: its trace lines lack the prefix
+    one_line = ("<11>1 2024-10-05T12:00:00Z web01 php-fpm 1 - - PHP Notice:  a in /a.php:1\n"
+                "<11>1 2024-10-05T12:00:01Z web01 php-fpm 1 - - PHP Fatal error:  Uncaught Error: "
+                "x() in /wp-content/plugins/p/a.php:3\\nStack trace:\\n#0 {main}\\n  thrown in "
+                "/wp-content/plugins/p/a.php on line 3")
+    assert [(e.role, e.fatal) for e in read_log(one_line).entries] == [(NOISE, False),
+                                                                       (FAULT, True)]
+
+
+def test_server_chatter_of_other_kinds_is_noise():
+    fatal = "PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3"
+    chatter = [
+        '{"level":"info","ts":1709633472.1,"logger":"http.log.access","msg":"handled request",'
+        '"status":404}',  # a structured logger's own record keeps its level
+        '{"log":"{\\"level\\":\\"info\\",\\"msg\\":\\"handled request\\"}","stream":"stdout"}',
+        "[Tue Mar 05 10:11:12.1 2024] [security2:error] [pid 1:tid 2] [client 1.2.3.4:5] "
+        "ModSecurity: Access denied with code 403 (phase 2). [id \"913100\"]",
+        "2024/03/05 10:11:12 [info] 12#12: *5 client timed out (110: Connection timed out) "
+        "while waiting for request, client: 1.2.3.4, server: 0.0.0.0:443",
+        "1:M 05 Mar 2024 10:11:12.123 * DB saved on disk",
+        "Success: Executed a total of 4 cron events.",
+        'shop.example.org:443 1.2.3.4 - - [05/Mar/2024:10:11:12 +0000] "GET / HTTP/1.1" 301 562',
+        "[05-Mar-2024 10:11:12]  [pool www] pid 2211\nscript_filename = /var/www/index.php\n"
+        "[0x00007f3b2c813f60] curl_exec() /var/www/wp-includes/Requests/Curl.php:205",
+    ]
+    for line in chatter:
+        reading = read_log(f"{fatal}\n{line}")
+        assert [e.role for e in reading.entries] == [FAULT, NOISE], (line, reading.entries)
+    # another program's syslog record after a PHP message does not continue it
+    cron = ("PHP Warning:  mysqli_real_connect(): MySQL server has gone away in\n"
+            "/var/www/wp-db.php on line 1\n"
+            "May 14 09:32:11 web01 CRON[123]: (www-data) CMD (php /var/www/wp-cron.php)")
+    assert len(read_log(cron).entries) == 2
