@@ -327,7 +327,8 @@ def _echo_calibration(report: dict) -> None:
             typer.echo(f"{where} {source:10} decisions n={calibration['n']:4d} accuracy "
                        f"{calibration['accuracy']:.3f} mean confidence "
                        f"{calibration['mean_confidence']:.3f} ece {calibration['ece']:.4f} "
-                       f"(5 bins {calibration['ece_5_bins']:.4f})")
+                       f"(5 bins {calibration['ece_5_bins']:.4f}; perfectly calibrated at this n: "
+                       f"{calibration['ece_floor']:.4f} / {calibration['ece_5_bins_floor']:.4f})")
         final = figures["final_outputs"]
         typer.echo(f"{where} answers at threshold {threshold}: accuracy {final['accuracy']:.3f}"
                    f", ece {final['ece']:.4f}, abstained {final['abstained']}/{final['n']}")
