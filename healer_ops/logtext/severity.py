@@ -147,13 +147,6 @@ _STARTUP_CHATTER = re.compile(
     r"|signal\s+process\s+started|graceful\s+restart\s+requested|using\s+the\s+\S+\s+event"
     r"\s+method|start\s+worker\s+processes?", re.IGNORECASE)
 
-# A request the server refused on purpose (a web application firewall stopping a scanner, an
-# access rule): the server doing its job, not a failure of the site.
-_CLIENT_REFUSED = re.compile(r"\bModSecurity:\s+(?:Access\s+denied|Warning)\b"
-                             r"|client\s+denied\s+by\s+server\s+configuration|\bAH0(?:1630|1797)\b",
-                             re.IGNORECASE)
-# What WP-CLI prints when a command worked.
-_SUCCESS = re.compile(r"^\s*Success:\s")
 # Levels at which a server records what a client did (timed out, closed the connection).
 _CLIENT_LEVELS = {"info", "debug"}
 
@@ -206,7 +199,7 @@ def entry_role(text: str, fatal: bool, prefix: str, recorded: bool) -> tuple[str
         return NOISE, is_code_smell(text)
     if level is not None:
         return FAULT, False
-    if _STARTUP_CHATTER.search(text) or _CLIENT_REFUSED.search(text) or _SUCCESS.match(text):
+    if _STARTUP_CHATTER.search(text):
         return NOISE, True
     access = _ACCESS.match(text)
     if access:  # a 5xx is a failure; an empty 200 may be a white screen: not "nothing wrong"

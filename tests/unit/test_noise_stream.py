@@ -89,7 +89,9 @@ def test_noise_never_changes_a_diagnosis_on_a_short_stream(local_analyzer):
     assert tune["called_healthy"] == 0
     assert tune["diagnosis_differs_share"] <= 0.005, tune["examples_differing"]
     assert tune["hit_rate_of_ideal"] >= 0.98
-    held_out = evaluate_noisy_stream(examples, sites=3, part="held-out", local=local_analyzer,
-                                     show=0)
-    assert held_out["called_healthy"] == 0
+    for part in ("held-out", "fresh"):  # (both looked at since: see pool.py)
+        held_out = evaluate_noisy_stream(examples, sites=3, part=part, local=local_analyzer,
+                                         show=0)
+        assert held_out["called_healthy"] == 0, part
+        assert held_out["diagnosis_differs_share"] <= 0.005, part
     assert held_out["diagnosis_differs_share"] <= 0.03  # never tuned on: a guard, not a target
