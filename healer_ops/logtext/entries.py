@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from healer_ops.logtext.regular import CLIPPED_MARK, prepare
+from healer_ops.logtext.regular import CLIPPED_MARK, prepare, record_message
 from healer_ops.logtext.severity import CONTEXT, FAULT, NOISE, entry_role, is_fatal, php_level
 from healer_ops.logtext.wrappers import (
     RELAY,
@@ -137,7 +137,10 @@ def read_log(log: str) -> LogReading:
 def _read(log: str) -> LogReading:
     groups: list[list[_Line]] = []
     closed = False  # the current entry takes only continuation-looking lines
-    for rest in strip_collectors(prepare(log).split("\n")):
+    lines = strip_collectors(prepare(log).split("\n"))
+    # a JSON record behind a collector's prefix (kubectl --timestamps before docker's record)
+    lines = [part for line in lines for part in record_message(line).split("\n")]
+    for rest in lines:
         if not rest.strip():
             continue
         line = _Line(rest, strip_wrappers(rest))

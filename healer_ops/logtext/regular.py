@@ -78,6 +78,12 @@ def _collector_records(text: str) -> str:
     return "\n".join(_record_message(_record_message(line)) for line in text.split("\n"))
 
 
+def record_message(line: str) -> str:
+    """A collector's JSON record replaced by its message (a record inside a record too): for
+    records that only start after a collector's prefix is taken off."""
+    return _record_message(_record_message(line))
+
+
 def _record_message(line: str) -> str:
     stripped = line.strip()
     if not (stripped.startswith("{") and stripped.endswith("}")):

@@ -471,6 +471,10 @@ def test_server_chatter_of_other_kinds_is_noise():
     for line in chatter:
         reading = read_log(f"{fatal}\n{line}")
         assert [e.role for e in reading.entries] == [FAULT, NOISE], (line, reading.entries)
+    # a structured logger's record behind a collector's prefix is read as that record
+    behind = "\n".join(f"2024-10-05T12:00:0{n}.123456789Z {line}" for n, line in enumerate(
+        [fatal, '{"level":"info","ts":1709633472.1,"msg":"handled request","status":404}']))
+    assert [e.role for e in read_log(behind).entries] == [FAULT, NOISE]
     # a request refused by a firewall or an access rule may be the fault (the login page
     # denied by the server's configuration): not noise
     denied = ("[Tue Feb 20 05:06:07.080 2024] [authz_core:error] [pid 2021] [client 1.2.3.4:6] "
