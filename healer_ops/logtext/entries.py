@@ -21,9 +21,10 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from healer_ops.logtext.regular import CLIPPED_MARK, prepare
+from healer_ops.logtext.regular import CLIPPED_MARK, prepare, record_message
 from healer_ops.logtext.severity import CONTEXT, FAULT, NOISE, entry_role, is_fatal, php_level
 from healer_ops.logtext.wrappers import (
+    RELAY,
     is_wrapper_only,
     strip_collectors,
     strip_request_suffix,
@@ -44,11 +45,15 @@ _ENTRY_START = re.compile(
     r"|An error of type|AH\d{5}:"
     r"|(?-i:(?:EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\b)"  # a logger's level
     r"|(?:Emergency|Alert|Critical|Error|Info|Debug)\s+-\s"
-    r"|\S+\s+\S+\s+\S+\s+\[\d\d/[A-Z][a-z]{2}/\d{4}:"  # an access log line
+    r"|(?:\S+:\d+\s+)?\S+\s+\S+\s+\S+\s+\[\d\d/[A-Z][a-z]{2}/\d{4}:"  # an access log line
+    r"|\d+:[XCSM]\s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s"  # Redis: "1:M 05 Mar 2024 ..."
+    r"|\[(?:emerg|alert|crit|error|warn|notice|info|debug)\]\s"  # a JSON record's level
     r")", re.IGNORECASE)
 # What continues an entry whatever prefix its line had: stack frames and their frame.
 _CONTINUES = re.compile(r"^\s*(?:#\d+\s|Stack trace:?\s*$|thrown in\b|\{main\}|Next\s+\w*"
-                        r"(?:Error|Exception)\b)", re.IGNORECASE)
+                        r"(?:Error|Exception)\b"
+                        # php-fpm's slow log: the script, then "[0x00007f...] function() file:line"
+                        r"|script_filename\s*=|\[0x[0-9a-f]{8,16}\]\s)", re.IGNORECASE)
 
 # What a line continuing a PHP message (or a noise record) looks like: indented, an argument
 # list or a closing brace, "in FILE on line N" wrapped onto its own line, or a bare location
@@ -56,7 +61,7 @@ _CONTINUES = re.compile(r"^\s*(?:#\d+\s|Stack trace:?\s*$|thrown in\b|\{main\}|N
 _LOOKS_CONTINUED = re.compile(r"^(?:\s|in\s|on\s+line\b|[(){}\]])")
 _LOCATION_LINE = re.compile(r"^(?:/|[A-Za-z]:/|\.\.\.)\S*(?::\d+|\(\d+\))?(?:\s+on\s+line\s+\d+"
                             r"|\s+Stack trace:|\s*$)")
-_ENDS_WITH_IN = re.compile(r"\bin\s*$")
+_ENDS_WITH_IN = re.compile(r"\bin\s*[\"']?\s*$")  # (a wrapper's closing quote after it)
 
 
 @dataclass(frozen=True)
@@ -132,12 +137,21 @@ def read_log(log: str) -> LogReading:
 def _read(log: str) -> LogReading:
     groups: list[list[_Line]] = []
     closed = False  # the current entry takes only continuation-looking lines
-    for rest in strip_collectors(prepare(log).split("\n")):
+    lines = strip_collectors(prepare(log).split("\n"))
+    # a JSON record behind a collector's prefix (kubectl --timestamps before docker's record)
+    lines = [part for line in lines for part in record_message(line).split("\n")]
+    for rest in lines:
         if not rest.strip():
             continue
         line = _Line(rest, strip_wrappers(rest))
         waiting = bool(groups) and not _said_anything(groups[-1])
-        if groups and (waiting or _CONTINUES.match(line.message) or not _starts_entry(line) and (
+        if waiting and len(groups) > 1 and _blank(groups[-1]) and (
+                _CONTINUES.match(line.message) or _record_continues(groups[-2], line)):
+            groups[-2].extend(groups.pop())  # a blank line inside a message written by records
+            groups[-1].append(line)
+            continue
+        if groups and (waiting or _CONTINUES.match(line.message) or _CONTINUES.match(line.rest)
+                       or _record_continues(groups[-1], line) or not _starts_entry(line) and (
                 not closed or _continues_message(groups[-1][-1].rest, line.rest))):
             groups[-1].append(line)
         else:
@@ -146,6 +160,35 @@ def _read(log: str) -> LogReading:
             closed = _is_closed(groups[-1])
     entries = [_entry(group) for group in groups]
     return LogReading(tuple(entry for entry in entries if entry is not None))
+
+
+def _prefix_shape(line: _Line) -> str:
+    """What a line's record prefix looks like whatever its numbers and month: the relay."""
+    at = line.rest.find(line.message) if line.message else -1
+    prefix = line.rest[:at] if at > 0 else line.rest
+    return re.sub(r"\d+", "0", re.sub(r"\b[A-Z][a-z]{2}\b", "M", prefix))[:20]
+
+
+def _record_continues(lines: list[_Line], line: _Line) -> bool:
+    """A server that writes what a worker prints line by line (php-fpm's "said into stderr",
+    LiteSpeed's [STDERR], a syslog or journald relay) puts its record prefix on every line of
+    a multi-line PHP message: such a line continues the PHP message before it when its own
+    message starts nothing and looks like a continuation (a location, "(previously declared
+    ...)", an indented or "in FILE" line)."""
+    if line.message.strip() == line.rest.strip() or _ENTRY_START.match(line.message):
+        return False
+    said = [previous.message for previous in lines
+            if previous.message.strip() and not is_wrapper_only(previous.message)]
+    if not said or php_level(said[0]) is None and not is_fatal(said[0]):
+        return False
+    if _prefix_shape(line) != _prefix_shape(lines[0]):  # another program's record
+        return False
+    return _continues_message(said[-1], line.message)
+
+
+def _blank(lines: list[_Line]) -> bool:
+    """Records with nothing in them (a blank line of output a server wrote as a record)."""
+    return not any(line.message.strip() for line in lines)
 
 
 def _said_anything(lines: list[_Line]) -> bool:
@@ -178,6 +221,8 @@ def _role(rest: str, message: str, text: str) -> tuple[str, bool]:
     at = rest.find(message) if message else -1
     prefix = rest[:at] if at >= 0 else rest
     recorded = message.strip() != rest.strip()
+    if RELAY.search(prefix):  # a relay's level and record say nothing about the message
+        prefix, recorded = "", False
     return entry_role(strip_request_suffix(text), is_fatal(text), prefix, recorded)
 
 

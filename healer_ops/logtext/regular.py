@@ -51,7 +51,8 @@ def prepare(log: str, *, literal_newlines: bool = False) -> str:
     A literal "\\n" becomes a line break before the start of an entry (a stack trace, a
     frame, a bracketed timestamp); with `literal_newlines` every literal "\\n" does (the
     signature reads a one-line JSON log as its lines)."""
-    text = log.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    # (NUL bytes: what a copytruncate rotation leaves where the old content was)
+    text = log.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\x00", "")
     text = _collector_records(text)
     text = text.replace("\\n", "\n") if literal_newlines else _APACHE_ESCAPED.sub(
         lambda m: m.group(0).replace("\\n", "\n"), text)
@@ -73,7 +74,14 @@ def _collector_records(text: str) -> str:
             text = text.replace(escape, character)
     if '{"' not in text:
         return text
-    return "\n".join(_record_message(line) for line in text.split("\n"))
+    # a record inside a record: an application's JSON line relayed by a JSON collector
+    return "\n".join(_record_message(_record_message(line)) for line in text.split("\n"))
+
+
+def record_message(line: str) -> str:
+    """A collector's JSON record replaced by its message (a record inside a record too): for
+    records that only start after a collector's prefix is taken off."""
+    return _record_message(_record_message(line))
 
 
 def _record_message(line: str) -> str:
@@ -86,6 +94,30 @@ def _record_message(line: str) -> str:
         return line
     if not isinstance(record, dict) or not _JSON_RECORD_KEYS & record.keys():
         return line
-    message = next((record[key] for key in _JSON_MESSAGE_KEYS
-                    if isinstance(record.get(key), str)), None)
-    return line if message is None else message.rstrip("\n")
+    key = next((key for key in _JSON_MESSAGE_KEYS if isinstance(record.get(key), str)), None)
+    if key is None:
+        return line
+    message = record[key].rstrip("\n")
+    level = _record_level(record) if key == "msg" else None
+    return f"[{level}] {message}" if level else message
+
+
+# A structured logger's own record ("msg": Caddy, zap, pino, logrus) keeps its level, as the
+# bracketed word a server writes ("[info] "), which unwrapping reads and takes off; a relayed
+# line ("log", "MESSAGE", "textPayload", "message": docker, journald, Cloud Logging, fluentd)
+# does not: its level is the relay's (the stream it came from), not the line's.
+_LEVEL_WORDS = {"emergency": "emerg", "emerg": "emerg", "alert": "alert", "critical": "crit",
+                "crit": "crit", "fatal": "crit", "error": "error", "err": "error",
+                "warning": "warn", "warn": "warn", "notice": "notice", "info": "info",
+                "debug": "debug"}
+_SYSLOG_PRIORITIES = ("emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
+
+
+def _record_level(record: dict) -> str | None:
+    for key in ("level", "severity", "PRIORITY"):
+        value = record.get(key)
+        if isinstance(value, str) and value.isdigit() and key == "PRIORITY":
+            return _SYSLOG_PRIORITIES[int(value)] if int(value) < 8 else None
+        if isinstance(value, str) and value.lower() in _LEVEL_WORDS:
+            return _LEVEL_WORDS[value.lower()]
+    return None

@@ -128,13 +128,17 @@ _SERVER_LEVEL = re.compile(
     r"|\[(?P<mysql>Note|Warning|ERROR|System)\]")
 _LOGGER_LEVEL = re.compile(r"^\s*(?:(?P<upper>EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|WARN|NOTICE|"
                            r"INFO|DEBUG)\b|(?P<word>Emergency|Alert|Critical|Error|Warning|Notice|"
-                           r"Info|Debug)\s+-\s|(?:\d+\s+)?\[(?P<mysql>Note|Warning|ERROR|System)\])")
+                           r"Info|Debug)\s+-\s|(?:\d+\s+)?\[(?P<mysql>Note|Warning|ERROR|System)\]"
+                           # Redis: "pid:role dd Mon yyyy hh:mm:ss.mmm LEVEL " (. - * #)
+                           r"|\d+:[XCSM]\s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}\s+[\d:.]+\s+"
+                           r"(?P<redis>[.*#-])\s)")
+_REDIS_LEVELS = {".": "debug", "-": "info", "*": "notice", "#": "warn"}
 _SERIOUS = {"emerg", "emergency", "alert", "crit", "critical", "error"}
 # nginx logs a request for a missing static file at [error]: a 404, not a broken site.
 _NOT_FOUND = re.compile(r"open\(\)\s+\"[^\"]*\"\s+failed\s+\(2:\s+No\s+such\s+file", re.I)
 # An access log line: ip - user [time] "METHOD path HTTP/x" status size.
-_ACCESS = re.compile(r"^\S+\s+\S+\s+\S+\s+\[[^\]]+\]\s+\"[A-Z]+\s[^\"]*\"\s+(?P<status>\d{3})"
-                     r"\s+(?P<size>\d+|-)")
+_ACCESS = re.compile(r"^(?:\S+:\d+\s+)?\S+\s+\S+\s+\S+\s+\[[^\]]+\]\s+\"[A-Z]+\s[^\"]*\"\s+"
+                     r"(?P<status>\d{3})\s+(?P<size>\d+|-)")
 
 # What servers say when they start, reload or stop: never a fault.
 _STARTUP_CHATTER = re.compile(
@@ -142,6 +146,9 @@ _STARTUP_CHATTER = re.compile(
     r"|ready\s+(?:to\s+handle|for)\s+connections|\bfpm\s+is\s+running\b"
     r"|signal\s+process\s+started|graceful\s+restart\s+requested|using\s+the\s+\S+\s+event"
     r"\s+method|start\s+worker\s+processes?", re.IGNORECASE)
+
+# Levels at which a server records what a client did (timed out, closed the connection).
+_CLIENT_LEVELS = {"info", "debug"}
 
 FAULT, CONTEXT, NOISE = "fault", "context", "noise"
 
@@ -165,6 +172,8 @@ def server_level(prefix: str, message: str) -> str | None:
     if level is None:
         leading = _LOGGER_LEVEL.match(message)
         level = next((g for g in leading.groups() if g), None) if leading else None
+        if leading and leading.group("redis"):
+            level = _REDIS_LEVELS[level]
     if level is None:
         return None
     level = level.lower()
@@ -201,6 +210,8 @@ def entry_role(text: str, fatal: bool, prefix: str, recorded: bool) -> tuple[str
     served = server_level(prefix, text)
     if served in _SERIOUS:
         return (NOISE, True) if _NOT_FOUND.search(text) else (FAULT, False)
+    if served in _CLIENT_LEVELS:  # nginx's "client timed out ... while waiting for request"
+        return NOISE, True
     if served is not None:  # a warning is not "nothing wrong"; a notice or info line is
         return (FAULT, False) if shows_environment_failure(text) else (NOISE, served != "warn")
     if _ERROR_WORD.search(text) or shows_environment_failure(text):

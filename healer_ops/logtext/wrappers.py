@@ -27,12 +27,19 @@ REQUEST_SUFFIX = re.compile(
     r"""|["']?,[ \t]*(?:client|referer|request|upstream|server|host):).*$""",
     re.IGNORECASE | re.MULTILINE)
 
+# Relays of a worker's output: php-fpm's "child N said into stderr" (always at WARNING),
+# LiteSpeed's "[NOTICE] ... [STDERR]". Their level is the relay's, not the message's, and the
+# line they pass on is the worker's own text, not a record of the server.
+RELAY = re.compile(r"\bsaid into std(?:err|out)\b|\[STDERR\]", re.IGNORECASE)
+
 _NGINX_LEVEL = r"emerg|alert|crit|error|warn|notice|info|debug"
 _PREFIXES = (
     # nginx, Apache proxy_fcgi, php-fpm: everything before the PHP message they carry
     re.compile(r"^.*?\bPHP message:\s*", re.I),
     re.compile(r"^.*?\bGot error '\s*", re.I),  # Apache mod_proxy_fcgi (AH01071)
-    re.compile(r"^.*?\bchild \d+ said into std(?:err|out):\s*\"?", re.I),  # php-fpm workers
+    # php-fpm workers; the level php-fpm gives the worker's output ("NOTICE: ") goes too
+    re.compile(r"^.*?\bchild \d+ said into std(?:err|out):\s*\"?(?:(?-i:NOTICE|WARNING|ERROR|"
+               r"ALERT|DEBUG):[ \t]?)?", re.I),
     re.compile(r"^\s*(?:default|stderr|stdout):\s*", re.I),  # docker's stream names
     # docker compose "wordpress-1  | ", swarm "blog.1.px8gzrp9lyoi@node    | "
     re.compile(r"^\s*[\w.-]+(?:@[\w.-]+)?\s+\|\s*"),
@@ -62,15 +69,37 @@ _WRAPPER_ONLY = re.compile(r"^\W*(?:FastCGI sent in stderr|(?:\w+: )?Got error|"
 _COLLECTORS = (
     re.compile(r"^\s*[\w.-]+(?:@[\w.-]+)?\s+\| ?"),
     re.compile(r"^\s*[a-z0-9][\w.-]*-[a-z0-9]{5,10}-[a-z0-9]{5}\s+[a-z0-9][\w.-]*\s+"),
-    re.compile(r"^\s*(?:" + MONTH + r"\s+\d{1,2}\s+|\d{4}-\d\d-\d\dT)" + TIME
+    # syslog (RFC 3164, its priority too) and journald's short, short-precise and short-iso
+    re.compile(r"^\s*(?:<\d{1,3}>)?(?:" + MONTH + r"\s+\d{1,2}\s+|\d{4}-\d\d-\d\dT)" + TIME
                + r"\S*\s+(?!(?:PHP|EMERGENCY|ALERT|CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG)\s)"
                r"[\w.-]+\s+[\w./-]+(?:\[\d+\])?:\s?", re.I),
+    # RFC 5424 syslog: <PRI>VERSION TIMESTAMP HOST APP PROCID MSGID STRUCTURED-DATA
+    re.compile(r"^<\d{1,3}>\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: |$)"),
     # docker's and kubectl's --timestamps: RFC 3339 in UTC to the micro- or nanosecond (an
     # application's own ISO stamp, with seconds or milliseconds, is a record's)
     re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.,]\d{6,9}Z\s"),
+    # containerd / CRI-O: RFC 3339 (any offset), the stream, F(ull) or P(artial)
+    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s+"
+               r"(?:stdout|stderr)\s+[FP]\s?"),
+    # Heroku's logplex: RFC 3339, the source and its dyno ("app[web.1]: ")
+    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)\s+"
+               r"[\w.-]+\[[\w.-]+\]:\s?"),
+    # kubectl logs --prefix: "[pod/NAME/CONTAINER] "
+    re.compile(r"^\[pod/[\w.-]+/[\w.-]+\]\s?"),
     re.compile(r"^\s*(?:default|stderr|stdout):\s?", re.I),
 )
 _ON_NEARLY_ALL = 0.9
+
+
+# A trace line without the collector's prefix was inside the record before it (a one-line
+# record whose literal "\n" were made line breaks): it does not count against the collector.
+_TRACE_LINE = re.compile(r"^\s*(?:#\d+\s|Stack trace:|thrown in\b|\{main\}|Next\s)", re.I)
+
+
+def _on_nearly_all(collector: re.Pattern[str], lines: list[str]) -> bool:
+    prefixed = sum(1 for line in lines if collector.match(line))
+    counted = sum(1 for line in lines if not _TRACE_LINE.match(line)) or 1
+    return prefixed >= 2 and prefixed >= _ON_NEARLY_ALL * max(counted, prefixed)
 
 
 def strip_collectors(lines: list[str]) -> list[str]:
@@ -80,9 +109,7 @@ def strip_collectors(lines: list[str]) -> list[str]:
         filled = [line for line in lines if line.strip()]
         if len(filled) < 2:
             return lines
-        found = next((c for c in _COLLECTORS
-                      if sum(1 for line in filled if c.match(line)) >= _ON_NEARLY_ALL
-                      * len(filled)), None)
+        found = next((c for c in _COLLECTORS if _on_nearly_all(c, filled)), None)
         if found is None:
             return lines
         lines = [found.sub("", line, count=1) for line in lines]
@@ -113,8 +140,8 @@ def _strip_prefixes(line: str, close_quote: bool) -> str:
             break
     line = _TRAILING_BREAKS.sub("", line)
     opened = _OPENING_QUOTE.search(removed) if close_quote else None
-    if opened and line.endswith(opened.group(1)):
-        line = line[:-1]
+    if opened and line.rstrip().endswith(opened.group(1)):  # (trailing blanks after it)
+        line = line.rstrip()[:-1]
     return line
 
 
@@ -126,5 +153,6 @@ def unwrap(line: str) -> str:
 
 
 def is_wrapper_only(line: str) -> bool:
-    """A line that held only a wrapper (its PHP message was split onto the next line)."""
-    return _WRAPPER_ONLY.match(line) is not None
+    """A line that held only a wrapper (its PHP message was split onto the next line, or
+    the record had nothing in it)."""
+    return not line.strip() or _WRAPPER_ONLY.match(line) is not None

@@ -395,3 +395,93 @@ def test_a_logger_writing_iso_stamps_keeps_one_entry_per_record():
            "2024-05-20T08:33:20+00:00 DEBUG cache warmed")
     assert [(e.role, e.fatal) for e in read_log(log).entries] == [
         (NOISE, False), (FAULT, True), (NOISE, False)]
+
+
+def test_a_relay_writing_each_line_as_a_record_keeps_the_message_whole():
+    """php-fpm's "said into stderr" and LiteSpeed's [STDERR] put their prefix on every line
+    of a multi-line PHP message (a blank line too): the lines still make one entry."""
+    message = ["PHP Fatal error:  Cannot redeclare plugin_init() ",
+               "(previously declared in /wp-content/plugins/a/a.php:27) ",
+               "in /wp-content/plugins/b/b.php on line 26", "",
+               "/wp-content/plugins/b/b.php:26 Stack trace:", "#0 {main}",
+               "  thrown in /wp-content/plugins/b/b.php on line 26"]
+    relays = {
+        "php-fpm": lambda n, line: (f"[05-Mar-2024 10:12:0{n}] WARNING: [pool www] child 42 said "
+                                    f"into stderr: \"NOTICE: {'PHP message: ' * (n == 0)}{line}\""),
+        "litespeed": lambda n, line: (f"2024-03-05 10:12:0{n}.123456 [NOTICE] [42] [T0] "
+                                      f"[1.2.3.4:5#APVH_x.org:443] [STDERR] {line}"),
+    }
+    for name, prefix in relays.items():
+        log = "\n".join(prefix(n, line) for n, line in enumerate(message))
+        entries = read_log(log).entries
+        assert len(entries) == 1 and entries[0].fatal, (name, entries)
+        assert "b/b.php on line 26" in entries[0].message and entries[0].frames == ["{main}"]
+        assert not entries[0].text.endswith('"'), name
+    # the relay's level is not the message's: a relayed line without a level is the
+    # worker's own text (context), not server chatter
+    relayed = ('[05-Mar-2024 10:12:01] WARNING: [pool www] child 42 said into stderr: "NOTICE: '
+               '/app/.htaccess: Invalid command \'php_value\', perhaps misspelled"')
+    assert [r for r, _ in _roles(relayed)] == [CONTEXT]
+    # a record that starts an entry of its own still does
+    two = "\n".join(relays["litespeed"](n, line) for n, line in enumerate(
+        ["PHP Warning:  Undefined variable $a in /a.php on line 2",
+         "PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3"]))
+    assert [(e.role, e.fatal) for e in read_log(two).entries] == [(NOISE, False), (FAULT, True)]
+
+
+def test_more_collectors_on_every_line_keep_a_trace_in_its_entry():
+    trace = ["PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3",
+             "Stack trace:", "#0 /wp-includes/plugin.php(1): x()", "#1 {main}",
+             "  thrown in /wp-content/plugins/p/a.php on line 3"]
+    collectors = {
+        "RFC 5424 syslog": lambda n, line: f"<11>1 2024-10-05T12:00:0{n}.123+05:45 web01 php-fpm "
+                                           f"2211 - - {line}",
+        "RFC 3164 with priority": lambda n, line: f"<11>May 14 09:32:1{n} web01 php[22]: {line}",
+        "containerd": lambda n, line: f"2024-10-05T12:00:0{n}.123456789-03:30 stderr F {line}",
+        "heroku": lambda n, line: f"2024-10-05T12:00:0{n}.123456+00:00 app[web.1]: {line}",
+        "kubectl --prefix": lambda n, line: f"[pod/wordpress-7c9f-x2z1q/wordpress] {line}",
+    }
+    for name, prefix in collectors.items():
+        log = "\x00" * 50 + "\r\r\n".join(prefix(n, line) for n, line in enumerate(trace))
+        entries = read_log(log).entries
+        assert len(entries) == 1 and entries[0].fatal, (name, entries)
+        assert entries[0].frames == ["/wp-includes/plugin.php(1): x()", "{main}"], name
+    # a one-line record whose literal "\n" became line breaks: its trace lines lack the prefix
+    one_line = ("<11>1 2024-10-05T12:00:00Z web01 php-fpm 1 - - PHP Notice:  a in /a.php:1\n"
+                "<11>1 2024-10-05T12:00:01Z web01 php-fpm 1 - - PHP Fatal error:  Uncaught Error: "
+                "x() in /wp-content/plugins/p/a.php:3\\nStack trace:\\n#0 {main}\\n  thrown in "
+                "/wp-content/plugins/p/a.php on line 3")
+    assert [(e.role, e.fatal) for e in read_log(one_line).entries] == [(NOISE, False),
+                                                                       (FAULT, True)]
+
+
+def test_server_chatter_of_other_kinds_is_noise():
+    fatal = "PHP Fatal error:  Uncaught Error: x() in /wp-content/plugins/p/a.php:3"
+    chatter = [
+        '{"level":"info","ts":1709633472.1,"logger":"http.log.access","msg":"handled request",'
+        '"status":404}',  # a structured logger's own record keeps its level
+        '{"log":"{\\"level\\":\\"info\\",\\"msg\\":\\"handled request\\"}","stream":"stdout"}',
+        "2024/03/05 10:11:12 [info] 12#12: *5 client timed out (110: Connection timed out) "
+        "while waiting for request, client: 1.2.3.4, server: 0.0.0.0:443",
+        "1:M 05 Mar 2024 10:11:12.123 * DB saved on disk",
+        'shop.example.org:443 1.2.3.4 - - [05/Mar/2024:10:11:12 +0000] "GET / HTTP/1.1" 301 562',
+        "[05-Mar-2024 10:11:12]  [pool www] pid 2211\nscript_filename = /var/www/index.php\n"
+        "[0x00007f3b2c813f60] curl_exec() /var/www/wp-includes/Requests/Curl.php:205",
+    ]
+    for line in chatter:
+        reading = read_log(f"{fatal}\n{line}")
+        assert [e.role for e in reading.entries] == [FAULT, NOISE], (line, reading.entries)
+    # a structured logger's record behind a collector's prefix is read as that record
+    behind = "\n".join(f"2024-10-05T12:00:0{n}.123456789Z {line}" for n, line in enumerate(
+        [fatal, '{"level":"info","ts":1709633472.1,"msg":"handled request","status":404}']))
+    assert [e.role for e in read_log(behind).entries] == [FAULT, NOISE]
+    # a request refused by a firewall or an access rule may be the fault (the login page
+    # denied by the server's configuration): not noise
+    denied = ("[Tue Feb 20 05:06:07.080 2024] [authz_core:error] [pid 2021] [client 1.2.3.4:6] "
+              "AH01630: client denied by server configuration: /var/www/html/wp-login.php")
+    assert [e.role for e in read_log(denied).entries] == [FAULT]
+    # another program's syslog record after a PHP message does not continue it
+    cron = ("PHP Warning:  mysqli_real_connect(): MySQL server has gone away in\n"
+            "/var/www/wp-db.php on line 1\n"
+            "May 14 09:32:11 web01 CRON[123]: (www-data) CMD (php /var/www/wp-cron.php)")
+    assert len(read_log(cron).entries) == 2

@@ -53,7 +53,7 @@ def cache_hit_rate(corpus: Path | None = None, sites: int = 20, seed: int | None
     for part in noisy_parts:
         started = time.perf_counter()
         noisy = evaluate_noisy_stream(examples, sites=sites, part=part, local=local, seed=seed,
-                                      show=0 if part == "held-out" else 10)
+                                      show=0 if part != "tune" else 10)
         noisy["seconds"] = round(time.perf_counter() - started, 2)
         report["noisy"][part] = noisy
     return report

@@ -241,8 +241,9 @@ def bench_cache(
     corpus: Path | None = typer.Option(None, exists=True, dir_okay=False,
                                        help="Labelled JSON Lines (default: the dev corpus)"),
     seed: int | None = typer.Option(None, help="Stream seed"),
-    noise: str = typer.Option("all", help="Noisy streams too: all (tuning and held-out "
-                              "halves of the generator), tune, held-out or none"),
+    noise: str = typer.Option("all", help="Noisy streams too: all (the tuning, held-out "
+                              "and fresh held-out parts of the generator), tune, held-out, "
+                              "fresh or none"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Cache hit rate when the corpus's faults recur on many sites with different paths,
@@ -250,10 +251,11 @@ def bench_cache(
     the noisy stream (noise of other plugins and themes, wrappers, line ends, zones, cut
     traces): hit rate against the ideal, share of diagnoses that differ from the clean log."""
     from healer_ops.devkit.bench.analysis import cache_hit_rate
+    from healer_ops.devkit.noise.pool import PARTS
 
-    parts = {"all": ("tune", "held-out"), "none": ()}.get(noise, (noise,))
-    if any(part not in ("tune", "held-out") for part in parts):
-        typer.secho(f"error: --noise must be all, tune, held-out or none, not {noise!r}",
+    parts = {"all": PARTS, "none": ()}.get(noise, (noise,))
+    if any(part not in PARTS for part in parts):
+        typer.secho(f"error: --noise must be all, tune, held-out, fresh or none, not {noise!r}",
                     fg="red", err=True)
         raise typer.Exit(2)
     report = cache_hit_rate(corpus, sites, seed, noisy_parts=parts)
@@ -325,7 +327,8 @@ def _echo_calibration(report: dict) -> None:
             typer.echo(f"{where} {source:10} decisions n={calibration['n']:4d} accuracy "
                        f"{calibration['accuracy']:.3f} mean confidence "
                        f"{calibration['mean_confidence']:.3f} ece {calibration['ece']:.4f} "
-                       f"(5 bins {calibration['ece_5_bins']:.4f})")
+                       f"(5 bins {calibration['ece_5_bins']:.4f}; perfectly calibrated at this n: "
+                       f"{calibration['ece_floor']:.4f} / {calibration['ece_5_bins_floor']:.4f})")
         final = figures["final_outputs"]
         typer.echo(f"{where} answers at threshold {threshold}: accuracy {final['accuracy']:.3f}"
                    f", ece {final['ece']:.4f}, abstained {final['abstained']}/{final['n']}")

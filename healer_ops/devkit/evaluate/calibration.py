@@ -26,7 +26,20 @@ def _calibration(confidences: list[float], outcomes: list[bool]) -> dict:
             "ece": round(_ece(conf, out, BINS), 4),
             # with few decisions (the classifier's: about 50 logs) 10 bins measure mostly noise
             "ece_5_bins": round(_ece(conf, out, 5), 4),
+            "ece_floor": ece_floor(conf, BINS),
+            "ece_5_bins_floor": ece_floor(conf, 5),
             "reliability": reliability_table(conf, out, BINS)}
+
+
+def ece_floor(confidences: np.ndarray, bins: int, draws: int = 200, seed: int = 0) -> float:
+    """The ECE that perfectly calibrated confidences would still show on this many decisions
+    (outcomes drawn with the confidences' own probabilities): an ECE near it is sampling
+    noise, not miscalibration."""
+    if not len(confidences):
+        return 0.0
+    rng = np.random.default_rng(seed)
+    return round(float(np.mean([_ece(confidences, (rng.random(len(confidences)) < confidences)
+                                     .astype(float), bins) for _ in range(draws)])), 4)
 
 
 def by_decision(scored: list[ScoredExample]) -> dict:

@@ -3,7 +3,7 @@ scored by the fold model that never trained on it (`healer-ops bench accuracy`).
 
 Compared with the same fold model's diagnosis of the clean example: how often noise changes
 the diagnosis, whether it ever makes one HEALTHY, accuracy against the label, and whether the
-confidences stay calibrated under noise (per half of the generator: tuning and held-out).
+confidences stay calibrated under noise (per part of the generator: tune, held-out, fresh).
 """
 
 from __future__ import annotations

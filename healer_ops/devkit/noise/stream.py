@@ -37,7 +37,7 @@ _PHP_HEAD = re.compile(r"^(?:\[[^\]]+\]\s*)?(?:PHP\s+)?(?:Fatal error|Parse erro
 _PHP_STAMP = re.compile(r"^\[(\d{2}-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d)(?: ([^\]]+))?\]\s*")
 _ISO_OFFSET = re.compile(r"\b(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?([+-]\d\d:\d\d|Z)")
 _CONTINUATION = re.compile(r"^(?:$|\s|#\d|Stack trace|thrown|\{main\}|[()]|/|\.\.\.|"
-                           r"[A-Za-z]:\\|in\s)")
+                           r"[A-Za-z]:[\\/]|in\s)")
 _FRAME = re.compile(r"^\s*#\d+\s")
 _THROWN = re.compile(r"^\s*thrown in\b")
 _INLINE_TRACE = re.compile(r"(Stack trace:\s*)(#0 .*)$")
@@ -142,7 +142,7 @@ def add_noise(entries: list[Entry], clock: Clock, root: str, avoid: set[str],
         template = rng.choice(choices)
         line = noise_line(template, channel, clock, root, avoid, rng, part, request)
         repeat = rng.choice([1, 1, 1, 2, 3])  # a busy page logs the same notice again
-        noise = Entry((line,), template.kind == "php")
+        noise = Entry(tuple(line.split("\n")), template.kind == "php")  # (a slow-log record)
         inserted.setdefault(rng.choice(slots), []).extend([noise] * repeat)
         added += repeat
     out: list[Entry] = []
@@ -183,8 +183,13 @@ def cut_trace(entry: Entry, rng: random.Random) -> Entry | None:
 # Line ends
 # ---------------------------------------------------------------------------------------------
 
-def line_ends(lines: list[str], php_lines: set[int], rng: random.Random) -> tuple[str, str]:
+def line_ends(lines: list[str], php_lines: set[int], rng: random.Random, part: str = "tune"
+              ) -> tuple[str, str]:
     """The lines joined with one of the line-end habits of real files; (text, what)."""
+    if part == "fresh":
+        from healer_ops.devkit.noise import fresh
+
+        return fresh.line_ends(lines, rng)
     roll = rng.random()
     if roll < 0.25:
         return "\r\n".join(lines) + "\r\n", "crlf"
@@ -231,6 +236,6 @@ def noisy_variant(site_log: str, root: str, domain: str, ip: str, rng: random.Ra
             if entry.php:
                 php_lines |= set(range(len(lines), len(lines) + len(entry.lines)))
             lines.extend(entry.lines)
-    text, ends = line_ends(lines, php_lines, rng)
+    text, ends = line_ends(lines, php_lines, rng, part)
     changes.append(f"ends:{ends}")
     return text, tuple(changes)

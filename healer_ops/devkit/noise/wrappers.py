@@ -14,7 +14,8 @@ the entry is a PHP message) and returns the lines as that program would have wri
   LiteSpeed's stderr log, docker's json-file driver, kubectl --timestamps, journald's
   short-iso output: one prefix (or JSON object) per line.
 
-Split like the noise pool: every third wrapper and time zone is held out.
+Split like the noise pool: every third wrapper and time zone is held out; the fresh half
+has wrappers and zones of its own (fresh.py).
 """
 
 from __future__ import annotations
@@ -59,6 +60,16 @@ class Clock:
             "rfc3339nano": utc.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z",
             "litespeed_time": local.strftime("%Y-%m-%d %H:%M:%S.%f"),
             "journal_time": local.strftime("%Y-%m-%dT%H:%M:%S") + offset,
+            # the fresh half's (fresh.py)
+            "cri_time": f"{local:%Y-%m-%dT%H:%M:%S.%f}789{offset[:3]}:{offset[3:]}",
+            "rfc5424_time": local.isoformat(timespec="microseconds"),
+            "journal_precise": local.strftime("%b %d %H:%M:%S.%f"),
+            "apache22_time": local.strftime("%a %b %d %H:%M:%S %Y"),
+            "apache_iso": local.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "heroku_time": utc.isoformat(timespec="microseconds"),
+            "redis_time": local.strftime("%d %b %Y %H:%M:%S.") + f"{local.microsecond // 1000:03d}",
+            "epoch": f"{utc.timestamp():.6f}",
+            "epoch_us": str(int(utc.timestamp() * 1_000_000)),
         }
 
 
@@ -68,6 +79,10 @@ _ZONES = ("UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "America/New
 
 
 def zones(part: str) -> tuple[str, ...]:
+    if part == "fresh":
+        from healer_ops.devkit.noise import fresh
+
+        return fresh.ZONES
     return _split(_ZONES, part)
 
 
@@ -231,4 +246,8 @@ _WRAPPERS: tuple[tuple[str, WrapFunction], ...] = (
 
 
 def wrappers(part: str) -> tuple[tuple[str, WrapFunction], ...]:
+    if part == "fresh":
+        from healer_ops.devkit.noise import fresh
+
+        return fresh.WRAPPERS
     return _split(_WRAPPERS, part)
