@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from healer_ops.ingest.prober import Observation, probe_round
 from healer_ops.ingest.read import RawBatch
 from healer_ops.ingest.validate import Checks, parse_values
 from healer_ops.settings import get_settings
+from healer_ops.storage.partitions import ensure_for_interval
 
 
 def probe_sites(url: str, *, site_ids=None, observed_at=None, concurrency=None, timeout_s=None,
@@ -30,6 +31,7 @@ def probe_sites(url: str, *, site_ids=None, observed_at=None, concurrency=None, 
     shard's [from_id, to_id), when given) and load the observations."""
     settings = get_settings()
     observed_at = _slot(observed_at)
+    ensure_for_interval(url, observed_at, observed_at + timedelta(seconds=1))
     with db.connect(url) as conn:
         ids = [str(s) for s in site_ids] if site_ids else None
         targets = conn.execute(db.query("ingest_probe_targets"), {
