@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import psycopg
@@ -9,6 +10,7 @@ import psycopg
 from healer_ops import db
 from healer_ops.timeutil import as_utc
 
+log = logging.getLogger(__name__)
 DAY = timedelta(days=1)
 
 
@@ -62,6 +64,16 @@ def ensure_for_interval(url: str, start: datetime, end: datetime) -> list[str]:
     """The ingest path's call: partitions for [start, end) and the days ahead, committed on
     a connection of its own before anything is loaded."""
     with db.connect(url) as conn:
-        created = ensure_partitions(conn, start, end - timedelta(microseconds=1))
+        # never queue behind a long reader of site_metrics (and everyone behind us): rows of
+        # a day whose partition could not be made now land in the default partition, which
+        # the next run or the retention DAG empties
+        conn.execute("SET lock_timeout = '10s'")
+        try:
+            created = ensure_partitions(conn, start, end - timedelta(microseconds=1))
+        except psycopg.errors.LockNotAvailable:
+            conn.rollback()
+            log.warning("site_metrics partitions for [%s, %s) not made: site_metrics is "
+                        "locked; rows go to the default partition", start, end)
+            return []
         conn.commit()
     return created
