@@ -17,7 +17,7 @@ asset that `anomaly_detection` runs on. Four steps:
 4. **roll_up** (beside summarize, after every shard loaded): the hours that have ended and
    whose rows changed are rolled up into `site_metrics_hourly` (one row per site and hour,
    recomputed from the raw rows: idempotent); at 5-minute probes that is the past hour once
-   an hour. Skipped when another roll-up is running (that one takes the hours).
+   an hour. A roll-up running elsewhere (another run's) is waited for.
 
 **Modes** (param `mode`):
 - `probe`: an asynchronous HTTP probe of every enabled site of `wp_sites` (its `url`):

@@ -34,9 +34,12 @@ def maintain_partitions(url: str | None, *, now: datetime | str | None = None) -
     now = as_utc(now, "now") if now else datetime.now(UTC)
     with db.connect(url) as conn:
         conn.execute("SET lock_timeout = '60s'")  # a failed try is retried
-        first, last = conn.execute("SELECT min(observed_at), max(observed_at) "
-                                   "FROM site_metrics_default").fetchone()
-        created = ensure_partitions(conn, first or now, last or now)
+        caught = [row[0] for row in conn.execute(
+            "SELECT DISTINCT date_trunc('day', observed_at, 'UTC') FROM site_metrics_default "
+            "ORDER BY 1")]
+        created = ensure_partitions(conn, now, now)  # today and the days ahead
+        for day in caught:  # only days that have rows, however far apart
+            created += ensure_partitions(conn, day, day, ahead_days=0)
         conn.commit()
         rolled = roll_up(conn, until=now)
         conn.commit()

@@ -53,9 +53,10 @@ def roll_up(conn: psycopg.Connection, *, until: datetime | str | None = None,
 
 
 def roll_up_closed_hours(url: str | None, *, until: datetime | str | None = None) -> dict:
-    """The ingest DAG's step: roll up every hour that has ended (committed); skipped when
-    another roll-up is running (it takes the same hours)."""
+    """The ingest DAG's step: roll up every hour that has ended (committed). A roll-up
+    running elsewhere is waited for, then this one takes what is left (concurrent runs end
+    with every ended hour rolled up, whichever order they ran in)."""
     with db.connect(url) as conn:
-        summary = roll_up(conn, until=until, wait=False)
+        summary = roll_up(conn, until=until, wait=True)
         conn.commit()
     return summary
