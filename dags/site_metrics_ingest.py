@@ -2,7 +2,7 @@
 ### site_metrics_ingest
 
 Every 5 minutes: measures the fleet and loads `site_metrics`, producing the `site_metrics`
-asset that `anomaly_detection` runs on. Three steps:
+asset that `anomaly_detection` runs on. Four steps:
 
 1. **plan**: decides what the run loads, split into shards: the mode, the interval, and in
    files mode the drop folder's day files of the interval and the days without one (one
@@ -14,6 +14,10 @@ asset that `anomaly_detection` runs on. Three steps:
    files or probes the same sites for the same slot again: the same rows.
 3. **summarize**: the shards' summaries merged into the run's summary, and the
    `site_metrics` asset event (once per run, after every shard loaded).
+4. **roll_up** (beside summarize, after every shard loaded): the hours that have ended and
+   whose rows changed are rolled up into `site_metrics_hourly` (one row per site and hour,
+   recomputed from the raw rows: idempotent); at 5-minute probes that is the past hour once
+   an hour. A roll-up running elsewhere (another run's) is waited for.
 
 **Modes** (param `mode`):
 - `probe`: an asynchronous HTTP probe of every enabled site of `wp_sites` (its `url`):
@@ -48,7 +52,7 @@ to `metric_quarantine` verbatim with all their reasons; the rest are upserted on
 and nothing of the run is loaded. The returned summary: `input_rows = loaded + quarantined
 + duplicates` (merged), with `quarantined_by_reason`.
 
-Failures: each step is retried three times, a minute apart; a try of plan or summarize is
+Failures: each step is retried three times, a minute apart; a try of plan, summarize or roll_up is
 stopped after 5 minutes, of load after 30 (split a long manual `start`/`end` range that
 needs more, or load it with `site_metrics_backfill`); a step that fails for good and its run
 are reported through `healer_ops.notify`; after 288 failed runs in a row (a day) the DAG
@@ -81,7 +85,7 @@ DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
     retries=3,
     retry_delay=timedelta(minutes=1),
     execution_timeout=timedelta(minutes=30),
-    dagrun_timeout=timedelta(hours=3),
+    dagrun_timeout=timedelta(hours=3, minutes=30),
     max_consecutive_failed_dag_runs=288,
     max_active_runs=4,
     params={
@@ -127,7 +131,16 @@ def site_metrics_ingest():
 
         return merge_summaries(summaries)
 
-    summarize(load.expand(shard=plan()))
+    @task(execution_timeout=timedelta(minutes=5))
+    def roll_up() -> dict:
+        from healer_ops import db
+        from healer_ops.storage.rollup import roll_up_closed_hours
+
+        return roll_up_closed_hours(db.resolve_url("healer_db"))
+
+    loads = load.expand(shard=plan())
+    summarize(loads)
+    loads >> roll_up()
 
 
 site_metrics_ingest()

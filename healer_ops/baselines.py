@@ -13,6 +13,13 @@ to keep the cell's MAD close (MAD error <= a * (2 * median + MAD) for relative a
 measured on the demo fleet at a = 1%: 3% typical, 18% at the 99th percentile), so bucketing
 saves no work there, and per-site sorts turned out faster than histogram post-processing.
 
+Source: periods longer than HEALER_BASELINE_HOURLY_AFTER_DAYS (default 7) that end on a whole
+hour read the hourly roll-ups (site_metrics_hourly, healer_ops.storage.rollup: per site and
+hour the counts, sums and sorted values), after rolling up the period's pending hours; the
+statistics are the same (the values are the same; only sums are added in another order).
+Shorter periods, and periods ending inside an hour (detection's fallback baselines), read
+the raw rows.
+
 Cost: one parallel pass over the period's rows gathers each site's values into arrays (with
 the averages, counts and span); each site's values are then sorted on their own, and
 baseline_robust_stats (SQL function, migration 0006) reads median, p95 and MAD off a sorted
@@ -54,24 +61,45 @@ def compute_baselines(url: str | None, period_end: datetime | str, *, days: int 
         "period_end": period_end.isoformat(),
         "days": days,
         "sites": len(rows),
+        "source": source_for(period_end, days),
         "samples": sum(row["sample_size"] for row in rows),
         "seasonality": dict(Counter(row["seasonality"] for row in rows)),
     }
 
 
 def upsert_baselines(conn, period_end: datetime, *, days: int,
-                     site_ids: Sequence[str] | None = None) -> list[dict]:
+                     site_ids: Sequence[str] | None = None,
+                     source: str | None = None) -> list[dict]:
     """Compute and upsert the baselines of one period on an open connection (the caller
-    commits); returns the stored rows."""
+    commits); returns the stored rows. `source`: 'raw', 'hourly' or None (`source_for`)."""
+    days = check_days(days)
+    source = source or source_for(period_end, days)
+    if source == "hourly":
+        from healer_ops.storage.rollup import roll_up
+
+        roll_up(conn, until=period_end)
+    elif source != "raw":
+        raise ValueError(f"source: expected 'raw' or 'hourly', got {source!r}")
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-    params = {"period_end": period_end, "days": check_days(days),
-              "site_ids": site_list(site_ids)}
+    params = {"period_end": period_end, "days": days, "site_ids": site_list(site_ids),
+              "source": source}
     rows = _dicts(conn.execute(db.query("baseline_stats"), params))
     with conn.cursor() as cur:
         cur.executemany(db.query("baseline_upsert"),
                         [row | {"seasonal_profile": Jsonb(row["seasonal_profile"])}
                          for row in rows])
     return rows
+
+
+def source_for(period_end: datetime, days: int) -> str:
+    """Where a period's baseline is computed from: the hourly roll-ups for periods longer
+    than HEALER_BASELINE_HOURLY_AFTER_DAYS that end on a whole hour (retention may have
+    dropped their first days' raw rows), else the raw rows."""
+    from healer_ops.settings import get_settings
+
+    whole_hour = period_end.timestamp() % 3600 == 0
+    return ("hourly" if whole_hour and days > get_settings().baseline_hourly_after_days
+            else "raw")
 
 
 def stored_baselines(conn, start: datetime, until: datetime,

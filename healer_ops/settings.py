@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     probe_shard_size: int = Field(2000, ge=1, description="Sites per probe shard (one mapped "
                                   "load task of site_metrics_ingest each)")
 
+    # fleet-scale storage (healer_ops.storage; the metrics_retention DAG)
+    metrics_raw_retention_days: int = Field(
+        14, ge=1, description="Days of raw site_metrics kept: older daily partitions are "
+        "dropped by metrics_retention once their hourly roll-up is checked complete")
+    metrics_partitions_ahead_days: int = Field(
+        2, ge=0, description="Daily site_metrics partitions created ahead of today")
+    baseline_hourly_after_days: int = Field(
+        7, ge=1, description="Baseline periods longer than this (on whole hours) read the "
+        "hourly roll-ups instead of the raw rows (same statistics, exact)")
+    quarantine_retention_days: int = Field(
+        30, ge=1, description="Days a rejected row stays in metric_quarantine")
+    resolved_alert_retention_days: int = Field(
+        180, ge=1, description="Days a resolved alert (with its actions and notices) is kept "
+        "after it was resolved")
+
     # root-cause analysis
     analyzer: str = Field("local", description="local (offline, default) or openai")
     ai_model: str = Field("gpt-4.1-mini", description="Model of the openai analyzer")

@@ -30,6 +30,7 @@ from healer_ops.ingest.load import known_site_ids
 from healer_ops.ingest.pipeline import Summary, validate_and_write
 from healer_ops.ingest.read import RawBatch, read_metrics_file
 from healer_ops.ingest.validate import Checks, Parsed, parse_values
+from healer_ops.storage.partitions import ensure_for_interval
 from healer_ops.timeutil import as_utc
 
 
@@ -39,6 +40,8 @@ def ingest_file(url: str, path, *, interval_start=None, interval_end=None, site_
     interval = _interval(interval_start, interval_end)
     batch = read_metrics_file(path)  # a file that cannot be parsed fails here, before writing
     batch.source = str(Path(path).resolve())
+    if interval is not None:
+        ensure_for_interval(url, *interval)
     with db.connect(url) as conn:
         known = known_site_ids(conn)
         parsed = parse_values(batch.frame, known)
@@ -71,6 +74,7 @@ def ingest_drop(url: str, drop_dir, interval_start, interval_end, *, site_ids=No
     files, missing = day_files(drop_dir, start, end, files)
     wanted = _site_filter(site_ids)
     total = Summary()
+    ensure_for_interval(url, start, end)  # the days' partitions, before any row is written
     with db.connect(url) as conn:
         known = known_site_ids(conn)
         now = datetime.now(UTC)

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import ssl
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from healer_ops import db
 from healer_ops.ingest.load import known_site_ids
-from healer_ops.ingest.pipeline import validate_and_write
+from healer_ops.ingest.pipeline import Summary, validate_and_write
 from healer_ops.ingest.prober import Observation, probe_round
 from healer_ops.ingest.read import RawBatch
 from healer_ops.ingest.validate import Checks, parse_values
 from healer_ops.settings import get_settings
+from healer_ops.storage.partitions import ensure_for_interval
 
 
 def probe_sites(url: str, *, site_ids=None, observed_at=None, concurrency=None, timeout_s=None,
@@ -30,6 +31,7 @@ def probe_sites(url: str, *, site_ids=None, observed_at=None, concurrency=None, 
     shard's [from_id, to_id), when given) and load the observations."""
     settings = get_settings()
     observed_at = _slot(observed_at)
+    ensure_for_interval(url, observed_at, observed_at + timedelta(seconds=1))
     with db.connect(url) as conn:
         ids = [str(s) for s in site_ids] if site_ids else None
         targets = conn.execute(db.query("ingest_probe_targets"), {
@@ -42,11 +44,7 @@ def probe_sites(url: str, *, site_ids=None, observed_at=None, concurrency=None, 
             else max_redirects, verify=verify,
             processes=settings.probe_processes if processes is None else processes)
         probe_s = time.perf_counter() - started
-        batch = observations_batch(observations, observed_at)
-        known = known_site_ids(conn)
-        summary = validate_and_write(conn, batch, parse_values(batch.frame, known),
-                                     Checks(known, datetime.now(UTC)),
-                                     metrics_source="probe", run_id=run_id)
+        summary = load_observations(conn, observations, observed_at, run_id=run_id)
         conn.commit()
     classes = pd.Series([o.error_class for o in observations], dtype=object).value_counts()
     return summary.as_dict() | {
@@ -54,6 +52,16 @@ def probe_sites(url: str, *, site_ids=None, observed_at=None, concurrency=None, 
         "errors_by_class": {str(k): int(v) for k, v in classes.items()},
         "probe_s": round(probe_s, 3),
         "probes_per_s": round(len(observations) / probe_s, 1) if probe_s else None}
+
+
+def load_observations(conn, observations: list[Observation], observed_at: datetime, *,
+                      run_id=None) -> Summary:
+    """Validate and write one probe round's observations (the caller commits)."""
+    batch = observations_batch(observations, observed_at)
+    known = known_site_ids(conn)
+    return validate_and_write(conn, batch, parse_values(batch.frame, known),
+                              Checks(known, datetime.now(UTC)), metrics_source="probe",
+                              run_id=run_id)
 
 
 def _slot(observed_at) -> datetime:

@@ -14,7 +14,7 @@ DAGS = ROOT / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 EXPECTED_DAGS = {"site_metrics_ingest", "performance_baselines", "anomaly_detection",
                  "ai_failure_analysis", "pattern_effectiveness", "ai_cache_purge",
-                 "alert_notifications", "site_metrics_backfill"}
+                 "alert_notifications", "site_metrics_backfill", "metrics_retention"}
 HEAVY_MODULES = ("pandas", "sklearn", "great_expectations", "openai", "scipy", "numpy",
                  "psycopg")  # (airflow itself imports httpx and sqlalchemy)
 
@@ -68,15 +68,20 @@ def test_the_shared_module_is_not_a_dag_file(dag_bag):
 def test_split_dags_have_their_steps(dag_bag):
     steps = {dag_id: [t.task_id for t in dag_bag.get_dag(dag_id).topological_sort()]
              for dag_id in ("ai_failure_analysis", "site_metrics_ingest",
-                            "alert_notifications", "site_metrics_backfill")}
+                            "alert_notifications", "site_metrics_backfill",
+                            "metrics_retention")}
     assert steps == {"ai_failure_analysis": ["claim", "analyze", "summarize"],
-                     "site_metrics_ingest": ["plan", "load", "summarize"],
+                     "site_metrics_ingest": ["plan", "load", "summarize", "roll_up"],
                      "alert_notifications": ["queue_events", "deliver"],
-                     "site_metrics_backfill": ["plan", "load"]}
+                     "site_metrics_backfill": ["plan", "load"],
+                     "metrics_retention": ["maintain_partitions", "drop_raw_days",
+                                           "purge_quarantine", "purge_resolved_alerts"]}
     ingest = dag_bag.get_dag("site_metrics_ingest")
     # the asset event comes once per run, after every shard loaded
     assert [a.name for a in ingest.get_task("summarize").outlets] == ["site_metrics"]
     assert ingest.get_task("plan").outlets == ingest.get_task("load").outlets == []
+    assert ingest.get_task("roll_up").outlets == []  # the asset does not wait for it
+    assert ingest.get_task("roll_up").upstream_task_ids == {"load"}
     backfill = dag_bag.get_dag("site_metrics_backfill")
     assert [a.name for a in backfill.get_task("load").outlets] == ["site_metrics"]
 

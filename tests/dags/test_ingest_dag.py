@@ -70,6 +70,14 @@ def test_backfill_of_days_through_dag_runs_twice_changes_nothing(fleet, tmp_path
                                                     "row:malformed": 1}
     first = state(fleet)
     assert len(first[0]) == good_rows and len(first[1]) == 2 * len(DAYS)
+    # each run's roll_up step rolled up its day's hours (every one has ended)
+    assert run["tasks"]["roll_up"]["hours"] == 24
+    assert fleet.execute("SELECT count(*), sum(samples) FROM site_metrics_hourly").fetchone() \
+        == (24 * len(DAYS) * len(SITES), good_rows)
+    # each day is a partition of its own, made before the load
+    assert fleet.execute("SELECT count(DISTINCT tableoid) FROM site_metrics").fetchone()[0] \
+        == len(DAYS)
+    fleet.commit()
 
     for day in DAYS:
         run = run_dag("site_metrics_ingest", logical_date=pendulum.instance(day),

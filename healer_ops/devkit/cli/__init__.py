@@ -25,6 +25,6 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                           ("generator", bench.bench_generator), ("api", bench.bench_api),
                           ("patterns", bench.bench_patterns),
                           ("redaction", bench.bench_redaction),
-                          ("backfill", bench.bench_backfill)):
+                          ("backfill", bench.bench_backfill), ("fleet", bench.bench_fleet)):
         bench_app.command(name)(with_activity(f"bench {name}", command))
     app.add_typer(bench_app, name="bench")

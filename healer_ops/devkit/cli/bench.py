@@ -473,3 +473,19 @@ def bench_backfill(
         return
     for key, value in report.items():
         typer.echo(f"{key:22s} {value}")
+
+
+def bench_fleet(
+    sites: int = typer.Option(1000, "--sites", min=1, help="Sites of the fleet"),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes running the shards"),
+    shard_size: int = typer.Option(None, "--shard-size", min=1,
+                                   help="Sites per ingest shard (default: setting)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """One 5-minute cycle of N sites (ingest, roll-up, detection), a day of baselines,
+    storage per site per day and the retention of a day (scratch database)."""
+    from healer_ops.devkit.bench.fleet import bench_fleet as run
+
+    result = run(sites, workers=workers, shard_size=shard_size)
+    typer.echo(json.dumps(result) if as_json else "\n".join(f"{k}: {v}"
+                                                            for k, v in result.items()))

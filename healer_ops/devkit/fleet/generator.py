@@ -10,7 +10,7 @@ patterns), store.py (writes); this module puts them together.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from healer_ops import db
@@ -44,6 +44,11 @@ def generate_fleet(url: str, *, sites: int = 50, days: float = 14, seed: int = 7
     bad_rows = (write_day_files(frame, Path(drop_dir), seed, planned, site_list)
                 if drop_dir is not None else {})
     plan = history.build_history(site_list, planned, seed, end, days)
+    if metrics_to_db and len(frame):
+        from healer_ops.storage.partitions import ensure_for_interval
+
+        ensure_for_interval(url, frame["observed_at"].min(), frame["observed_at"].max()
+                            + timedelta(seconds=1))
     with db.transaction(url) as conn:
         upsert_sites(conn, site_list)
         upsert_incidents(conn, planned)

@@ -5,6 +5,11 @@
 -- spans three weeks, "*:hour" when it spans three days (Datadog's three seasons), else empty.
 -- MAD is the raw median absolute deviation (x 1.4826 for a sigma). Every statistic is exact.
 --
+-- Source (param source): 'raw' reads site_metrics; 'hourly' reads the hourly roll-ups
+-- (site_metrics_hourly, migration 0041) of the hours inside the period (its bounds on whole
+-- hours), whose sorted values give the same statistics and whose sums, counts and first/last
+-- times give the same averages, rates and span. The branch not chosen is skipped at run time.
+--
 -- One parallel pass over the rows gathers each site's values into arrays (with the averages,
 -- counts and span in the same pass). Each site's values are then sorted on their own (a few
 -- thousand at a time, in the CPU cache, instead of sorts of the whole period), and
@@ -24,10 +29,39 @@ WITH per_site AS (
            array_agg(((date_part('isodow', m.observed_at AT TIME ZONE 'UTC')::int - 1) * 24
                       + date_part('hour', m.observed_at AT TIME ZONE 'UTC')::int)::int2) AS week_hour
     FROM site_metrics m
-    WHERE m.observed_at >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
+    WHERE %(source)s = 'raw'
+      AND m.observed_at >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
       AND m.observed_at < %(period_end)s::timestamptz
       AND (%(site_ids)s::uuid[] IS NULL OR m.site_id = ANY(%(site_ids)s::uuid[]))
     GROUP BY m.site_id
+    UNION ALL
+    -- one row per value of an hour (unnest pads the shorter value arrays with NULLs, which
+    -- the statistics skip as they skip raw NULLs); the hour's counts and sums count once,
+    -- on its first row (x.k = 1; the ARRAY[1] gives an hour without values that row too)
+    SELECT h.site_id,
+           sum(h.samples) FILTER (WHERE x.k = 1) AS sample_size,
+           sum(h.rt_sum) FILTER (WHERE x.k = 1)
+               / nullif(sum(h.rt_n) FILTER (WHERE x.k = 1), 0) AS avg_rt,
+           sum(h.ttfb_sum) FILTER (WHERE x.k = 1)
+               / nullif(sum(h.ttfb_n) FILTER (WHERE x.k = 1), 0) AS avg_ttfb,
+           sum(h.page_sum) FILTER (WHERE x.k = 1)
+               / nullif(sum(h.page_n) FILTER (WHERE x.k = 1), 0) AS avg_page,
+           (sum(h.errors) FILTER (WHERE x.k = 1)::numeric
+               / sum(h.samples) FILTER (WHERE x.k = 1))::float8 AS avg_error_rate,
+           date_part('epoch', max(h.last_at) - min(h.first_at)) / 86400.0 AS history_days,
+           array_agg(x.rt) AS rt,
+           array_agg(x.ttfb) AS ttfb,
+           array_agg(x.page) AS page,
+           array_agg(((date_part('isodow', h.hour AT TIME ZONE 'UTC')::int - 1) * 24
+                      + date_part('hour', h.hour AT TIME ZONE 'UTC')::int)::int2) AS week_hour
+    FROM site_metrics_hourly h
+    CROSS JOIN LATERAL unnest(h.rt_values, h.ttfb_values, h.page_values, ARRAY[1])
+        WITH ORDINALITY AS x (rt, ttfb, page, one, k)
+    WHERE %(source)s = 'hourly'
+      AND h.hour >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
+      AND h.hour < %(period_end)s::timestamptz
+      AND (%(site_ids)s::uuid[] IS NULL OR h.site_id = ANY(%(site_ids)s::uuid[]))
+    GROUP BY h.site_id
 ),
 leveled AS (
     SELECT *, CASE WHEN history_days >= 20.95 THEN 'weekday_hour'
