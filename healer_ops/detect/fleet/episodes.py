@@ -14,6 +14,8 @@ from healer_ops.detect.fleet.grid import Grid
 from healer_ops.detect.fleet.rules import Rules, cell_time, rounded
 from healer_ops.detect.fleet.signals import EXPLAINED_BY, Signals
 
+ENGINE_TYPE = "PERFORMANCE_DEGRADATION"  # decided by the shared engine (engine_signal)
+
 
 def build_alerts(conn, grid: Grid, base: BaselineGrid, signals: Signals, forest: AnomalyScores,
                  first: int, rules: Rules) -> tuple[list[dict], dict]:
@@ -25,7 +27,8 @@ def build_alerts(conn, grid: Grid, base: BaselineGrid, signals: Signals, forest:
     order = sorted(signals.by_type, key=lambda t: t in EXPLAINED_BY)  # explainers first
     for alert_type in order:
         signal = signals.by_type[alert_type]
-        trigger = rules.triggers[alert_type]
+        trigger = (rules.engine_trigger if rules.engine and alert_type == ENGINE_TYPE
+                   else rules.triggers[alert_type])
         active = signal.flag[max(first - trigger.n, 0):].any(axis=0)
         candidates = set(np.flatnonzero(active).tolist()) | _prior_sites(prior, grid, alert_type)
         for site in sorted(candidates):

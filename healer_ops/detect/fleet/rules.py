@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from healer_ops.detect.alerts import Trigger
+from healer_ops.detect.engine import DEFAULT_CONFIG, EngineConfig
 
 DAY_S = 86400
 HOUR_S = 3600
@@ -68,6 +69,14 @@ class Rules:
     # certificates
     cert_warning_days: float = 14.0
     cert_hot_days: float = 21.0
+    # True: the shared engine judges response time (engine_signal), the forecast above stays;
+    # off by default until it keeps clean fleets quiet and bench detect fast (README)
+    engine: bool = False
+    engine_history_days: float = 14.0   # history the engine sees before a block's cells
+    engine_block_days: float = 7.0      # cells scored with history from one fixed point
+    perf_recent_hold: int = 24          # cells: slow this recently = not yet normal (2 h)
+    engine_trigger: Trigger = Trigger(k=1, n=1, recover=24)  # the engine decides alone
+    engine_config: EngineConfig = DEFAULT_CONFIG
     # isolation forest
     forest_trees: int = 100
     forest_train_cells: int = 20_000
@@ -94,17 +103,20 @@ def for_step(rules: Rules, step: int) -> Rules:
     def cells(count: int, at_least: int = 1) -> int:
         return max(at_least, math.ceil(count * factor))
 
-    triggers = {}
-    for name, t in rules.triggers.items():
+    def trigger(t: Trigger) -> Trigger:
         n = cells(t.n)
-        triggers[name] = Trigger(k=min(cells(t.k), n), n=n, recover=cells(t.recover, 2))
+        return Trigger(k=min(cells(t.k), n), n=n, recover=cells(t.recover, 2))
+
+    triggers = {name: trigger(t) for name, t in rules.triggers.items()}
     return replace(rules, step_s=step,
                    min_baseline_samples=cells(rules.min_baseline_samples, 12),
                    perf_window=cells(rules.perf_window, 3),
                    perf_recent=cells(rules.perf_recent), error_window=cells(rules.error_window, 3),
                    down_window=cells(rules.down_window, 3),
                    outage_cells=cells(rules.outage_cells, 3),
-                   page_window=cells(rules.page_window, 3), triggers=triggers)
+                   page_window=cells(rules.page_window, 3), triggers=triggers,
+                   perf_recent_hold=cells(rules.perf_recent_hold, 2),
+                   engine_trigger=trigger(rules.engine_trigger))
 
 
 def choose_step(per_site: list, rules: Rules) -> int:

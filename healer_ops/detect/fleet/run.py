@@ -52,8 +52,14 @@ def check_interval(since, until) -> tuple[datetime, datetime]:
 
 
 def lookback_start(since: datetime, rules: Rules) -> float:
-    """Epoch seconds of the first observation a run of `since` loads (on the hour)."""
-    return math.floor((since.timestamp() - rules.lookback_hours * HOUR_S) / HOUR_S) * HOUR_S
+    """Epoch seconds of the first observation a run of `since` loads (on the hour): the
+    look-back, and with the engine the history of the engine's block (engine_signal)."""
+    start = since.timestamp() - rules.lookback_hours * HOUR_S
+    if rules.engine:
+        block = rules.engine_block_days * 86400.0
+        start = min(start, math.floor(start / block) * block
+                    - rules.engine_history_days * 86400.0)
+    return math.floor(start / HOUR_S) * HOUR_S
 
 
 def refresh_step(url: str | None, since, until, *, site_ids: list[str] | None = None,
@@ -93,7 +99,7 @@ def score_on(conn, since: datetime, until: datetime, site_ids: list[str] | None,
     if not grid.site_ids or stop <= first:
         return scored
     base = baseline_grid(conn, grid, rules)
-    signals = score(grid, base, rules)
+    signals = score(grid, base, rules, first - start)
     forest = AnomalyScores(grid, signals, rules)
     rows, counts = build_alerts(conn, grid, base, signals, forest, first - start, rules)
     return scored | {"rows": [plain_row(row) for row in rows], "counts": counts, "empty": False}

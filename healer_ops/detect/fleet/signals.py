@@ -31,10 +31,12 @@ class Signals:
     values: dict[str, np.ndarray]   # evidence arrays (cells x sites)
 
 
-def score(grid: Grid, base: BaselineGrid, rules: Rules) -> Signals:
+def score(grid: Grid, base: BaselineGrid, rules: Rules, first: int = 0) -> Signals:
+    """Every alert type's signal; `first` is the first cell of the run's interval (the cells
+    before are its look-back)."""
     values: dict[str, np.ndarray] = {}
     by_type = {
-        "PERFORMANCE_DEGRADATION": _performance(grid, base, rules, values),
+        "PERFORMANCE_DEGRADATION": _performance(grid, base, rules, values, first),
         "ERROR_SPIKE": _errors(grid, base, rules, values),
         "DOWNTIME": _downtime(grid, base, rules, values),
         "PAGE_SIZE_ANOMALY": _page_size(grid, base, rules, values),
@@ -55,7 +57,7 @@ def score(grid: Grid, base: BaselineGrid, rules: Rules) -> Signals:
 EXPLAINED_BY = {"ERROR_SPIKE": "DOWNTIME"}
 
 
-def _performance(grid, base, rules, values) -> Signal:
+def _performance(grid, base, rules, values, first) -> Signal:
     from healer_ops.detect.forecast import rolling_trends, time_to_cross
 
     w = rules.perf_window
@@ -96,6 +98,22 @@ def _performance(grid, base, rules, values) -> Signal:
               & (eta <= rules.trend_horizon_hours))
     early = hot & rising & recent
     flag = flag | early
+    if rules.engine:
+        from healer_ops.detect.fleet.engine_signal import engine_flags
+
+        alert, active, engine_score = engine_flags(grid, base.rt_med, ratio, first, rules)
+        # the fleet's forecast stays: a steady climb towards the limit, sustained as long
+        # as the hand rules' trigger asked, opens an alert before the engine may see it
+        held = rules.triggers["PERFORMANCE_DEGRADATION"].k
+        forecast = rolling_sum(early, held) >= held
+        day = int(rules.lookback_hours * HOUR_S // grid.step)
+        since_forecast = rolling_sum(forecast, day) > 0  # a forecast alert of the last day
+        alert, active = alert | forecast, active | forecast | (hot & since_forecast)
+        values.update(rt_engine_score=engine_score)
+        severity = np.select([ratio >= 3, ratio >= 2, ratio >= rules.perf_ratio],
+                             [3, 2, 1], default=0)
+        return Signal(alert, active, ~np.isnan(ratio), severity,
+                      1.0 + 2.0 * np.clip(engine_score - 0.5, 0.0, 0.5))
     severity = np.select([ratio >= 3, ratio >= 2, flag & (eta <= 12), ratio >= rules.perf_ratio],
                          [3, 2, 2, 1], default=0)
     strength = np.fmin(ratio / rules.perf_ratio, z / rules.perf_z)

@@ -105,10 +105,10 @@ def write_day_files(series: list[Series], drop_dir: Path) -> list[datetime]:
     return days
 
 
-def replay(url: str, drop_dir: Path, days: list[datetime]) -> dict:
+def replay(url: str, drop_dir: Path, days: list[datetime], rules=None) -> dict:
     """Each day as the DAGs run it: ingest the day, weekly baselines, scan for alerts."""
     from healer_ops.baselines import compute_baselines
-    from healer_ops.detect.fleet import detect_new_data
+    from healer_ops.detect.fleet import RULES, detect_new_data
     from healer_ops.ingest import ingest_drop
 
     seconds = {"ingest": 0.0, "baselines": 0.0, "scan": 0.0}
@@ -122,7 +122,7 @@ def replay(url: str, drop_dir: Path, days: list[datetime]) -> dict:
             compute_baselines(url, end, days=28)
             seconds["baselines"] += time.perf_counter() - started
         started = time.perf_counter()
-        detect_new_data(url)
+        detect_new_data(url, rules=rules or RULES)
         seconds["scan"] += time.perf_counter() - started
     return {k: round(v, 1) for k, v in seconds.items()}
 
@@ -157,7 +157,8 @@ def by_category(result: dict) -> dict:
 
 
 def bench_fleet_nab(nab_dir: Path, *, categories: list[str] | None = None,
-                    keep: bool = False) -> dict:
+                    keep: bool = False, rules=None) -> dict:
+    """The figures of one replay (``rules``: the fleet detector's, default RULES)."""
     from healer_ops.devkit.fleet.sites import make_sites
     from healer_ops.devkit.fleet.store import upsert_sites
 
@@ -176,7 +177,7 @@ def bench_fleet_nab(nab_dir: Path, *, categories: list[str] | None = None,
             upsert_sites(conn, sites)
             conn.commit()
         days = write_day_files(series, Path(drop))
-        seconds = replay(url, Path(drop), days)
+        seconds = replay(url, Path(drop), days, rules)
         with db.connect(url) as conn:
             rows = conn.execute("SELECT site_id::text, opened_at, alert_type FROM "
                                 "predictive_alerts WHERE status <> 'superseded'").fetchall()
