@@ -9,8 +9,8 @@ lasting level shift the engine's episode ends (at most ``max_episode_holds`` hol
 level is the new normal, one alert and not one a day.
 
 Two fleet rules sit on top: an engine alert counts only where the response time is
-materially slower than the baseline (the cell or the rolling hour at least
-``perf_hot_ratio`` x: a statistically clear but small slowdown is not worth a page), and
+materially slower than the baseline for an hour (the rolling hour at least
+``perf_hot_ratio`` x: a single slow probe or a small slowdown is not worth a page), and
 the engine runs only on the sites that have such a cell in the run's interval (the other
 sites cannot alert: this keeps a fleet run one numpy pass plus a few engine calls).
 """
@@ -35,18 +35,19 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
     and for the same cells split over consecutive runs to agree, each cell is scored with
     history from a fixed point: cells of block b (``engine_block_days`` long, from the
     epoch) are scored with the rows from ``engine_history_days`` before the block's start.
-    A cell alerts where the engine alerts and the cell or the rolling hour is materially
-    slow (its ratio to the baseline at least ``perf_hot_ratio``); it is not yet normal
-    while the engine's episode lasts and the response time was materially slow within the
-    last ``perf_recent_hold`` cells.
+    A cell alerts where the engine's episode began within the last ``perf_recent_hold``
+    cells, still lasts, and the rolling hour is materially slow (its ratio to the baseline
+    at least ``perf_hot_ratio``): the engine finds when a problem began, the hour confirms
+    it lasts; and only once the site has ``engine_min_history_days`` of history (before,
+    neither the engine's calibration nor the baseline knows its rhythm). It is not yet
+    normal while the engine's episode lasts and the response time
+    was materially slow within the last ``perf_recent_hold`` cells.
     """
     cells, sites = grid.shape
     alert = np.zeros((cells, sites), dtype=bool)
     active = np.zeros((cells, sites), dtype=bool)
     strength = np.zeros((cells, sites))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cell_ratio = grid.rt / rt_reference
-    material = np.nan_to_num(np.fmax(ratio, cell_ratio), nan=0.0) >= rules.perf_hot_ratio
+    material = np.nan_to_num(ratio, nan=0.0) >= rules.perf_hot_ratio
     recent = (pd.DataFrame(material).rolling(rules.perf_recent_hold, min_periods=1).max()
               .to_numpy() > 0)
     times = grid.times()
@@ -58,6 +59,9 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
     config = replace(rules.engine_config, direction="up")
     for site in np.flatnonzero(recent[lo:].any(axis=0)):
         known = np.isfinite(grid.rt[:, site])
+        if not known.any():
+            continue
+        grown = times >= times[np.argmax(known)] + rules.engine_min_history_days * 86400.0
         for b in np.unique(block[lo:]):
             scored = np.flatnonzero((block == b) & (np.arange(cells) >= lo))
             rows = np.flatnonzero(known & (times >= b * block_s - history_s)
@@ -70,7 +74,13 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
                                             else None, config)
             mine = np.isin(rows, scored)
             target = rows[mine]
-            alert[target, site] = (detection.alert[mine] > 0) & material[target, site]
-            active[target, site] = detection.active[mine] & recent[target, site]
+            alert[target, site] = (detection.alert[mine] > 0) & grown[target]
+            active[target, site] = detection.active[mine]
             strength[target, site] = detection.score[mine]
-    return alert, active | alert, strength
+    # the engine finds the start of a problem; it pages once the hour confirms it (a
+    # single slow probe, however surprising, is not an incident)
+    found = pd.DataFrame(alert).rolling(rules.perf_recent_hold, min_periods=1).max()
+    confirmed = (found.to_numpy() > 0) & active & material
+    started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
+    peak = pd.DataFrame(strength).rolling(rules.perf_recent_hold, min_periods=1).max()
+    return started, (active & recent) | started, peak.to_numpy()

@@ -74,6 +74,7 @@ class Rules:
     engine: bool = False
     engine_history_days: float = 14.0   # history the engine sees before a block's cells
     engine_block_days: float = 7.0      # cells scored with history from one fixed point
+    engine_min_history_days: float = 5.0  # a younger site is judged by the rules above
     perf_recent_hold: int = 24          # cells: slow this recently = not yet normal (2 h)
     engine_trigger: Trigger = Trigger(k=1, n=1, recover=24)  # the engine decides alone
     engine_config: EngineConfig = DEFAULT_CONFIG
