@@ -10,7 +10,7 @@ level is the new normal, one alert and not one a day.
 
 Two fleet rules sit on top: an engine alert counts only where the response time is
 materially slower than the baseline for an hour (the rolling hour at least
-``perf_hot_ratio`` x: a single slow probe or a small slowdown is not worth a page), and
+``perf_ratio`` x: a single slow probe or a small slowdown is not worth a page), and
 the engine runs only on the sites that have such a cell in the run's interval (the other
 sites cannot alert: this keeps a fleet run one numpy pass plus a few engine calls).
 """
@@ -37,7 +37,7 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
     epoch) are scored with the rows from ``engine_history_days`` before the block's start.
     A cell alerts where the engine's episode began within the last ``perf_recent_hold``
     cells, still lasts, and the rolling hour is materially slow (its ratio to the baseline
-    at least ``perf_hot_ratio``): the engine finds when a problem began, the hour confirms
+    at least ``perf_ratio``): the engine finds when a problem began, the hour confirms
     it lasts; and only once the site has ``engine_min_history_days`` of history (before,
     neither the engine's calibration nor the baseline knows its rhythm). It is not yet
     normal while the engine's episode lasts and the response time
@@ -47,7 +47,7 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
     alert = np.zeros((cells, sites), dtype=bool)
     active = np.zeros((cells, sites), dtype=bool)
     strength = np.zeros((cells, sites))
-    material = np.nan_to_num(ratio, nan=0.0) >= rules.perf_hot_ratio
+    material = np.nan_to_num(ratio, nan=0.0) >= rules.perf_ratio
     recent = (pd.DataFrame(material).rolling(rules.perf_recent_hold, min_periods=1).max()
               .to_numpy() > 0)
     times = grid.times()

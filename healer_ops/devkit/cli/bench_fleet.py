@@ -13,16 +13,28 @@ def bench_fleet_nab(
                              "default ../shared/data/nab"),
     category: list[str] = typer.Option(None, "--category",
                                        help="Only this NAB category (repeatable)"),
+    engine: bool = typer.Option(False, "--engine/--rules",
+                                help="Response time judged by the shared engine "
+                                     "(Rules.engine) instead of the hand rules"),
+    alert_pvalue: float = typer.Option(None, "--alert-pvalue", min=1e-12, max=0.5,
+                                       help="With --engine: the engine's alert p-value"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Each 5-minute NAB series as one site's response time, replayed day by day through
     ingest, weekly baselines and `alerts scan` on a scratch database: the share of alerts
     opened inside labelled windows and of windows alerted (after a 15% probation)."""
+    from dataclasses import replace
+
+    from healer_ops.detect.fleet import RULES
     from healer_ops.devkit.bench.fleet_nab import bench_fleet_nab as run
     from healer_ops.devkit.nab.bench import DEFAULT_NAB_DIR
 
+    rules = replace(RULES, engine=engine)
+    if alert_pvalue:
+        rules = replace(rules, engine_config=replace(
+            rules.engine_config, alert_pvalue=alert_pvalue, silence_pvalue=1.5 * alert_pvalue))
     try:
-        report = run(nab or DEFAULT_NAB_DIR, categories=category or None)
+        report = run(nab or DEFAULT_NAB_DIR, categories=category or None, rules=rules)
     except (ValueError, FileNotFoundError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
