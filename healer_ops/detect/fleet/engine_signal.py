@@ -57,7 +57,7 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
     block = np.floor(times / block_s).astype(np.int64)
     stamps = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
     config = replace(rules.engine_config, direction="up")
-    for site in np.flatnonzero(recent[lo:].any(axis=0)):
+    for site in np.flatnonzero(recent[first:].any(axis=0)):
         known = np.isfinite(grid.rt[:, site])
         if not known.any():
             continue
