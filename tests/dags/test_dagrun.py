@@ -10,10 +10,10 @@ SINCE = "2026-11-01T00:00:00+00:00"
 def test_a_runs_conf_never_leaks_into_the_next_run(airflow_db):
     first = run_dag("anomaly_detection",
                     conf={"since": SINCE, "until": "2026-11-02T00:00:00+00:00"})
-    assert first["tasks"]["detect_anomalies"]["since"] == SINCE
+    assert first["tasks"]["write_alerts"]["since"] == SINCE
     second = run_dag("anomaly_detection")
     assert second["state"] == "success"
-    assert second["tasks"]["detect_anomalies"].get("since") != SINCE
+    assert second["tasks"]["write_alerts"].get("since") != SINCE
 
 
 def test_a_run_of_past_data_shows_its_real_start_and_end(airflow_db):

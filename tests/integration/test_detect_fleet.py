@@ -291,7 +291,7 @@ def test_dags_compute_baselines_and_alerts_and_rerun_unchanged(airflow_db, conn)
 
     detection = run_dag("anomaly_detection", logical_date=END)
     assert detection["state"] == "success"
-    summary = detection["tasks"]["detect_anomalies"]
+    summary = detection["tasks"]["write_alerts"]
     assert summary["scored"] and summary["opened"] >= 4 and summary["watermark_advanced"]
     assert score_alerts(airflow_db)["recall"] == 1.0
     alerts_after = _alerts(conn)
@@ -301,7 +301,7 @@ def test_dags_compute_baselines_and_alerts_and_rerun_unchanged(airflow_db, conn)
     assert _alerts(conn) == alerts_after
     manual = run_dag("anomaly_detection", logical_date=END + timedelta(minutes=2),
                      conf={"since": summary["since"], "until": summary["until"]})
-    assert manual["tasks"]["detect_anomalies"]["rows_changed"] == 0
+    assert manual["tasks"]["write_alerts"]["rows_changed"] == 0
     assert _alerts(conn) == alerts_after
     rerun = run_dag("performance_baselines", logical_date=END, conf={"days": 7})
     assert rerun["state"] == "success"

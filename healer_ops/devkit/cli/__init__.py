@@ -7,7 +7,7 @@ from __future__ import annotations
 import typer
 
 from healer_ops.cli.progress import with_activity
-from healer_ops.devkit.cli import bench, evaluate, fleet
+from healer_ops.devkit.cli import bench, bench_fleet, evaluate, fleet
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -20,7 +20,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     for name, command in (("ingest", bench.bench_ingest), ("probe", bench.bench_probe),
                           ("nab", bench.bench_nab), ("nab-synthetic", bench.bench_nab_synthetic),
                           ("nab-validate", bench.bench_nab_validate),
-                          ("detect", bench.bench_detect), ("accuracy", bench.bench_accuracy),
+                          ("detect", bench.bench_detect),
+                          ("fleet-nab", bench_fleet.bench_fleet_nab),
+                          ("accuracy", bench.bench_accuracy),
                           ("analyze", bench.bench_analyze), ("cache", bench.bench_cache),
                           ("generator", bench.bench_generator), ("api", bench.bench_api),
                           ("patterns", bench.bench_patterns),

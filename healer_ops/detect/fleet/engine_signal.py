@@ -1,0 +1,86 @@
+"""Response time judged by the shared detection engine (the one `healer-ops detect` runs).
+
+Per site, the engine scores the response time of the grid's cells (``engine_history_days``
+of history before the run's interval) against the seasonal baseline of each cell (the
+``reference``: a daily peak that does not come, or comes at the wrong hour, is news), upward
+only. Its decision is the fleet's: a cell where the engine alerts opens
+PERFORMANCE_DEGRADATION, the alert stays open while the engine's episode lasts, and after a
+lasting level shift the engine's episode ends (at most ``max_episode_holds`` holds): the new
+level is the new normal, one alert and not one a day.
+
+Two fleet rules sit on top: an engine alert counts only where the response time is
+materially slower than the baseline for an hour (the rolling hour at least
+``perf_ratio`` x: a single slow probe or a small slowdown is not worth a page), and
+the engine runs only on the sites that have such a cell in the run's interval (the other
+sites cannot alert: this keeps a fleet run one numpy pass plus a few engine calls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from healer_ops.detect import engine
+from healer_ops.detect.fleet.grid import Grid
+
+
+def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first: int,
+                 rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alert cells, not-yet-normal cells, engine score) as (cells x sites) arrays, for the
+    cells from the look-back (``rules.lookback_hours`` before cell ``first``) on.
+
+    The engine's result at a row depends on every row it was given before, so for a run
+    and for the same cells split over consecutive runs to agree, each cell is scored with
+    history from a fixed point: cells of block b (``engine_block_days`` long, from the
+    epoch) are scored with the rows from ``engine_history_days`` before the block's start.
+    A cell alerts where the engine's episode began within the last ``perf_recent_hold``
+    cells, still lasts, and the rolling hour is materially slow (its ratio to the baseline
+    at least ``perf_ratio``): the engine finds when a problem began, the hour confirms
+    it lasts; and only once the site has ``engine_min_history_days`` of history (before,
+    neither the engine's calibration nor the baseline knows its rhythm). It is not yet
+    normal while the engine's episode lasts and the response time
+    was materially slow within the last ``perf_recent_hold`` cells.
+    """
+    cells, sites = grid.shape
+    alert = np.zeros((cells, sites), dtype=bool)
+    active = np.zeros((cells, sites), dtype=bool)
+    strength = np.zeros((cells, sites))
+    material = np.nan_to_num(ratio, nan=0.0) >= rules.perf_ratio
+    recent = (pd.DataFrame(material).rolling(rules.perf_recent_hold, min_periods=1).max()
+              .to_numpy() > 0)
+    times = grid.times()
+    lo = max(0, first - int(rules.lookback_hours * 3600 // grid.step))
+    block_s = rules.engine_block_days * 86400.0
+    history_s = rules.engine_history_days * 86400.0
+    block = np.floor(times / block_s).astype(np.int64)
+    stamps = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
+    config = replace(rules.engine_config, direction="up")
+    for site in np.flatnonzero(recent[first:].any(axis=0)):
+        known = np.isfinite(grid.rt[:, site])
+        if not known.any():
+            continue
+        grown = times >= times[np.argmax(known)] + rules.engine_min_history_days * 86400.0
+        for b in np.unique(block[lo:]):
+            scored = np.flatnonzero((block == b) & (np.arange(cells) >= lo))
+            rows = np.flatnonzero(known & (times >= b * block_s - history_s)
+                                  & (times < (b + 1) * block_s))
+            if rows.size < config.min_history_rows or not recent[scored, site].any():
+                continue
+            reference = rt_reference[rows, site]
+            detection = engine.score_series(grid.rt[rows, site], stamps[rows],
+                                            reference if np.isfinite(reference).any()
+                                            else None, config)
+            mine = np.isin(rows, scored)
+            target = rows[mine]
+            alert[target, site] = (detection.alert[mine] > 0) & grown[target]
+            active[target, site] = detection.active[mine]
+            strength[target, site] = detection.score[mine]
+    # the engine finds the start of a problem; it pages once the hour confirms it (a
+    # single slow probe, however surprising, is not an incident)
+    found = pd.DataFrame(alert).rolling(rules.perf_recent_hold, min_periods=1).max()
+    confirmed = (found.to_numpy() > 0) & active & material
+    started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
+    peak = pd.DataFrame(strength).rolling(rules.perf_recent_hold, min_periods=1).max()
+    return started, (active & recent) | started, peak.to_numpy()

@@ -1,0 +1,153 @@
+"""The fleet detector's thresholds and the grid's cell length.
+
+Counts of cells are for 5-minute cells (the probes' cadence); for sparser data the grid's
+cells are longer and every window keeps its length in time (``for_step``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import numpy as np
+
+from healer_ops.detect.alerts import Trigger
+from healer_ops.detect.engine import DEFAULT_CONFIG, EngineConfig
+
+DAY_S = 86400
+HOUR_S = 3600
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds of the detectors. Counts of cells are for 5-minute cells (the probes'
+    cadence); for sparser data the grid's cells are longer (see `for_step`)."""
+
+    step_s: int = 300
+    lookback_hours: float = 24.0        # history loaded before `since`
+    fallback_days: int = 28             # trailing history of a computed baseline
+    baseline_max_age_days: float = 7.0  # refresh a baseline older than this
+    young_history_days: float = 7.0     # ... or a day old while history is this short
+    min_baseline_samples: int = 72
+    min_bucket_samples: int = 6
+    # response time
+    perf_window: int = 12               # cells in the rolling median (1 h)
+    perf_recent: int = 3                # ... and the latest cells must still be slow
+    perf_ratio: float = 1.5
+    perf_z: float = 4.0
+    perf_hot_ratio: float = 1.25
+    perf_hot_z: float = 2.5
+    perf_limit_ratio: float = 3.0       # the limit a forecast predicts crossing
+    perf_min_scale: float = 0.05        # MAD floor, as a fraction of the median
+    # trend forecast (hourly medians of response time / seasonal baseline)
+    trend_hours: int = 24
+    trend_min_points: int = 18
+    trend_tau: float = 0.6
+    trend_min_growth_per_day: float = 0.10
+    trend_horizon_hours: float = 48.0
+    # errors
+    error_window: int = 12              # cells (1 h)
+    error_alpha: float = 1e-6           # binomial test against the site's error rate
+    error_hot_alpha: float = 0.05
+    error_floor_rate: float = 0.001
+    error_limit_rate: float = 0.05
+    error_trend_hours: int = 12         # hourly error rates a forecast of errors fits
+    # downtime
+    down_window: int = 6
+    down_rate: float = 0.8
+    outage_cells: int = 3               # every probe of these last cells failed: an outage
+    down_min: int = 3
+    down_hot_rate: float = 0.2
+    blank_page_fraction: float = 0.05   # a 2xx page under 5% of the usual size is blank
+    # page size
+    page_window: int = 6
+    page_ratio: float = 2.0
+    page_z: float = 5.0
+    page_hot_ratio: float = 1.4
+    page_min_scale: float = 0.02
+    # certificates
+    cert_warning_days: float = 14.0
+    cert_hot_days: float = 21.0
+    # True: the shared engine judges response time (engine_signal), the forecast above stays;
+    # off by default until it keeps clean fleets quiet and bench detect fast (README)
+    engine: bool = False
+    engine_history_days: float = 14.0   # history the engine sees before a block's cells
+    engine_block_days: float = 7.0      # cells scored with history from one fixed point
+    engine_min_history_days: float = 5.0  # a younger site is judged by the rules above
+    perf_recent_hold: int = 24          # cells: slow this recently = not yet normal (2 h)
+    engine_trigger: Trigger = Trigger(k=1, n=1, recover=24)  # the engine decides alone
+    engine_config: EngineConfig = DEFAULT_CONFIG
+    # isolation forest
+    forest_trees: int = 100
+    forest_train_cells: int = 20_000
+    triggers: dict = field(default_factory=lambda: {
+        "PERFORMANCE_DEGRADATION": Trigger(k=24, n=24, recover=24),
+        "ERROR_SPIKE": Trigger(k=1, n=1, recover=12),
+        "DOWNTIME": Trigger(k=1, n=1, recover=12),
+        "PAGE_SIZE_ANOMALY": Trigger(k=2, n=3, recover=12),
+        "SSL_EXPIRY": Trigger(k=1, n=1, recover=12),
+    })
+
+
+RULES = Rules()
+STEPS = (300, 600, 900, 1200, 1800, 3600)  # cell lengths that divide an hour
+
+
+def for_step(rules: Rules, step: int) -> Rules:
+    """The rules on cells of `step` seconds: every window keeps its length in time, with
+    enough cells to hold the evidence it counts (at least 3 where 3 failures are needed)."""
+    if step == rules.step_s:
+        return rules
+    factor = rules.step_s / step
+
+    def cells(count: int, at_least: int = 1) -> int:
+        return max(at_least, math.ceil(count * factor))
+
+    def trigger(t: Trigger) -> Trigger:
+        n = cells(t.n)
+        return Trigger(k=min(cells(t.k), n), n=n, recover=cells(t.recover, 2))
+
+    triggers = {name: trigger(t) for name, t in rules.triggers.items()}
+    return replace(rules, step_s=step,
+                   min_baseline_samples=cells(rules.min_baseline_samples, 12),
+                   perf_window=cells(rules.perf_window, 3),
+                   perf_recent=cells(rules.perf_recent), error_window=cells(rules.error_window, 3),
+                   down_window=cells(rules.down_window, 3),
+                   outage_cells=cells(rules.outage_cells, 3),
+                   page_window=cells(rules.page_window, 3), triggers=triggers,
+                   perf_recent_hold=cells(rules.perf_recent_hold, 2),
+                   engine_trigger=trigger(rules.engine_trigger))
+
+
+def choose_step(per_site: list, rules: Rules) -> int:
+    """The grid's cell length: the fleet's typical sampling interval (median over sites),
+    rounded up to one of STEPS, never below the rules' own step."""
+    intervals = []
+    for _, arrays in per_site:
+        t = arrays[0]
+        if len(t) > 2:
+            intervals.append((t.max() - t.min()) / (len(t) - 1))
+    if not intervals:
+        return rules.step_s
+    typical = float(np.median(intervals))
+    return next((s for s in STEPS if s >= max(rules.step_s, 0.9 * typical)), STEPS[-1])
+
+
+
+
+def cell_time(cell: int, step: int) -> datetime:
+    """Start of grid cell number ``cell`` (cells of ``step`` seconds since the epoch)."""
+    return datetime.fromtimestamp(cell * step, UTC)
+
+
+def num(value) -> float:
+    """A stored number as float (None -> NaN)."""
+    return np.nan if value is None else float(value)
+
+
+def rounded(value, digits: int = 3):
+    """A finite value rounded for storage, else None."""
+    if value is None or not np.isfinite(float(value)):
+        return None
+    return round(float(value), digits)

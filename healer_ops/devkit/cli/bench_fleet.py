@@ -1,0 +1,51 @@
+"""`healer-ops bench fleet-nab`: the fleet path replayed on NAB's 5-minute series."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+
+def bench_fleet_nab(
+    nab: Path = typer.Option(None, "--nab", help="NAB folder (data/ and labels/); "
+                             "default ../shared/data/nab"),
+    category: list[str] = typer.Option(None, "--category",
+                                       help="Only this NAB category (repeatable)"),
+    engine: bool = typer.Option(False, "--engine/--rules",
+                                help="Response time judged by the shared engine "
+                                     "(Rules.engine) instead of the hand rules"),
+    alert_pvalue: float = typer.Option(None, "--alert-pvalue", min=1e-12, max=0.5,
+                                       help="With --engine: the engine's alert p-value"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Each 5-minute NAB series as one site's response time, replayed day by day through
+    ingest, weekly baselines and `alerts scan` on a scratch database: the share of alerts
+    opened inside labelled windows and of windows alerted (after a 15% probation)."""
+    from dataclasses import replace
+
+    from healer_ops.detect.fleet import RULES
+    from healer_ops.devkit.bench.fleet_nab import bench_fleet_nab as run
+    from healer_ops.devkit.nab.bench import DEFAULT_NAB_DIR
+
+    rules = replace(RULES, engine=engine)
+    if alert_pvalue:
+        rules = replace(rules, engine_config=replace(
+            rules.engine_config, alert_pvalue=alert_pvalue, silence_pvalue=1.5 * alert_pvalue))
+    try:
+        report = run(nab or DEFAULT_NAB_DIR, categories=category or None, rules=rules)
+    except (ValueError, FileNotFoundError) as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(report, default=str))
+        return
+    typer.echo(f"{report['series']} series, {report['days']} days, {report['observations']} "
+               f"observations; {report['seconds']}")
+    typer.echo(f"alerts inside windows: {report['alerts_inside']}/{report['alerts']} = "
+               f"{report['alerts_inside_share']}; windows alerted: "
+               f"{report['windows_alerted']}/{report['windows']} = "
+               f"{report['windows_alerted_share']}")
+    for name, figures in report["by_category"].items():
+        typer.echo(f"  {name:24s} {figures}")

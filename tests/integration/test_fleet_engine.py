@@ -1,0 +1,64 @@
+"""The fleet path through the shared engine (Rules.engine): consecutive runs agree with one
+run, and a lasting level shift is one alert that resolves once it is the new normal."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from test_detect_fleet import CORE, END, _alerts
+
+from healer_ops.detect.fleet import RULES, detect_fleet
+from healer_ops.devkit.fleet.generator import generate_fleet
+
+ENGINE = replace(RULES, engine=True)
+
+
+def _shifted_site(conn, days: float, shift_at, factor: float) -> str:
+    site_id = str(uuid.uuid4())
+    conn.execute("INSERT INTO wp_sites (id, domain, url) VALUES (%s, %s, %s)",
+                 [site_id, "shift.example", "https://shift.example/"])
+    rng = np.random.default_rng(3)
+    with conn.cursor().copy("COPY site_metrics (site_id, observed_at, response_time_ms, ttfb_ms,"
+                            " page_size_bytes, status_code, error) FROM STDIN") as copy:
+        for step in range(int(days * 288)):
+            when = END - timedelta(days=days) + timedelta(minutes=5 * step)
+            rt = float(300 * rng.lognormal(0, 0.1)) * (factor if when >= shift_at else 1.0)
+            copy.write_row((site_id, when, rt, rt * 0.4, 50_000, 200, False))
+    conn.commit()
+    return site_id
+
+
+def test_a_lasting_level_shift_is_one_alert_then_the_new_normal(db_url, conn):
+    shift_at = END - timedelta(days=3)
+    _shifted_site(conn, 12, shift_at, 2.5)
+    bounds = [END - timedelta(days=5) + timedelta(days=d) for d in range(6)]
+    for since, until in zip(bounds, bounds[1:], strict=False):
+        detect_fleet(db_url, since, until, rules=ENGINE)
+    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
+    assert len(rows) == 1, rows
+    (alert,) = rows
+    assert shift_at <= alert["opened_at"] <= shift_at + timedelta(hours=2)
+    assert alert["status"] == "resolved" and alert["resolved_at"] < END - timedelta(days=1)
+
+
+@pytest.fixture
+def small_fleet(db_url):
+    generate_fleet(db_url, sites=6, days=4, seed=3, end=END, metrics_to_db=True)
+    return db_url
+
+
+def test_consecutive_engine_runs_give_the_alerts_of_one_run(small_fleet, conn):
+    start = END - timedelta(days=4)
+    detect_fleet(small_fleet, start, END, rules=ENGINE)
+    whole = _alerts(conn, ", ".join(CORE))
+    assert len(whole) >= 3
+    conn.execute("DELETE FROM predictive_alerts")
+    conn.commit()
+    bounds = [start + timedelta(hours=h) for h in range(0, 4 * 24 + 1, 7)] + [END]
+    for since, until in zip(bounds, bounds[1:], strict=False):
+        detect_fleet(small_fleet, since, until, rules=ENGINE)
+    assert _alerts(conn, ", ".join(CORE)) == whole
