@@ -140,6 +140,11 @@ _NOT_FOUND = re.compile(r"open\(\)\s+\"[^\"]*\"\s+failed\s+\(2:\s+No\s+such\s+fi
 _ACCESS = re.compile(r"^(?:\S+:\d+\s+)?\S+\s+\S+\s+\S+\s+\[[^\]]+\]\s+\"[A-Z]+\s[^\"]*\"\s+"
                      r"(?P<status>\d{3})\s+(?P<size>\d+|-)")
 
+# A response that came back empty: the white screen's own sign, whatever the status says.
+_EMPTY_RESPONSE = re.compile(
+    r"content-length:\s*0\b|empty\s+(?:response|body|reply)|\bcurl:\s*\(52\)"
+    r"|white\s+(?:screen|page)\s+of\s+death", re.IGNORECASE)
+
 # What servers say when they start, reload or stop: never a fault.
 _STARTUP_CHATTER = re.compile(
     r"\bAH00(?:094|163|169|171|489|492|493|558)\b|resuming\s+normal\s+operations"
@@ -201,6 +206,8 @@ def entry_role(text: str, fatal: bool, prefix: str, recorded: bool) -> tuple[str
         return FAULT, False
     if _STARTUP_CHATTER.search(text):
         return NOISE, True
+    if _EMPTY_RESPONSE.search(text):
+        return FAULT, False
     access = _ACCESS.match(text)
     if access:  # a 5xx is a failure; an empty 200 may be a white screen: not "nothing wrong"
         status, size = access.group("status"), access.group("size")

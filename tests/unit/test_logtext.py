@@ -485,3 +485,18 @@ def test_server_chatter_of_other_kinds_is_noise():
             "/var/www/wp-db.php on line 1\n"
             "May 14 09:32:11 web01 CRON[123]: (www-data) CMD (php /var/www/wp-cron.php)")
     assert len(read_log(cron).entries) == 2
+
+
+@pytest.mark.parametrize("line", [
+    "2026-11-21T08:39:58Z probe: GET https://site.example.test/ -> HTTP/1.1 200 OK, "
+    "Content-Length: 0, 248 ms",
+    "[05-Dec-2026 07:00:01 UTC] monitor: https://shop.example.test/ answered 200 with an "
+    "empty body",
+    "Dec  5 07:00:01 web1 check_http: curl: (52) Empty reply from server",
+])
+def test_an_empty_response_is_a_fault_even_stamped_and_with_status_200(line):
+    """A record of an empty answer is the white screen's sign, never chatter to skip: a
+    timestamped probe line saying 200 with Content-Length 0 once made a log HEALTHY."""
+    reading = read_log(line + "\nno PHP errors logged (log_errors=Off)\n")
+    assert reading.shows_failure
+    assert any(entry.role == "fault" for entry in reading.entries)
