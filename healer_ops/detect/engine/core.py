@@ -259,9 +259,10 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     codes[pvalues >= 1.0] = CODE["none"]
     direction[pvalues >= 1.0] = 0
     spacing = spacing_seconds(timestamps, config.min_history_rows)
-    score, alert, active = decide(pvalues, hold_rows(config, step_rows, spacing), step_rows,
-                                  config.alert_pvalue, config.silence_pvalue,
-                                  config.max_episode_holds)
+    hold = hold_rows(config, step_rows, spacing)
+    score, alert, active = decide(pvalues, hold, step_rows, config.alert_pvalue,
+                                  config.silence_pvalue, config.max_episode_holds,
+                                  round(config.repeat_fraction * hold))
     return Detection(score, pvalues, alert, active, direction, codes, expected)
 
 

@@ -263,10 +263,9 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},
     "short-hold": {"max_episode_holds": 1.0, "hold_seconds": 8 * 3600.0},
+    "short-repeat": {"max_episode_holds": 1.0, "repeat_fraction": 0.25},
     "raw-scale": {"stabilize": False},
     "raw-scale-one-hold": {"stabilize": False, "max_episode_holds": 1.0},
-    "no-extreme": {"extreme_weight": 0.0},
-    "no-flat": {"flat_weight": 0.0},
     "windows-only": {"extreme_weight": 0.0, "flat_weight": 0.0, "max_episode_holds": 1.0},
 }
 
