@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from healer_ops.detect import engine
-from healer_ops.detect.engine import calibrate, evidence
+from healer_ops.detect.engine import calibrate, evidence, statistics
 
 DAY = 288  # 5-minute rows
 
@@ -143,3 +143,34 @@ def test_flat_evidence_ignores_a_series_that_never_changed():
     assert (evidence.flat(values, 30, 8640) == 1).all()
     values[:20] = np.arange(20.0)  # twenty changes, then stuck at 3.0 for 480 rows
     assert evidence.flat(values, 30, 8640)[-1] < 1e-6
+
+
+def test_the_scale_is_chosen_by_the_kind_of_data_from_the_first_rows_only():
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(0.4, 500).astype(float)
+    latency = 120 * rng.lognormal(0, 0.8, 500)
+    temperature = 20 + rng.normal(0, 1, 500)
+    assert statistics.stabilizer(counts, 100)[0] == "sqrt"
+    assert statistics.stabilizer(latency, 100)[0] == "log"
+    assert statistics.stabilizer(temperature, 100)[0] == "none"
+    assert statistics.stabilizer(temperature - 25, 100)[0] == "none"  # negative values
+    later = latency.copy()
+    later[100:] = -5.0  # what comes after the first rows never changes the choice
+    name, transform = statistics.stabilizer(later, 100)
+    assert name == "log"
+    assert np.all(np.diff(transform(np.array([0.0, 1.0, 10.0, 1000.0]))) > 0)  # monotone
+
+
+def test_a_doubled_error_rate_on_sparse_counts_alerts_on_the_count_scale():
+    rng = np.random.default_rng(5)
+    rows = 6 * DAY
+    stamps = pd.date_range("2026-03-02", periods=rows, freq="5min")
+    rate = np.full(rows, 0.5)
+    rate[5 * DAY:5 * DAY + 36] = 4.0  # three hours of eight times the errors
+    values = rng.poisson(rate).astype(float)
+    stable = engine.score_series(values, stamps)
+    window = slice(5 * DAY, 5 * DAY + 36)
+    # the burst is evidence enough to alert (the decision may still be held by an earlier
+    # alert), and the quiet days alert rarely: a count of 3 at rate 0.5 is not news
+    assert stable.pvalue[window].min() <= engine.DEFAULT_CONFIG.alert_pvalue
+    assert len([row for row in alert_rows(stable) if row < 5 * DAY]) <= 2

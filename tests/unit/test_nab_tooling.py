@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from healer_ops.devkit.nab import bench as bench_nab
-from healer_ops.devkit.nab import families, validate
+from healer_ops.devkit.nab import exam_families, families, validate
 from healer_ops.devkit.nab.reference import cad_ose, relative_entropy
 from healer_ops.devkit.nab.synthetic import label_windows
 
@@ -119,4 +119,18 @@ def test_synthetic_families_are_labelled_series_of_their_kind(family):
         assert gaps.max() > 60 and len(np.unique(np.round(gaps))) > 5  # holes and jitter
         assert any(np.isnan(s.values).any() for s in series)
     if family in ("synthRequests", "synthSparse"):
+        assert all((s.values == np.round(s.values)).all() for s in series)  # counts
+
+
+@pytest.mark.parametrize("family", exam_families.EXAM_FAMILIES)
+def test_fresh_exam_families_are_labelled_and_kept_out_of_tuning(family):
+    series = exam_families.generate(family, seed=7, count=4)
+    assert len(series) == 4
+    for s in series:
+        assert len(s.values) >= 300 and len(s.timestamps) == len(s.values)
+        assert len(s.anomaly_rows) == len(s.anomaly_kinds)
+        assert all(0.1 * len(s.values) <= row < len(s.values) for row in s.anomaly_rows)
+        assert (np.diff(s.timestamps.asi8) > 0).all()
+    assert family in validate.EXAM_FAMILIES and family not in validate.TUNING_FAMILIES
+    if family == "synthOrders":
         assert all((s.values == np.round(s.values)).all() for s in series)  # counts

@@ -21,7 +21,9 @@ class EngineConfig:
     max_episode_holds: float = 2.0  # an episode open this many holds: its level is normal
     min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
     hold_seconds: float = 17 * 3600.0  # one detection per problem within this data time
+    repeat_fraction: float = 1.0  # a score must beat this share of a hold before it
     context_rows: int = 4032  # history score_new needs (14 days of 5-minute rows)
+    stabilize: bool = True  # statistics on sqrt (small counts) / log (right-skewed) scale
     # steps: about an hour of rows (at least one row, at most max_rows_per_step)
     step_seconds: float = 3600.0
     max_rows_per_step: int = 12

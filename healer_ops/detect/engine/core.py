@@ -42,6 +42,7 @@ from healer_ops.detect.engine.statistics import (
     robust_zscore,
     scale_floor,
     seasonal_difference,
+    stabilizer,
 )
 
 DAY_SECONDS = 86400.0
@@ -176,7 +177,16 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     n = len(values)
     spacing = spacing_seconds(timestamps, config.min_history_rows)
     step_rows = rows_per_step(spacing, config)
-    difference = seasonal_reference(values, timestamps, spacing, reference, config)
+    raw_difference = seasonal_reference(values, timestamps, spacing, reference, config)
+    expected = expected_values(values, raw_difference, config)
+    raw = values
+    if config.stabilize:  # every statistic on the transformed scale; expected stays raw
+        _, transform = stabilizer(values, config.min_history_rows)
+        values = transform(values)
+        reference = None if reference is None else transform(reference)
+        difference = seasonal_reference(values, timestamps, spacing, reference, config)
+    else:
+        difference = raw_difference
     novelty = {"shape": novelty_pvalues(values, step_rows, 0, config)}
     if difference is not None:
         known = np.flatnonzero(np.isfinite(difference))
@@ -201,9 +211,9 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         extreme[elapsed_seconds(timestamps) < config.extreme_after_seconds] = np.inf
         weighted["extreme"] = extreme
     if config.flat_weight > 0:
-        weighted["flat"] = evidence.flat(values, loosen_only=config.flat_loosen_only,
+        weighted["flat"] = evidence.flat(raw, loosen_only=config.flat_loosen_only,
                                          **calibration) / config.flat_weight
-    return weighted, step_rows, expected_values(values, difference, config)
+    return weighted, step_rows, expected
 
 
 def expected_values(values: np.ndarray, difference: np.ndarray | None,
@@ -249,9 +259,10 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     codes[pvalues >= 1.0] = CODE["none"]
     direction[pvalues >= 1.0] = 0
     spacing = spacing_seconds(timestamps, config.min_history_rows)
-    score, alert, active = decide(pvalues, hold_rows(config, step_rows, spacing), step_rows,
-                                  config.alert_pvalue, config.silence_pvalue,
-                                  config.max_episode_holds)
+    hold = hold_rows(config, step_rows, spacing)
+    score, alert, active = decide(pvalues, hold, step_rows, config.alert_pvalue,
+                                  config.silence_pvalue, config.max_episode_holds,
+                                  round(config.repeat_fraction * hold))
     return Detection(score, pvalues, alert, active, direction, codes, expected)
 
 

@@ -76,8 +76,8 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
 
 
 def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
-           silence_pvalue: float | None = None, max_episode_holds: float = 1.0
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           silence_pvalue: float | None = None, max_episode_holds: float = 1.0,
+           repeat_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(thinned score, alert 0/1, active) per row from the combined p-value per row.
 
     A row opens a detection when its p reaches ``silence_pvalue`` (default: the alert
@@ -91,7 +91,8 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     scores = pvalue_to_score(pvalues, alert_pvalue)
     silence_score = float(pvalue_to_score(np.array([silence_pvalue]), alert_pvalue)[0])
     longest = max(hold, int(round(max_episode_holds * hold)))
-    scores = silence_episodes(suppress_repeats(scores, hold), pvalues, silence_score, hold,
+    repeat_rows = hold if repeat_rows is None else max(1, repeat_rows)
+    scores = silence_episodes(suppress_repeats(scores, repeat_rows), pvalues, silence_score, hold,
                               longest, recover_rows)
     alert = (scores >= ALERT_SCORE).astype(np.int8)
     return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)

@@ -80,3 +80,43 @@ def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: first season
         return values - np.nanmedian(earlier, axis=0)
+
+
+COUNT_MEAN = 20.0  # integer series with a smaller mean are judged as counts (Poisson-like)
+RIGHT_SKEW = 1.5  # (q90 - q50) / (q50 - q10) beyond this: a right-skewed, multiplicative metric
+
+
+def stabilizer(values: np.ndarray, rows: int):
+    """A variance-stabilizing transform chosen once from the first ``rows`` known values.
+
+    - small non-negative counts (integers, mean under ``COUNT_MEAN``): Anscombe's
+      ``2 sqrt(x + 3/8)``, under which Poisson noise has the same spread at every rate;
+    - non-negative right-skewed metrics (latencies, byte counts, volumes: the spread grows
+      with the level, rare large values): ``log(x + c)`` with ``c`` a small share of the
+      typical value, so a tail of stragglers no longer dominates the spread and a drop to
+      a fast error page counts as much as a rise;
+    - anything else (symmetric, or with negative values): unchanged.
+
+    Returns ``(name, function)``; the function is monotone, so records, runs of identical
+    values and directions keep their meaning. Causal: only the first ``rows`` values choose.
+    """
+    first = np.asarray(values[:rows], dtype=float)
+    first = first[np.isfinite(first)]
+    if len(first) < 10 or first.min() < 0 or first.max() == first.min():
+        return "none", _identity
+    if np.all(first == np.round(first)) and first.mean() < COUNT_MEAN:
+        return "sqrt", _anscombe
+    q10, q50, q90 = np.percentile(first, [10, 50, 90])
+    skew = (q90 - q50) / max(q50 - q10, 1e-12 * max(abs(q50), 1.0))
+    if skew <= RIGHT_SKEW:
+        return "none", _identity
+    offset = max(0.1 * q10 + 0.02 * q50, 1e-9 * q90, 1e-12)
+    return "log", lambda x: np.log(np.maximum(np.asarray(x, dtype=float), 0.0) + offset)
+
+
+def _identity(x):
+    return np.asarray(x, dtype=float)
+
+
+def _anscombe(x):
+    return 2.0 * np.sqrt(np.maximum(np.asarray(x, dtype=float), 0.0) + 0.375)

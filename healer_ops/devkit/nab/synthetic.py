@@ -274,7 +274,10 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
     """``generate`` for a NAB kind here or a family of ``families``."""
     if kind in KINDS:
         return generate(kind, seed, count)
-    from healer_ops.devkit.nab import families
+    from healer_ops.devkit.nab import exam_families, families
+
+    if kind in exam_families.EXAM_FAMILIES:
+        return exam_families.generate(kind, seed, count)
 
     return families.generate(kind, seed, count)
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from healer_ops.detect import engine  # imported before workers fork: one code version
 from healer_ops.detect.series_io import read_series
+from healer_ops.devkit.nab import exam_families
 
 PROBATION = 0.15
 
@@ -253,15 +254,18 @@ class FastScorer:
 
 # ---------------------------------------------------------------- the engine's validation
 
+# every family the engine was ever tuned or diagnosed on (synthLatency and synthGappy were
+# the first exam families; once looked at, they joined the tuning categories)
 TUNING_FAMILIES = ("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
-                   "synthSparse")
-EXAM_FAMILIES = ("synthLatency", "synthGappy")  # never used to choose anything
+                   "synthSparse", "synthLatency", "synthGappy")
+EXAM_FAMILIES = exam_families.EXAM_FAMILIES  # written before any score, never used to choose
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},
-    "detrended-seasonal": {"seasonal_detrend": True},
-    "no-extreme": {"extreme_weight": 0.0},
-    "no-flat": {"flat_weight": 0.0},
+    "short-hold": {"max_episode_holds": 1.0, "hold_seconds": 8 * 3600.0},
+    "short-repeat": {"max_episode_holds": 1.0, "repeat_fraction": 0.25},
+    "raw-scale": {"stabilize": False},
+    "raw-scale-one-hold": {"stabilize": False, "max_episode_holds": 1.0},
     "windows-only": {"extreme_weight": 0.0, "flat_weight": 0.0, "max_episode_holds": 1.0},
 }
 
