@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 NO_PATTERN_TYPES = ("HEALTHY",)
 # Every analysis transaction takes this lock shared; the daily refresh takes it exclusive.
 LEARNING_LOCK = "pattern_effectiveness"
+_CANDIDATE_NAMESPACE = uuid.UUID("6f1c1a52-3f0e-5b8e-9d57-2b3c9a7e4d10")
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,13 @@ def find_pattern(conn, key: str, analysis: dict, execution: dict,
     return None, "created"
 
 
+def candidate_id(diagnosis_type: str, error_type: str, culprit: str, signature_key: str) -> str:
+    """A candidate's id follows from its key, so re-running an analysis (a retry, a re-run of
+    the same interval, another order of shards) makes the same row, references included."""
+    return str(uuid.uuid5(_CANDIDATE_NAMESPACE,
+                          "\x1f".join((diagnosis_type, error_type, culprit, signature_key))))
+
+
 def create_candidate(conn, key: str, failure: AnalyzedFailure) -> str:
     """A candidate pattern from one analysis (learned from the redacted log only)."""
     analysis = failure.analysis
@@ -158,10 +167,12 @@ def create_candidate(conn, key: str, failure: AnalyzedFailure) -> str:
         import re
 
         error_pattern = re.escape(failure.error_signature[:400])
+    identity = (analysis["diagnosis_type"], analysis.get("error_type") or "",
+                analysis.get("culprit") or "", key)
     params = {
-        "diagnosis_type": analysis["diagnosis_type"],
-        "error_type": analysis.get("error_type") or "",
-        "culprit": analysis.get("culprit") or "", "signature_key": key,
+        "id": candidate_id(*identity),
+        "diagnosis_type": identity[0], "error_type": identity[1], "culprit": identity[2],
+        "signature_key": key,
         "error_pattern": error_pattern,
         "commands": Jsonb(fix_commands(analysis.get("recommendations") or [])),
         "description": (analysis.get("root_cause") or "")[:500] or None,
