@@ -173,12 +173,14 @@ def test_consecutive_runs_give_the_alerts_of_one_run(small_fleet, conn):
 # ---------------------------------------------------------- one problem, one alert
 
 def _synthetic_site(conn, days: float, errors_at: list[datetime],
-                    slowdown: tuple[datetime, float] | None = None) -> str:
+                    slowdown: tuple[datetime, float] | None = None,
+                    switch: tuple[datetime, float, int] | None = None) -> str:
     """A quiet site with 5-minute probes over `days` days before END; 500s at `errors_at`;
-    from slowdown[0] on, response times grow by slowdown[1] (a fraction) per day."""
+    from slowdown[0] on, response times grow by slowdown[1] (a fraction) per day; from
+    switch[0] on, response times are switch[1] times as long and pages switch[2] bytes."""
     site_id = str(uuid.uuid4())
     conn.execute("INSERT INTO wp_sites (id, domain, url) VALUES (%s, %s, %s)",
-                 [site_id, "flappy.example", "https://flappy.example/"])
+                 [site_id, f"site-{site_id[:8]}.example", f"https://site-{site_id[:8]}.example/"])
     rng = np.random.default_rng(11)
     errors = set(errors_at)
     with conn.cursor().copy("COPY site_metrics (site_id, observed_at, response_time_ms, ttfb_ms,"
@@ -188,8 +190,11 @@ def _synthetic_site(conn, days: float, errors_at: list[datetime],
             rt = float(300 * rng.lognormal(0, 0.1))
             if slowdown and when >= slowdown[0]:
                 rt *= (1 + slowdown[1]) ** ((when - slowdown[0]) / timedelta(days=1))
+            page = 50_000
+            if switch and when >= switch[0]:
+                rt, page = rt * switch[1], switch[2]
             failed = when in errors
-            copy.write_row((site_id, when, rt, rt * 0.4, 900 if failed else 50_000,
+            copy.write_row((site_id, when, rt, rt * 0.4, 900 if failed else page,
                             500 if failed else 200, failed))
     conn.commit()
     return site_id
@@ -221,6 +226,23 @@ def test_alert_is_updated_while_it_lasts_and_resolved_once(db_url, conn):
     assert resolved["id"] == opened["id"] and resolved["status"] == "resolved"
     assert resolved["resolved_at"] >= flaps[-1] + timedelta(hours=1)
     assert resolved["opened_at"] == opened["opened_at"]
+
+
+def test_fast_small_pages_with_200_are_one_error_page_alert(db_url, conn):
+    switch = END - timedelta(hours=6)
+    # a 0.6x page alone is not far enough for the page-size rule (2x): speed corroborates it
+    error_page = _synthetic_site(conn, 3, [], switch=(switch, 0.3, 30_000))
+    _synthetic_site(conn, 3, [], switch=(switch, 0.3, 50_000))  # only faster
+    _synthetic_site(conn, 3, [], switch=(switch, 1.0, 30_000))  # only smaller
+    detect_fleet(db_url, END - timedelta(days=2), END)
+    (alert,) = _alerts(conn)
+    assert alert["site_id"] == uuid.UUID(error_page)
+    assert alert["alert_type"] == "PAGE_SIZE_ANOMALY" and alert["severity"] == "HIGH"
+    assert alert["status"] == "open" and switch < alert["opened_at"] < switch + timedelta(hours=1)
+    assert "probably serving an error, maintenance or blank page" in alert["prediction"]
+    current = alert["current_metrics"]
+    assert current["error_page"] is True and current["rt_ratio"] <= 0.4
+    assert current["ratio"] == pytest.approx(0.6)
 
 
 def test_trend_forecast_predicts_when_the_limit_is_crossed(db_url, conn):

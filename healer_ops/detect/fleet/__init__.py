@@ -13,7 +13,8 @@ the fleet, not a loop over sites. The modules, in the order a run uses them:
   response time (rolling 1 h median vs the baseline of that hour, sustained 2 h, plus a
   Theil-Sen trend that predicts when 3x baseline is crossed) -> PERFORMANCE_DEGRADATION;
   errors of the last hour against the site's own error rate (binomial test) -> ERROR_SPIKE;
-  nearly every probe failing -> DOWNTIME; page size far from baseline -> PAGE_SIZE_ANOMALY;
+  nearly every probe failing -> DOWNTIME; page size far from baseline, or well below it
+  while answers are much faster and 2xx (an error page) -> PAGE_SIZE_ANOMALY;
   certificate expiry within 14 days -> SSL_EXPIRY;
 - ``forest``: an IsolationForest over hourly per-site feature windows gives every alert an
   anomaly_score renormalized 0-100, and part of its confidence;

@@ -147,10 +147,21 @@ def _page_evidence(grid, base, signals, site, cell, rules) -> dict:
     change = ratio - 1
     text = (f"page size {_bytes(size)} vs {_bytes(base_size)} baseline ({change:+.0%}) over "
             f"the last {rules.page_window * grid.step // 60} min")
-    if ratio <= 0.1:
+    error_page = bool(v["error_page"][cell, site])
+    if error_page:
+        rt = _window(grid.rt, cell, site, rules.perf_window)
+        rt_median = float(np.nanmedian(rt)) if np.isfinite(rt).any() else None
+        text += (f", and response time {_ms(rt_median)} vs {_ms(base.rt_med[cell, site])} "
+                 f"baseline ({v['rt_ratio'][cell, site]:.2f}x) while every probe answers 2xx: "
+                 f"probably serving an error, maintenance or blank page instead of the site")
+    elif ratio <= 0.1:
         text += "; the page is nearly empty (white screen?)"
     current = {"at": cell_time(grid.start + cell, grid.step).isoformat(),
-               "page_size_bytes": rounded(size, 0), "ratio": rounded(ratio)}
+               "page_size_bytes": rounded(size, 0), "ratio": rounded(ratio),
+               "error_page": error_page}
+    if error_page:
+        current |= {"response_time_ms": rounded(rt_median, 1),
+                    "rt_ratio": rounded(v["rt_ratio"][cell, site])}
     return {"prediction": text, "current": current,
             "baseline": _baseline_evidence(base, cell, site),
             "deviation": v["page_z"][cell, site], "predicted_at": None}

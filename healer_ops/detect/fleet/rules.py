@@ -66,6 +66,12 @@ class Rules:
     page_z: float = 5.0
     page_hot_ratio: float = 1.4
     page_min_scale: float = 0.02
+    # error page: over the windows above, response time and page size both well below their
+    # baselines while every probe answers 2xx (both drops corroborate each other, so the page
+    # needs only its 'not yet normal' drop) -> PAGE_SIZE_ANOMALY, HIGH, saying so
+    error_page_rt_ratio: float = 1 / 1.5   # mirror of perf_ratio
+    error_page_z: float = 2.5              # both robust z below -this (mirror of perf_hot_z)
+    error_page_page_ratio: float = 1 / 1.4  # mirror of page_hot_ratio
     # certificates
     cert_warning_days: float = 14.0
     cert_hot_days: float = 21.0

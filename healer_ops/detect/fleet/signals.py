@@ -177,12 +177,36 @@ def _page_size(grid, base, rules, values) -> Signal:
     z = rolling_median(z_cell, w, w // 2)
     values.update(page_ratio=ratio, page_z=z, page_z_cell=z_cell)
     far = (ratio >= rules.page_ratio) | (ratio <= 1 / rules.page_ratio)
-    flag = far & (np.abs(z) >= rules.page_z)
+    error_page = _error_page(grid, rules, values, ratio, z)
+    flag = (far & (np.abs(z) >= rules.page_z)) | error_page
     hot = (ratio >= rules.page_hot_ratio) | (ratio <= 1 / rules.page_hot_ratio)
-    severity = np.where(ratio <= 0.1, 2, 1)
+    severity = np.where((ratio <= 0.1) | error_page, 2, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         strength = np.abs(np.log(ratio)) / math.log(rules.page_ratio)
+        both = np.fmin(np.log(ratio) / math.log(rules.error_page_page_ratio),
+                       np.log(values["rt_ratio"]) / math.log(rules.error_page_rt_ratio))
+    strength = np.where(error_page, np.fmax(strength, both), strength)
     return Signal(flag, hot | flag, ~np.isnan(ratio), severity, strength)
+
+
+def _error_page(grid, rules, values, page_ratio, page_z) -> np.ndarray:
+    """Cells where the site answers much faster with a much smaller page than its baselines
+    (the rolling medians of _performance and _page_size) while every probe of the page
+    window answered 2xx: probably an error, maintenance or blank page served with 200. The
+    drop of the page alone is PAGE_SIZE_ANOMALY's own rule; together with a faster answer a
+    smaller drop counts (values["error_page"], for the evidence)."""
+    rows = grid.rows
+    cells, sites = grid.shape
+    not_2xx = rows["failed"] | (rows["status"] < 200) | (rows["status"] >= 300)
+    bad = np.bincount(rows["flat"][not_2xx], minlength=cells * sites).reshape(cells, sites)
+    all_2xx = rolling_sum(bad, rules.page_window) == 0
+    with np.errstate(invalid="ignore"):
+        error_page = ((values["rt_ratio"] <= rules.error_page_rt_ratio)
+                      & (values["rt_z"] <= -rules.error_page_z)
+                      & (page_ratio <= rules.error_page_page_ratio)
+                      & (page_z <= -rules.error_page_z) & all_2xx)
+    values.update(error_page=error_page)
+    return error_page
 
 
 def _certificates(grid, rules, values) -> Signal:
