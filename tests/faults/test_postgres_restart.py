@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pprint import pformat
 
+import psycopg
 import pytest
 from conftest import END, TASK_AT_WORK, Fault, differences, run_logged, snapshot
 
@@ -21,7 +22,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-cluster")]
 ANALYSIS_HALF_DONE = (
     "SELECT count(*) FILTER (WHERE ai_status = 'DONE') > 0 "
     "AND count(*) FILTER (WHERE ai_status = 'CLAIMED') > 0 FROM healer_executions")
-TRANSACTION_UNDER_WAY = TASK_AT_WORK.replace("150 milliseconds", "20 milliseconds")
+HOLD = {"anomaly_detection": "LOCK TABLE site_metrics IN ACCESS EXCLUSIVE MODE"}
+WAITING_FOR_THE_HELD_LOCK = (
+    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+    "AND backend_type = 'client backend' AND wait_event_type = 'Lock')")
 CONNECTION_LOST = re.compile(
     r"terminating connection due to administrator command|server closed the connection|"
     r"connection (?:to server .*)?(?:failed|refused)|AdminShutdown|the database system is "
@@ -43,10 +47,20 @@ ATTEMPTS = 3  # faulted runs at most, each on a fresh copy
 SCENARIOS = {
     # dag_id: (what the copies start from, when the fault strikes, how the server goes down)
     "site_metrics_ingest": (no_metrics, TASK_AT_WORK, "immediate"),
-    # detection's steps are short transactions: strike at the first one under way, at once
-    "anomaly_detection": (None, TRANSACTION_UNDER_WAY, "immediate"),
+    # detection's steps are short transactions: the metrics are held locked until a step
+    # waits for them, so the restart always finds it inside its transaction
+    "anomaly_detection": (None, WAITING_FOR_THE_HELD_LOCK, "immediate"),
     "ai_failure_analysis": (None, ANALYSIS_HALF_DONE, "fast"),
 }
+
+
+def hold(url: str, statement: str | None) -> psycopg.Connection | None:
+    """A session that keeps `statement`'s lock (in an open transaction) until the restart."""
+    if statement is None:
+        return None
+    holder = psycopg.connect(url)
+    holder.execute(statement)
+    return holder
 
 
 def conf_for(dag_id: str, fleet: dict) -> dict:
@@ -74,12 +88,15 @@ def test_a_restart_mid_task_is_retried_to_the_same_rows(dag_id, cluster, cluster
     for number, faulted in enumerate(attempts):
         healer_db(faulted)
         capfd.readouterr()
+        holder = hold(faulted, HOLD.get(dag_id))
         fault = Fault(faulted, when, lambda: cluster.restart(mode))
         fault.start()
         try:
             run, log = run_logged(dag_id, conf, tmp_path / f"faulted-{number}.log")
         finally:
             fault.finish()
+            if holder is not None:
+                holder.close()  # its server session ended with the restart
         log += "".join(capfd.readouterr())  # the task runner's own lines (structlog) go there
         assert run["state"] == "success", (run, log[-3000:])
         diff = differences(expected, snapshot(faulted, began))

@@ -21,7 +21,7 @@ from pprint import pformat
 
 import pytest
 from conftest import LOGICAL_DATE, Fault, differences, environment_for, run_logged, snapshot
-from test_postgres_restart import SCENARIOS, conf_for
+from test_postgres_restart import HOLD, SCENARIOS, conf_for, hold
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults-server")]
 
@@ -103,6 +103,7 @@ def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, server_fleet,
     assert undisturbed["state"] == "success", undisturbed
 
     healer_db(faulted)
+    holder = hold(faulted, HOLD.get(dag_id))  # a step waits for it: the kill lands inside
     process = run_in_a_process(dag_id, conf, faulted, os.environ["AIRFLOW_HOME"])
     fault = Fault(faulted, when, lambda: os.killpg(process.pid, signal.SIGKILL), timeout_s=240)
     fault.start()
@@ -110,6 +111,8 @@ def test_a_task_killed_mid_way_is_retried_to_the_same_rows(dag_id, server_fleet,
         output, _ = process.communicate(timeout=300)
     finally:
         fault.finish()
+        if holder is not None:
+            holder.close()  # the lock goes with it, before the retry takes the run up
     assert fault.fired.is_set(), output.decode(errors="replace")[-3000:]
     assert process.returncode == -signal.SIGKILL
 
