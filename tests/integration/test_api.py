@@ -6,16 +6,12 @@ end."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import uvicorn
+from api_server import serve
 
 from healer_ops.settings import reset_settings
 
@@ -23,24 +19,6 @@ ENV_TOKEN = "env-token-" + uuid.uuid4().hex
 NOW = datetime.now(UTC).replace(microsecond=0)
 LOG = ("PHP Fatal error:  Allowed memory size of 268435456 bytes exhausted (tried to allocate "
        "20480 bytes) in /var/www/html/wp-content/plugins/big-gallery/lib/resize.php on line 212")
-
-
-@contextmanager
-def serve(app):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not server.started and time.time() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 @pytest.fixture

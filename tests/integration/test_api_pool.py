@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from test_api import serve
+from api_server import serve
 
 from healer_ops.db.pool import close_pools, pool_stats
 from healer_ops.settings import reset_settings

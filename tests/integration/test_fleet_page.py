@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from api_server import serve
 from fastapi import FastAPI
 
 from healer_ops.api.routes.page import UPLOT_VERSION
@@ -38,25 +34,6 @@ CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-sync", "--disable-dev-shm-usage"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fleet-page")]
-
-
-@contextmanager
-def serve(app):
-    """The app on a free loopback port, in a thread, until the block ends."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not server.started and time.time() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 def chromium_path() -> str:

@@ -4,16 +4,12 @@ real database: list, show, history, and every decision with who and why."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import uvicorn
+from api_server import serve
 from typer.testing import CliRunner
 
 from healer_ops.devkit.fleet.generator import generate_fleet
@@ -23,24 +19,6 @@ from healer_ops.settings import reset_settings
 END = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
 TOKEN = "test-token-" + uuid.uuid4().hex
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@contextmanager
-def serve(app):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not server.started and time.time() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 @pytest.fixture
