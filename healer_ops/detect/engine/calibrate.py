@@ -12,6 +12,22 @@ import numpy as np
 MIN_EXCEEDANCES = 10  # fewer points above the threshold cannot fit a tail
 
 
+def _lowered_to_the_tail(share: np.ndarray, earlier: np.ndarray, block: np.ndarray,
+                         quantile: float) -> np.ndarray:
+    """`share` (of sorted history `earlier` at or above each of `block`), lowered above the
+    history's `quantile` to an exponential tail fitted to the excesses over it, when there are
+    enough of them to fit."""
+    count = len(earlier)
+    threshold = earlier[int(quantile * (count - 1))]
+    excess = earlier[earlier > threshold] - threshold
+    if len(excess) < MIN_EXCEEDANCES:
+        return share
+    beta = max(float(excess.mean()), 1e-12)
+    with np.errstate(over="ignore", invalid="ignore"):
+        tail = len(excess) / count * np.exp(-(block - threshold) / beta)
+    return np.where(block > threshold, np.minimum(share, tail), share)
+
+
 def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 100,
                  history: int = 8640, warmup: int = 200) -> np.ndarray:
     """One-sided p-value of each value of ``stat`` against the earlier values (causal).
@@ -34,13 +50,7 @@ def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 10
         block = stat[start:start + refit_every]
         count = len(earlier)
         empirical = (count - np.searchsorted(earlier, block, side="left") + 1) / (count + 1)
-        threshold = earlier[int(quantile * (count - 1))]
-        excess = earlier[earlier > threshold] - threshold
-        if len(excess) >= MIN_EXCEEDANCES:
-            beta = max(float(excess.mean()), 1e-12)
-            with np.errstate(over="ignore", invalid="ignore"):
-                tail = len(excess) / count * np.exp(-(block - threshold) / beta)
-            empirical = np.where(block > threshold, np.minimum(empirical, tail), empirical)
+        empirical = _lowered_to_the_tail(empirical, earlier, block, quantile)
         pvalues[start:start + refit_every] = np.where(np.isfinite(block), empirical, 1.0)
     return pvalues
 
@@ -101,13 +111,7 @@ def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30
         share = np.zeros(len(block))
         if count:
             share = (count - np.searchsorted(earlier, block, side="left")) / count
-            threshold = earlier[int(quantile * (count - 1))]
-            excess = earlier[earlier > threshold] - threshold
-            if len(excess) >= MIN_EXCEEDANCES:
-                beta = max(float(excess.mean()), 1e-12)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    tail = len(excess) / count * np.exp(-(block - threshold) / beta)
-                share = np.where(block > threshold, np.minimum(share, tail), share)
+            share = _lowered_to_the_tail(share, earlier, block, quantile)
         p = (count * share + pseudo_count * prior[start:start + refit_every]) / (
             count + pseudo_count)
         pvalues[start:start + refit_every] = np.where(np.isfinite(block), p, 1.0)
