@@ -1,0 +1,108 @@
+"""The third exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from healer_ops.devkit.nab import exam_families_r3, validate
+from healer_ops.devkit.nab.synthetic import generate_any, label_windows
+
+FAMILIES = exam_families_r3.EXAM_FAMILIES_R3
+KINDS = {"synthMemory": {"leak_accelerates", "oom_loop", "deploy_step_up", "deploy_step_down",
+                         "stuck"},
+         "synthErrorRate": {"storm", "elevated_floor", "shift_up", "flapping"},
+         "synthPool": {"exhaustion", "leak", "drop_to_zero", "stuck", "shift_up"},
+         "synthBacklog": {"missed_job", "consumers_down", "oversized_job", "poison_floor",
+                          "slow_consumers"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r3.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def test_four_new_families_of_8_to_10_files():
+    assert len(FAMILIES) == 4 and len(set(FAMILIES)) == 4
+    assert all(family.startswith("synth") for family in FAMILIES)
+    assert all(8 <= exam_families_r3.FILES_PER_FAMILY[family] <= 10 for family in FAMILIES)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    again = exam_families_r3.generate(family, 1)
+    for first, second in zip(generated[(family, 1)], again, strict=True):
+        assert first.name == second.name
+        assert (first.timestamps == second.timestamps).all()
+        np.testing.assert_array_equal(first.values, second.values)
+        assert first.anomaly_rows == second.anomaly_rows
+        assert first.anomaly_kinds == second.anomaly_kinds
+    other = generated[(family, 2)]
+    assert any(len(a.values) != len(b.values) or not np.array_equal(a.values, b.values,
+                                                                     equal_nan=True)
+               for a, b in zip(generated[(family, 1)], other, strict=True))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    for seed in (1, 2):
+        series = generated[(family, seed)]
+        assert len(series) == exam_families_r3.FILES_PER_FAMILY[family]
+        assert len({s.name for s in series}) == len(series)
+        for s in series:
+            rows = len(s.values)
+            assert 2000 <= rows <= 16000 and len(s.timestamps) == rows
+            minutes = np.diff(s.timestamps.asi8) / 6e10
+            assert (minutes > 0).all() and 0.8 <= np.median(minutes) <= 15
+            present = s.values[~np.isnan(s.values)]
+            assert np.isfinite(present).all() and len(present) > 0.8 * rows
+            if family != "synthErrorRate":  # the only family that models missing data
+                assert not np.isnan(s.values).any()
+            assert len(s.anomaly_rows) == len(s.anomaly_kinds) <= 3
+            assert set(s.anomaly_kinds) <= KINDS[family]
+            assert all(0.15 * rows <= row < rows for row in s.anomaly_rows)
+            assert not np.isnan(s.values[s.anomaly_rows]).any()
+            for first, last in label_windows(rows, s.anomaly_rows):
+                assert 0 <= first <= last < rows
+    every = [s for seed in (1, 2) for s in generated[(family, seed)]]
+    assert any(not s.anomaly_rows for s in every) and any(s.anomaly_rows for s in every)
+
+
+def test_values_are_of_their_kind(generated):
+    for seed in (1, 2):
+        for s in generated[("synthErrorRate", seed)]:
+            present = s.values[~np.isnan(s.values)]
+            assert present.min() >= 0 and present.max() <= 100
+            assert np.nanmedian(s.values[:int(0.15 * len(s.values))]) < 1  # zero or tiny
+        for family in ("synthPool", "synthBacklog"):
+            for s in generated[(family, seed)]:
+                assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
+        for s in generated[("synthMemory", seed)]:
+            assert s.values.min() > 0
+
+
+def test_missing_data_of_error_rates_is_never_labelled(generated):
+    stretches = 0
+    for seed in (1, 2):
+        for s in generated[("synthErrorRate", seed)]:
+            missing = np.isnan(s.values).astype(int)
+            edges = np.flatnonzero(np.diff(np.r_[0, missing, 0]))
+            windows = label_windows(len(s.values), s.anomaly_rows)
+            for first, stop in zip(edges[::2], edges[1::2], strict=True):
+                if stop - first >= 10:  # an exporter down, not a missed scrape
+                    stretches += 1
+                    assert all(stop - 1 < a or first > b for a, b in windows)
+    assert stretches > 0
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    assert [s.name for s in generate_any(family, 1)] == [
+        s.name for s in exam_families_r3.generate(family, 1)]
+    corpus = validate.synthetic_corpus((family,), (1,))
+    assert len(corpus) == exam_families_r3.FILES_PER_FAMILY[family]
+    for f in corpus:
+        assert f.category == f"{family}1" and len(f.stamps) == len(f.values)
+        assert all(len(window) == 2 and window[0] <= window[1] for window in f.windows)
