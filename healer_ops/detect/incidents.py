@@ -14,8 +14,11 @@ no notification drain ever sees the alerts of an incident before they are groupe
   the problem starts depending on the metric, so sites hit by one cause open within the
   hour; two causes an hour apart stay two incidents.
 - fleet first: at least `fleet_min_sites` (10) sites and `fleet_min_share` (30%) of the
-  enabled fleet, not all on one known server, form one 'fleet' incident (sites of unknown
-  server included). Taken first, so a network failure is one incident, not one per server.
+  enabled fleet, of which no one known server holds more than `fleet_max_server_share`
+  (half), form one 'fleet' incident (sites of unknown server included: a fleet whose
+  servers nobody set still gets it). Taken first, so a failure of the prober's network or
+  a shared upstream is one incident, not one per server; a burst mostly on one server is
+  that server's incident, and the few other sites alerting beside it stay on their own.
 - then per server: at least `server_min_sites` (3) sites of one server and
   `server_min_share` (10%) of its enabled sites form one 'server' incident. Three sites of
   one server opening within the hour rarely happens by chance at the alert rates we see
@@ -57,6 +60,7 @@ class GroupingRules:
     server_min_share: float = 0.10
     fleet_min_sites: int = 10
     fleet_min_share: float = 0.30
+    fleet_max_server_share: float = 0.5
 
 
 RULES = GroupingRules()
@@ -111,7 +115,10 @@ def assign(candidates: list[Candidate], joinable: list[dict], sizes: dict,
     new: list[dict] = []
     fleet_size = sum(sizes.values())
     fleet_floor = max(rules.fleet_min_sites, math.ceil(rules.fleet_min_share * fleet_size))
-    for group in _bursts(waiting, fleet_floor, rules.window, _spans_servers):
+    def not_one_server(group):
+        return _not_one_servers(group, rules.fleet_max_server_share)
+
+    for group in _bursts(waiting, fleet_floor, rules.window, not_one_server):
         new.append(_new_incident("fleet", None, group, links))
     by_server: dict[str, list[Candidate]] = defaultdict(list)
     for alert in waiting:
@@ -156,10 +163,15 @@ def _bursts(alerts: list[Candidate], min_sites: int, window: timedelta, accept=N
             start += 1
 
 
-def _spans_servers(group: list[Candidate]) -> bool:
-    """A fleet burst is not one known server's (that is a server incident)."""
-    servers = {a.server for a in group}
-    return len(servers) > 1 or None in servers
+def _not_one_servers(group: list[Candidate], most: float) -> bool:
+    """A fleet burst is not mostly one known server's (that is the server's incident, and
+    the few other sites alerting beside it are on their own)."""
+    sites_of: dict[str, set[str]] = defaultdict(set)
+    for alert in group:
+        if alert.server is not None:
+            sites_of[alert.server].add(alert.site_id)
+    largest = max((len(s) for s in sites_of.values()), default=0)
+    return largest <= most * len({a.site_id for a in group})
 
 
 def _new_incident(scope: str, server: str | None, group: list[Candidate],
