@@ -25,7 +25,8 @@ def list_incidents(
     status: Annotated[Literal["open", "resolved", "all"], Query(
         description="open (a member alert still open), resolved, or all")] = "open",
     scope: Literal["server", "fleet"] | None = None,
-    server: Annotated[str | None, Query(max_length=200)] = None,
+    server: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x20\x7f]+$",
+                                        description="only this server's")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict:
