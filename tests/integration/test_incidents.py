@@ -255,3 +255,23 @@ def test_the_api_lists_incidents_with_their_alerts(db_url, conn, server_outage, 
         assert [i["id"] for i in resolved["items"]] == [incident_id]
         assert resolved["items"][0]["state"] == "resolved"
     reset_settings()
+
+
+def test_the_dags_group_and_page_once(airflow_db, conn, server_outage, notify_channels):
+    from healer_ops.devkit.dagrun import run_dag
+
+    webhook, _smtp = notify_channels
+    day, _end = server_outage
+    conf = {"since": (day - timedelta(days=2)).isoformat(),
+            "until": (day + timedelta(minutes=60)).isoformat()}
+    detection = run_dag("anomaly_detection", conf=conf)
+    assert detection["state"] == "success"
+    written = detection["tasks"]["write_alerts"]
+    assert written["incidents_opened"] == 1 and written["alerts_grouped"] == 15
+    notices = run_dag("alert_notifications")
+    assert notices["state"] == "success"
+    assert notices["tasks"]["deliver"]["messages"] == 2 * 4  # 2 channels: incident + 3 sites
+    assert sorted(b["kind"] for b in webhook.bodies) == ["alert"] * 3 + ["incident"]
+    again = run_dag("anomaly_detection", conf=conf)
+    assert again["tasks"]["write_alerts"]["incidents_opened"] == 0
+    assert run_dag("alert_notifications")["tasks"]["deliver"]["messages"] == 0
