@@ -16,9 +16,8 @@ Alerts in no incident are told per site, as before.
 `deliver`: claims the due notices (SKIP LOCKED), holds back those inside quiet hours
 (except CRITICAL) or inside their site's minimum interval (they go out together later, in
 one message), sends one message per site (or incident) and channel, and records the
-outcome: sent, or
-retried with exponential backoff (1, 2, 4, ... minutes, at most an hour) until
-`notify_max_attempts`, then failed. A delivery failure never raises: the summary says what
+outcome: sent, or retried with exponential backoff (1, 2, 4, ... minutes, at most an hour)
+until `notify_max_attempts`, then failed. A delivery failure never raises: the summary says what
 failed. Exactly once per channel, except if the process dies between a receiver accepting
 a message and the outbox recording it: then the claim goes stale and the message is sent
 again (at least once).
