@@ -143,8 +143,10 @@ def _send_group(url, channel: Channel, group: list[dict], link_base, settings, n
 
 def _hold_until(group: list[dict], settings: Settings, now: datetime) -> datetime | None:
     """When a site's (or an incident's) notices may go out, if not now: after quiet hours
-    (CRITICAL raises never wait for them) or after the site's minimum interval since its
-    last message (not for an incident's message)."""
+    (CRITICAL raises never wait for them), after the group wait of a raise of a site on a
+    known server (`notify_group_wait_minutes`: the next detection runs may make it part of
+    an incident, then told in the incident's message), or after the site's minimum interval
+    since its last message (neither for an incident's message)."""
     urgent = any(n["severity"] == "CRITICAL" and n["event"] != "resolved" for n in group)
     if settings.notify_quiet_hours and not urgent:
         end = quiet_until(settings.notify_quiet_hours, settings.notify_timezone, now)
@@ -152,6 +154,12 @@ def _hold_until(group: list[dict], settings: Settings, now: datetime) -> datetim
             return end
     if group[0]["incident_id"]:  # an incident's message is not one site's
         return None
+    wait = timedelta(minutes=settings.notify_group_wait_minutes)
+    if wait and group[0]["server"] is not None:  # other sites of its server may join it
+        first_raise = min((n["created_at"] for n in group if n["event"] != "resolved"),
+                          default=None)
+        if first_raise is not None and now < first_raise + wait:
+            return first_raise + wait
     last = group[0]["site_last_sent_at"]
     interval = timedelta(minutes=settings.notify_site_min_interval_minutes)
     if last is not None and interval and now - last < interval:

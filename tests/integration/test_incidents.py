@@ -275,3 +275,35 @@ def test_the_dags_group_and_page_once(airflow_db, conn, server_outage, notify_ch
     again = run_dag("anomaly_detection", conf=conf)
     assert again["tasks"]["write_alerts"]["incidents_opened"] == 0
     assert run_dag("alert_notifications")["tasks"]["deliver"]["messages"] == 0
+
+
+def test_the_group_wait_lets_the_next_run_make_an_incident(db_url, conn, window,
+                                                           notify_channels, monkeypatch):
+    from datetime import UTC, datetime
+
+    from healer_ops.settings import reset_settings
+
+    webhook, _smtp = notify_channels
+    monkeypatch.setenv("HEALER_NOTIFY_GROUP_WAIT_MINUTES", "10")
+    reset_settings()
+    day, end = window
+    plan = {f"g{i}.example.test": ("web-7", burst(day, 5 * i)) for i in range(2)}
+    plan["g-late.example.test"] = ("web-7", burst(day, 35))
+    plan["alone.example.test"] = (None, burst(day))
+    plan |= {f"g-calm{i}.example.test": ("web-7", []) for i in range(3)}
+    make_sites(conn, end, plan)
+    assign_servers(db_url, plan)
+    first = day + timedelta(minutes=30)  # two of web-7 have opened: not an incident yet
+    detect_fleet(db_url, day - timedelta(days=2), first)
+    held = drain(db_url)
+    assert incidents(conn) == [] and held["deferred"] == 2 * 2  # 2 sites, 2 channels
+    assert [b["domain"] for b in webhook.bodies] == ["alone.example.test"]  # no server: now
+    detect_fleet(db_url, first, day + timedelta(minutes=60))
+    queue_events(db_url)
+    conn.execute("UPDATE alert_notifications SET next_attempt_at = now() "
+                 "WHERE status = 'pending'")  # the wait has passed
+    conn.commit()
+    deliver(db_url, now=datetime.now(UTC) + timedelta(minutes=11))
+    assert [b["kind"] for b in webhook.bodies] == ["alert", "incident"]
+    assert webhook.bodies[1]["incident"]["site_count"] == 3
+    reset_settings()

@@ -1,7 +1,7 @@
 -- What a message says about each claimed notice: the alert, its site, who acted on it, when
 -- its site was last told something on the notice's channel, and the alert's incident.
 SELECT n.id, n.alert_id, n.site_id::text AS site_id, n.event, n.severity, n.channel,
-       n.attempts, s.domain, a.alert_type, a.prediction, a.confidence, a.opened_at,
+       n.attempts, n.created_at, s.domain, s.server, a.alert_type, a.prediction, a.confidence, a.opened_at,
        a.last_seen_at, a.predicted_at, a.resolved_at, a.manually_resolved_at,
        a.manually_resolved_by, a.acknowledged_by,
        alert_state(a.status, a.manually_resolved_at, a.snoozed_until, a.acknowledged_at)
