@@ -67,3 +67,27 @@ def test_ids_do_not_depend_on_the_time_zone_of_the_timestamp():
 
     local = T0.astimezone(ZoneInfo("Europe/Berlin"))
     assert incident_id("server", "web-3", local) == incident_id("server", "web-3", T0)
+
+
+def test_an_incident_message_names_its_sites_up_to_the_limit():
+    from healer_ops.notify.messages import incident_message
+
+    notice = {"id": 1, "alert_id": 7, "site_id": "s", "event": "opened", "severity": "HIGH",
+              "domain": "a.example.test", "alert_type": "PERFORMANCE_DEGRADATION",
+              "prediction": "p95 2.4 s", "confidence": 0.9, "opened_at": T0,
+              "incident_id": "inc-1", "incident_scope": "server", "incident_server": "web-3",
+              "incident_summary": "server web-3: 25 sites slower since 2026-12-05 10:05 UTC",
+              "incident_site_count": 25, "incident_opened_at": T0,
+              "incident_resolved_at": None}
+    sites = [(f"s{i}.example.test", ["PERFORMANCE_DEGRADATION"]) for i in range(20)]
+    message = incident_message([notice], sites, "https://airflow.example.test/")
+    assert message.title == "HIGH: " + notice["incident_summary"]
+    assert message.lines[0].endswith("s19.example.test (performance degradation) and 5 more.")
+    assert message.link == "https://airflow.example.test/healer/api/incidents/inc-1"
+    assert message.data["incident"]["site_count"] == 25
+    done = incident_message([notice | {"event": "resolved",
+                                       "incident_resolved_at": T0 + timedelta(hours=2)}],
+                            sites, None)
+    assert done.severity == "RESOLVED" and done.title.startswith("RESOLVED: server web-3")
+    assert done.lines[0] == ("Every site's alert has resolved: open from 2026-12-05 10:05 UTC"
+                             " to 2026-12-05 12:05 UTC.")
