@@ -307,3 +307,19 @@ def test_the_group_wait_lets_the_next_run_make_an_incident(db_url, conn, window,
     assert [b["kind"] for b in webhook.bodies] == ["alert", "incident"]
     assert webhook.bodies[1]["incident"]["site_count"] == 3
     reset_settings()
+
+
+def test_alerts_a_rerun_supersedes_leave_and_an_empty_incident_goes(db_url, conn,
+                                                                    server_outage):
+    day, _end = server_outage
+    interval = (day - timedelta(days=2), day + timedelta(minutes=60))
+    detect_fleet(db_url, *interval)
+    assert len(incidents(conn)) == 1
+    conn.execute("UPDATE site_metrics SET error = false, status_code = 200, "
+                 "page_size_bytes = 50000 WHERE error")  # corrected data, then a re-run
+    conn.commit()
+    summary = detect_fleet(db_url, *interval)
+    assert summary["superseded"] == 18 and summary["incidents_deleted"] == 1
+    assert incidents(conn) == []
+    assert conn.execute("SELECT count(*) FROM predictive_alerts WHERE incident_id IS NOT NULL"
+                        ).fetchone()[0] == 0
