@@ -11,8 +11,12 @@ delivery waiting for its retry, quiet hours ending). Two steps:
    people were told about is resolved (by detection or by hand). The outbox table
    `alert_notifications` has one row per alert, event and channel: re-running detection
    any number of times queues nothing twice. Snoozed alerts' notices are recorded as
-   suppressed and never sent.
-2. **deliver**: sends what is due, one message per site and channel (notices a site's
+   suppressed and never sent. Incidents (many sites alerting together): a member's raise
+   once its incident was announced on the channel, and a member's "resolved" while its
+   incident is open, are suppressed (the incident is told once when it opens and once
+   when its last member resolves).
+2. **deliver**: sends what is due, one message per incident or site and channel (an
+   incident's member notices go out as one message listing its sites; notices a site's
    minimum interval held back go out together), through Airflow notifiers (JSON webhook:
    Slack, Teams Workflows or any receiver; e-mail through the SMTP provider). Quiet hours
    hold back everything but CRITICAL raises. A failed delivery is retried with backoff

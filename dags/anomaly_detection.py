@@ -12,7 +12,10 @@ One task per step: `refresh_baselines` plans the interval and stores the baselin
 lacks (same SQL and key as `performance_baselines`: a new site gets a daily baseline while
 it builds history, a site whose weekly one is stale gets a fresh one); `score` reads the
 metrics, baselines and open alerts and returns the alert rows (it writes nothing);
-`write_alerts` writes them, advances the watermark and updates the `predictive_alerts`
+`write_alerts` writes them, groups alerts of many sites that opened together into
+incidents (`alert_incidents`: one hosting server's sites, or a large share of the fleet;
+`healer_ops.detect.incidents`, in the same transaction, so notifications never see an
+incident's alerts ungrouped), advances the watermark and updates the `predictive_alerts`
 asset that `alert_notifications` runs on.
 
 Which data: an asset-triggered run has no time-based interval, so the run scores from the

@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     notify_site_min_interval_minutes: float = Field(
         15.0, description="At most one message per site and channel this often (later "
         "notices wait and go out together)")
+    notify_group_wait_minutes: float = Field(
+        0.0, ge=0, le=60, description="A raise of a site with a known server waits this long "
+        "for other sites of its server to join it in an incident (0: no wait)")
     notify_max_attempts: int = Field(8, description="Delivery attempts before giving up")
     notify_fresh_hours: float = Field(24.0, description="Alerts last seen longer ago are "
                                       "history (backfills), not news: no notice")

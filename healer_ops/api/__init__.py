@@ -17,7 +17,8 @@ from fastapi import FastAPI
 # /api/health waits at most this long for a database connection (then 503, saying why).
 HEALTH_TIMEOUT_S = 5
 
-ROUTE_MODULES = ("fleet", "alerts", "sites", "executions", "metrics", "patterns", "page")
+ROUTE_MODULES = ("fleet", "alerts", "incidents", "sites", "executions", "metrics", "patterns",
+                 "page")
 
 DESCRIPTION = """Fleet health, predictive alerts and AI analyses of HealerOps.
 

@@ -85,6 +85,8 @@ class Alert(BaseModel):
     labelled_at: datetime | None
     labelled_by: str | None
     label_note: str | None
+    incident_id: str | None = Field(description="the incident grouping this alert with "
+                                    "other sites' (GET /api/incidents/{id}); null: none")
 
 
 class AlertAction(BaseModel):
@@ -100,6 +102,33 @@ class AlertDetail(Alert):
 
 class AlertPage(Page):
     items: list[Alert]
+
+
+class Incident(BaseModel):
+    id: str
+    scope: Literal["server", "fleet"] = Field(description="server: sites of one hosting "
+                                              "server; fleet: a large share of the fleet")
+    server: str | None
+    state: Literal["open", "resolved"] = Field(description="resolved when its last alert "
+                                               "resolved")
+    opened_at: datetime = Field(description="when its first alert opened")
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    site_count: int
+    alert_count: int
+    alert_types: list[str]
+    max_severity: Severity
+    summary: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentPage(Page):
+    items: list[Incident]
+
+
+class IncidentDetail(Incident):
+    alerts: list[Alert] = Field(description="its member alerts (every state), newest first")
 
 
 class ActionResult(BaseModel):

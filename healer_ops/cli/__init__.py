@@ -2,7 +2,8 @@
 
 One module per command group: `db`, `ingest`, `detect` (detect, baselines, alerts scan),
 `analysis` (classify), `operate` (alert lifecycle, analyze, labels, report), `notify`
-(tokens, notify), `patterns` (people deciding on learned fixes). Each imports only typer at
+(tokens, notify), `patterns` (people deciding on learned fixes), `incidents` (sites
+set-server, incidents list). Each imports only typer at
 module level so that `healer-ops --help` stays fast. The devkit (demo, fleet, benchmarks,
 evaluation against ground truth) plugs its commands in through the `healer_ops.commands`
 entry point group; the product never imports it, and says so on stderr when a plugged-in
@@ -22,6 +23,7 @@ from healer_ops.cli import (
     cluster,
     db,
     detect,
+    incidents,
     ingest,
     model,
     notify,
@@ -38,7 +40,8 @@ groups: dict[str, typer.Typer] = {
     "alerts": typer.Typer(help="Predictive alerts of the fleet.", no_args_is_help=True),
 }
 
-for _module in (db, ingest, detect, analysis, model, operate, notify, patterns, cluster):
+for _module in (db, ingest, detect, analysis, model, operate, notify, patterns, cluster,
+                incidents):
     _module.register(app, groups)
 
 

@@ -2,7 +2,8 @@
 
 A `Message` is plain data (title, lines, link, severity); `alert_message` writes one for one
 or more alert notices of a site (several notices of one site in one message, when a site's
-minimum interval held them back), `failure_message` one for a failed DAG run. The payload
+minimum interval held them back), `incident_message` one for the notices of an incident's
+member alerts (many sites, one message), `failure_message` one for a failed DAG run. The payload
 functions turn a message into a Slack incoming-webhook body, a Teams Workflows
 (Adaptive Card) body, a plain JSON body, or an e-mail subject and HTML body.
 """
@@ -19,7 +20,7 @@ COLORS = {"CRITICAL": "#b42318", "HIGH": "#dc6803", "MEDIUM": "#ca8504", "LOW": 
 
 @dataclass(frozen=True)
 class Message:
-    kind: str                       # "alert" or "pipeline_failure"
+    kind: str                       # "alert", "incident" or "pipeline_failure"
     title: str
     lines: tuple[str, ...]
     severity: str                   # CRITICAL..LOW, RESOLVED or FAILED (the colour)
@@ -48,6 +49,44 @@ def alert_message(notices: list[dict], link_base: str | None) -> Message:
     data = {"site_id": first["site_id"], "domain": site,
             "notices": [_notice_data(n) for n in notices]}
     return Message("alert", title, lines, worst, link, data)
+
+
+def incident_message(notices: list[dict], sites: list[tuple[str, list[str]]],
+                     link_base: str | None) -> Message:
+    """One message for the notices of an incident's members: the incident's summary, and
+    its sites (`sites`: (domain, alert types), the first of them) with how many more."""
+    first = notices[0]
+    resolved = first["incident_resolved_at"] is not None
+    severity = "RESOLVED" if resolved else _worst(notices)
+    title = f"{'RESOLVED' if resolved else severity}: {first['incident_summary']}"
+    count = first["incident_site_count"]
+    listed = ", ".join(f"{domain} ({_types_text(types)})" for domain, types in sites)
+    more = count - len(sites)
+    lines = [f"Sites: {listed}" + (f" and {more} more." if more > 0 else "."),
+             "One incident: each site keeps its own alert (acknowledge, snooze or resolve "
+             "them per site); sites joining it are not paged separately."]
+    if resolved:
+        lines.insert(0, f"Every site's alert has resolved: open from "
+                        f"{_when(first['incident_opened_at'])} to "
+                        f"{_when(first['incident_resolved_at'])}.")
+    link = (f"{link_base.rstrip('/')}/healer/api/incidents/{first['incident_id']}"
+            if link_base else None)
+    data = {"incident": {"id": first["incident_id"], "scope": first["incident_scope"],
+                         "server": first["incident_server"], "site_count": count,
+                         "summary": first["incident_summary"],
+                         "opened_at": _iso(first["incident_opened_at"]),
+                         "resolved_at": _iso(first["incident_resolved_at"]),
+                         "sites": [domain for domain, _ in sites]},
+            "notices": [_notice_data(n) | {"domain": n["domain"]} for n in notices]}
+    return Message("incident", title, tuple(lines), severity, link, data)
+
+
+def _types_text(types: list[str]) -> str:
+    return ", ".join(t.replace("_", " ").lower() for t in types)
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _alert_title(notice: dict) -> str:

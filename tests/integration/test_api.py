@@ -60,9 +60,16 @@ def fleet(conn):
         "INSERT INTO healing_patterns (diagnosis_type, error_pattern, commands) VALUES"
         " ('MAINTENANCE', 'Briefly unavailable', '[\"wp maintenance-mode deactivate\"]')"
         " RETURNING id::text").fetchone()[0]
+    incident = str(uuid.uuid4())
+    conn.execute("INSERT INTO alert_incidents (id, scope, server, opened_at, last_seen_at, "
+                 "site_count, alert_count, alert_types, max_severity, summary) VALUES "
+                 "(%s, 'server', 'web-1', %s, %s, 1, 1, '{PERFORMANCE_DEGRADATION}', "
+                 "'CRITICAL', 'server web-1: 1 site slower')", [incident, NOW, NOW])
+    conn.execute("UPDATE predictive_alerts SET incident_id = %s WHERE id = %s",
+                 [incident, alerts["critical"]])
     conn.commit()
     return {"shop": str(shop), "quiet": str(quiet), "alerts": alerts, "execution": execution,
-            "pattern": pattern}
+            "pattern": pattern, "incident": incident}
 
 
 @pytest.fixture
@@ -96,7 +103,8 @@ def bearer(token: str) -> dict:
 def _operations(app, ids: dict):
     """(method, concrete path, needs write) of every documented operation but health."""
     values = {"alert_id": ids["alerts"]["critical"], "site_id": ids["shop"],
-              "execution_id": ids["execution"], "pattern_id": ids["pattern"]}
+              "execution_id": ids["execution"], "pattern_id": ids["pattern"],
+              "incident_id": ids["incident"]}
     for path, item in app.openapi()["paths"].items():
         for method in item:
             if path == "/api/health":

@@ -37,6 +37,8 @@ def list_alerts(
     until: Annotated[AwareDatetime | None, Query(description="opened before")] = None,
     labelled: Annotated[bool | None, Query(description="only labelled (true) or unlabelled "
                                            "(false) alerts")] = None,
+    incident_id: Annotated[UUID | None, Query(description="only the members of this "
+                                              "incident")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict:
@@ -49,7 +51,7 @@ def list_alerts(
     return page("api_alerts", {
         "state": status, "severities": severities, "alert_type": alert_type,
         "site_id": site_id and str(site_id), "since": since, "until": until, "labelled": labelled,
-        "limit": limit, "offset": offset})
+        "incident_id": incident_id and str(incident_id), "limit": limit, "offset": offset})
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, responses=NOT_FOUND)

@@ -35,7 +35,8 @@ def site_health(site_id: UUID, _who: Reader,
     site = _site_or_404(site_id)
     alerts = page("api_alerts", {
         "state": "open", "severities": None, "alert_type": None, "site_id": str(site_id),
-        "since": None, "until": None, "labelled": None, "limit": 100, "offset": 0})["items"]
+        "since": None, "until": None, "labelled": None, "incident_id": None, "limit": 100,
+        "offset": 0})["items"]
     return {"site": site, "baseline": one("api_site_baseline", {"site_id": str(site_id)}),
             "open_alerts": alerts,
             "recent_executions": rows("api_site_executions", {"site_id": str(site_id),

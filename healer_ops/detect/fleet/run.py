@@ -12,7 +12,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from healer_ops import db
-from healer_ops.detect import alerts
+from healer_ops.detect import alerts, incidents
 from healer_ops.detect.fleet.baselines import baseline_grid, refresh_missing_baselines
 from healer_ops.detect.fleet.episodes import build_alerts
 from healer_ops.detect.fleet.forest import AnomalyScores
@@ -132,6 +132,8 @@ def write_on(conn, scored: dict) -> dict:
     if not scored["empty"]:
         rows = [dict(row) | {c: _parse(row[c]) for c in TIME_COLUMNS} for row in scored["rows"]]
         written = alerts.write_alerts(conn, rows, scored["site_ids"], since, until)
+    # same transaction: a notification drain never sees an incident's alerts ungrouped
+    written |= incidents.group_alerts(conn, since, until)
     return _summary(scored, written, conn)
 
 

@@ -283,9 +283,11 @@ def register_sites(url: str, base_url: str, sites: int, *, enabled: bool = True)
 
     from healer_ops.devkit import kitdb
     from healer_ops.devkit.fleet.seeding import stable_uuid
+    from healer_ops.devkit.fleet.sites import server_of
 
     rows = [{"id": str(stable_uuid("site", site_domain(i))), "domain": site_domain(i),
-             "url": f"{base_url.rstrip('/')}/{site_domain(i)}/", "is_healer_enabled": enabled}
+             "url": f"{base_url.rstrip('/')}/{site_domain(i)}/", "is_healer_enabled": enabled,
+             "server": server_of(i)}
             for i in range(1, sites + 1)]
     with psycopg.connect(url) as conn:
         conn.cursor().executemany(kitdb.query("fleet_register_served_sites"), rows)

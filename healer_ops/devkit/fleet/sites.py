@@ -49,6 +49,16 @@ class Site:
     page_size_bytes: float
     cert_expires_at: datetime | None
     db_user: str = field(repr=False, default="")
+    server: str = ""                # the hosting server: SITES_PER_SERVER sites each, in order
+
+
+SITES_PER_SERVER = 10
+
+
+def server_of(index: int) -> str:
+    """web-1 holds sites 1-10, web-2 sites 11-20, ...: by number, drawing nothing from the
+    generator's streams (the fleet's metrics and incidents do not change)."""
+    return f"web-{(index - 1) // SITES_PER_SERVER + 1}"
 
 
 def make_sites(count: int, seed: int, end: datetime,
@@ -89,5 +99,6 @@ def make_sites(count: int, seed: int, end: datetime,
             cert_expires_at=(end + timedelta(days=float(rng.uniform(40, 330)))).replace(
                 microsecond=0) if https else None,
             db_user=f"{user}_wp{rng.integers(1, 99)}",
+            server=server_of(i),
         ))
     return sites

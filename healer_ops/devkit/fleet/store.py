@@ -31,7 +31,7 @@ def upsert_sites(conn, sites: list[Site]) -> None:
     rows = [{"id": s.id, "domain": s.domain, "url": s.url, "path": s.path,
              "wp_version": s.wp_version, "php_version": s.php_version,
              "healing_mode": s.healing_mode, "blacklisted_plugins": list(s.blacklisted_plugins),
-             "created_at": s.created_at} for s in sites]
+             "created_at": s.created_at, "server": s.server or None} for s in sites]
     with conn.cursor() as cur:
         cur.executemany(kitdb.query("fleet_upsert_sites"), rows)
     stored = dict(conn.execute(kitdb.query("fleet_site_ids"),

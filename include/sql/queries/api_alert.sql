@@ -10,7 +10,8 @@ SELECT a.id, a.site_id::text AS site_id, s.domain, a.alert_type, a.severity,
        a.current_metrics, a.baseline_metrics,
        a.acknowledged_at, a.acknowledged_by, a.snoozed_until, a.snoozed_by,
        a.manually_resolved_at, a.manually_resolved_by,
-       a.label, a.labelled_at, a.labelled_by, a.label_note
+       a.label, a.labelled_at, a.labelled_by, a.label_note,
+       a.incident_id::text AS incident_id
 FROM predictive_alerts a
 JOIN wp_sites s ON s.id = a.site_id
 WHERE a.id = %(id)s

@@ -1,5 +1,5 @@
--- Alerts for people: filtered by state, severity, type, site and time (opened_at in
--- [since, until)), newest first, one page at a time; total counts the whole filtered set.
+-- Alerts for people: filtered by state, severity, type, site, incident and time (opened_at
+-- in [since, until)), newest first, one page at a time; total counts the whole filtered set.
 -- state filter: 'open' covers open, acknowledged and snoozed; 'all' everything.
 WITH a AS (
     SELECT a.*, alert_state(a.status, a.manually_resolved_at, a.snoozed_until,
@@ -11,6 +11,7 @@ WITH a AS (
       AND (%(since)s::timestamptz IS NULL OR a.opened_at >= %(since)s)
       AND (%(until)s::timestamptz IS NULL OR a.opened_at < %(until)s)
       AND (%(labelled)s::boolean IS NULL OR (a.label IS NOT NULL) = %(labelled)s)
+      AND (%(incident_id)s::uuid IS NULL OR a.incident_id = %(incident_id)s::uuid)
 )
 SELECT a.id, a.site_id::text AS site_id, s.domain, a.alert_type, a.severity, a.state,
        a.status AS detection_status, a.prediction,
@@ -22,6 +23,7 @@ SELECT a.id, a.site_id::text AS site_id, s.domain, a.alert_type, a.severity, a.s
        a.acknowledged_at, a.acknowledged_by, a.snoozed_until, a.snoozed_by,
        a.manually_resolved_at, a.manually_resolved_by,
        a.label, a.labelled_at, a.labelled_by, a.label_note,
+       a.incident_id::text AS incident_id,
        count(*) OVER () AS total
 FROM a
 JOIN wp_sites s ON s.id = a.site_id
