@@ -16,7 +16,9 @@ class EngineConfig:
     """
 
     direction: str = "both"  # "both" | "up" | "down": which deviations count
-    alert_pvalue: float = 0.02  # combined p at which a row alerts (score 0.5)
+    alert_pvalue: float = 0.002  # combined p at which a row alerts (score 0.5): chosen by
+    # leave-one-category-out for the operator (validate.alert_pvalue_loco: F0.5 of window
+    # precision and recall, precision 0.8 being out of reach)
     silence_pvalue: float = 0.03  # ... and at which it opens a detection (thinning)
     max_episode_holds: float = 2.0  # an episode open this many holds: its level is normal
     min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
