@@ -10,6 +10,7 @@ import pytest
 
 from healer_ops.detect import engine
 from healer_ops.detect.engine import calibrate, evidence, statistics
+from healer_ops.detect.engine.decide import decide
 
 DAY = 288  # 5-minute rows
 
@@ -174,3 +175,24 @@ def test_a_doubled_error_rate_on_sparse_counts_alerts_on_the_count_scale():
     # alert), and the quiet days alert rarely: a count of 3 at rate 0.5 is not news
     assert stable.pvalue[window].min() <= engine.DEFAULT_CONFIG.alert_pvalue
     assert len([row for row in alert_rows(stable) if row < 5 * DAY]) <= 2
+
+
+def test_a_weak_detection_does_not_hide_a_much_worse_problem_of_another_kind():
+    pvalues = np.ones(400)
+    kinds = np.zeros(400, dtype=int)
+    pvalues[100], kinds[100] = 0.01, engine.EVIDENCE.index("spike")  # opens, does not alert
+    pvalues[150], kinds[150] = 1e-6, engine.EVIDENCE.index("flat")  # much worse, another kind
+    pvalues[160], kinds[160] = 1e-9, engine.EVIDENCE.index("flat")  # the same problem growing
+    pvalues[300], kinds[300] = 0.01, engine.EVIDENCE.index("level")  # after the silence
+    hold = 100
+    score, alert, _ = decide(pvalues, hold, 1, 0.002, 0.03, 1.0, hold, escalation=-2.0,
+                             kinds=kinds)
+    assert list(np.flatnonzero(score)) == [100, 150, 300]
+    assert list(np.flatnonzero(alert)) == [150]
+    same_kind = kinds.copy()
+    same_kind[150:161] = engine.EVIDENCE.index("spike")
+    score, _, _ = decide(pvalues, hold, 1, 0.002, 0.03, 1.0, hold, escalation=-2.0,
+                         kinds=same_kind)
+    assert list(np.flatnonzero(score)) == [100, 300]
+    score, _, _ = decide(pvalues, hold, 1, 0.002, 0.03, 1.0, hold, kinds=kinds)
+    assert list(np.flatnonzero(score)) == [100, 300]  # no escalation: hidden

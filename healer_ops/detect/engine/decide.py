@@ -44,19 +44,37 @@ def suppress_repeats(scores: np.ndarray, hold: int) -> np.ndarray:
     return np.where(scores > previous_max, scores, 0.0)
 
 
-def silence_after_alerts(scores: np.ndarray, threshold: float, hold: int) -> np.ndarray:
+def escalates(score: float, opened_at: float, escalation: float, same_kind: bool) -> bool:
+    """A score during a silence is a new, much worse problem: of another kind of evidence
+    than the opening row (the same evidence growing is the same problem going on), with a
+    p at most the opening row's p to the power ``|escalation|`` (0: never; negative: only
+    after an opening row that did not alert, so a paged problem is paged once). On the
+    score scale, p^k is ``1 - (1 - score)^k``."""
+    if escalation == 0 or same_kind or (escalation < 0 and opened_at >= ALERT_SCORE):
+        return False
+    return score >= 1.0 - (1.0 - opened_at) ** abs(escalation)
+
+
+def silence_after_alerts(scores: np.ndarray, threshold: float, hold: int,
+                         escalation: float = 0.0, kinds: np.ndarray | None = None
+                         ) -> np.ndarray:
     """Zero every score in the ``hold`` rows after an alert (score >= ``threshold``).
 
     The trigger/recovery rule of an alert: while a problem is being reported, a second page
-    for it is noise, whatever its score.
+    for it is noise, unless it ``escalates`` (it keeps its score; the silence does not
+    restart, so an escalation never hides a later problem).
     """
     out = np.asarray(scores, dtype=float).copy()
-    last_alert = None
+    kinds = np.zeros(len(out), dtype=int) if kinds is None else kinds
+    last_alert, opened_at = None, 0.0
     for row in np.flatnonzero(out >= threshold):
         if last_alert is not None and row - last_alert <= hold:
-            out[row] = 0.0
+            if escalates(out[row], opened_at, escalation, kinds[row] == kinds[last_alert]):
+                opened_at = out[row]  # it scores; the silence stays
+            else:
+                out[row] = 0.0
         else:
-            last_alert = row
+            last_alert, opened_at = row, out[row]
     return out
 
 
@@ -77,7 +95,9 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
 
 def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
            silence_pvalue: float | None = None, max_episode_holds: float = 1.0,
-           repeat_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           repeat_rows: int | None = None, openings_only: bool = False,
+           escalation: float = 0.0, kinds: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(thinned score, alert 0/1, active) per row from the combined p-value per row.
 
     A row opens a detection when its p reaches ``silence_pvalue`` (default: the alert
@@ -85,7 +105,11 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     while its episode lasts (evidence still at p <= RECOVERY_PVALUE within the last
     ``recover_rows``), for at most ``max_episode_holds`` holds: then the level it reached is
     the new normal. It also alerts (score >= 0.5) when its p reaches ``alert_pvalue``:
-    paging can be stricter than ranking without changing which rows keep a score.
+    paging can be stricter than ranking without changing which rows keep a score. With
+    ``openings_only`` only the rows that open a detection keep a score (a row that merely
+    beats a quiet last hold is not a detection). With ``escalation`` k > 0 a row whose p is
+    at most the open detection's p^k and of another kind (``kinds``: the evidence code per
+    row) keeps its score (a weak detection does not hide a much worse problem that follows).
     """
     silence_pvalue = alert_pvalue if silence_pvalue is None else silence_pvalue
     scores = pvalue_to_score(pvalues, alert_pvalue)
@@ -93,28 +117,37 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     longest = max(hold, int(round(max_episode_holds * hold)))
     repeat_rows = hold if repeat_rows is None else max(1, repeat_rows)
     scores = silence_episodes(suppress_repeats(scores, repeat_rows), pvalues, silence_score, hold,
-                              longest, recover_rows)
+                              longest, recover_rows, escalation, kinds)
+    if openings_only:
+        scores = np.where(scores >= silence_score, scores, 0.0)
     alert = (scores >= ALERT_SCORE).astype(np.int8)
     return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)
 
 
 def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, hold: int,
-                     longest: int, recover_rows: int) -> np.ndarray:
+                     longest: int, recover_rows: int, escalation: float = 0.0,
+                     kinds: np.ndarray | None = None) -> np.ndarray:
     """Zero every score after a detection (score >= ``threshold``) for ``hold`` rows and,
-    beyond, while its evidence lasts (at most ``longest`` rows in all)."""
+    beyond, while its evidence lasts (at most ``longest`` rows in all), unless a score
+    ``escalates`` (a much worse problem keeps its score; the silence does not restart, so
+    an escalation never hides a later problem)."""
     if longest <= hold:
-        return silence_after_alerts(scores, threshold, hold)
-    out = np.asarray(scores, dtype=float).copy()
+        return silence_after_alerts(scores, threshold, hold, escalation, kinds)
+    raw = np.asarray(scores, dtype=float)
+    out = raw.copy()
+    kinds = np.zeros(len(out), dtype=int) if kinds is None else kinds
     weak = pd.Series(pvalues > RECOVERY_PVALUE).rolling(recover_rows, min_periods=1).min()
     recovered = weak.to_numpy() >= 1
-    quiet_until = -1
-    for row in np.flatnonzero(out >= threshold):
+    quiet_until, opened_at, opened_row = -1, 0.0, 0
+    for row in np.flatnonzero(raw >= threshold):
         if row <= quiet_until:
-            out[row] = 0.0
+            if escalates(raw[row], opened_at, escalation, kinds[row] == kinds[opened_row]):
+                opened_at = out[row] = raw[row]  # it scores; the silence stays
             continue
         stop = min(len(out), row + longest + 1)
         done = np.flatnonzero(recovered[row + hold:stop])
         quiet_until = row + hold + int(done[0]) if len(done) else stop - 1
+        opened_at, opened_row = raw[row], row
         out[row + 1:quiet_until + 1] = 0.0
     return out
 

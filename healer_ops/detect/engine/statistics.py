@@ -1,7 +1,8 @@
 """Causal statistics of a series (plain functions on numpy arrays).
 
 Every function here is causal: its output at row t depends on rows 0..t only:
-:func:`robust_zscore`, :func:`mean_shift_zscore`, :func:`seasonal_difference` (with
+:func:`robust_scale`, :func:`robust_zscore`, :func:`mean_shift_zscore`, :func:`spread_shift`,
+:func:`seasonal_difference` (with
 :func:`scale_floor` for flat stretches). Calibration into p-values is in ``calibrate``.
 """
 
@@ -23,6 +24,13 @@ def scale_floor(values: np.ndarray, fraction: float) -> np.ndarray:
     """
     earlier_std = pd.Series(values, dtype=float).expanding(min_periods=2).std().shift(1)
     return np.nan_to_num(fraction * earlier_std.to_numpy(), nan=np.inf) + 1e-12
+
+
+def robust_scale(values: np.ndarray, window: int) -> np.ndarray:
+    """IQR / 1.349 of the ``window`` values before each row (NaN -> 0 until known)."""
+    rolling = pd.Series(values, dtype=float).rolling(window, min_periods=max(3, window // 4))
+    iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(1).to_numpy()
+    return np.nan_to_num(iqr / IQR_TO_SIGMA, nan=0.0)
 
 
 def robust_zscore(values: np.ndarray, window: int, floor: np.ndarray | float = 0.0) -> np.ndarray:
@@ -47,6 +55,23 @@ def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
     median = rolling.median().shift(rows).to_numpy()
     iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(rows).to_numpy()
     return (recent_mean - median) / np.maximum(iqr / IQR_TO_SIGMA, floor)
+
+
+def spread_shift(values: np.ndarray, rows: int, window: int) -> np.ndarray:
+    """Log ratio of the mean absolute change of the last ``rows`` values to that of the
+    ``window`` rows before them: a change of variance, whatever the level.
+
+    First differences ignore the level and a slow season; a row change of zero (a count at
+    0, a repeated value) is fine, the means are floored by a tiny share of the earlier
+    scale. NaN until enough rows are known.
+    """
+    step = pd.Series(np.abs(np.diff(np.asarray(values, dtype=float), prepend=np.nan)))
+    recent = step.rolling(rows, min_periods=max(2, rows // 2)).mean().to_numpy()
+    before = step.rolling(window, min_periods=max(3, window // 4)).mean().shift(rows)
+    before = before.to_numpy()
+    floor = 1e-3 * np.nan_to_num(before, nan=0.0) + 1e-12
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log((recent + floor) / (before + floor))
 
 
 def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
