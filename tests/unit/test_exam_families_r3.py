@@ -106,3 +106,8 @@ def test_families_build_a_validation_corpus(family):
     for f in corpus:
         assert f.category == f"{family}1" and len(f.stamps) == len(f.values)
         assert all(len(window) == 2 and window[0] <= window[1] for window in f.windows)
+
+
+def test_they_are_the_validation_exam_and_never_tuning_categories():
+    assert validate.EXAM_FAMILIES == FAMILIES
+    assert not set(FAMILIES) & set(validate.TUNING_FAMILIES)

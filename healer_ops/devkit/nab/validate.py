@@ -30,7 +30,7 @@ import pandas as pd
 
 from healer_ops.detect import engine  # imported before workers fork: one code version
 from healer_ops.detect.series_io import read_series
-from healer_ops.devkit.nab import exam_families
+from healer_ops.devkit.nab import exam_families, exam_families_r3
 
 PROBATION = 0.15
 
@@ -259,7 +259,7 @@ class FastScorer:
 # at, they joined the tuning categories)
 TUNING_FAMILIES = ("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                    "synthSparse", "synthLatency", "synthGappy") + exam_families.EXAM_FAMILIES
-EXAM_FAMILIES: tuple[str, ...] = ()  # the next blind set, never used to choose
+EXAM_FAMILIES = exam_families_r3.EXAM_FAMILIES_R3  # written blind, never used to choose
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},
