@@ -17,17 +17,20 @@ sites cannot alert: this keeps a fleet run one numpy pass plus a few engine call
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from healer_ops.detect import engine
+from healer_ops.detect.fleet.baselines import BaselineGrid
 from healer_ops.detect.fleet.grid import Grid
+from healer_ops.detect.fleet.signals import rolling_sum
 
 
-def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first: int,
-                 rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def engine_flags(grid: Grid, base: BaselineGrid, first: int, rules
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alert cells, not-yet-normal cells, engine score) as (cells x sites) arrays, for the
     cells from the look-back (``rules.lookback_hours`` before cell ``first``) on.
 
@@ -36,20 +39,23 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
     history from a fixed point: cells of block b (``engine_block_days`` long, from the
     epoch) are scored with the rows from ``engine_history_days`` before the block's start.
     A cell alerts where the engine's episode began within the last ``perf_recent_hold``
-    cells, still lasts, and the rolling hour is materially slow (its ratio to the baseline
-    at least ``perf_ratio``): the engine finds when a problem began, the hour confirms
-    it lasts; and only once the site has ``engine_min_history_days`` of history (before,
-    neither the engine's calibration nor the baseline knows its rhythm). It is not yet
-    normal while the engine's episode lasts and the response time
-    was materially slow within the last ``perf_recent_hold`` cells.
+    cells, still lasts, and the hour is materially slow (``materially_slow``): the engine
+    finds when a problem began, the hour confirms it is worth a page; and only once the
+    site has ``engine_min_history_days`` of history (before, neither the engine's
+    calibration nor the baseline knows its rhythm). It is not yet normal while the
+    engine's episode lasts and the hour was materially slow within the last
+    ``perf_recent_hold`` cells.
+
+    The engine runs only where its result can matter: on the blocks of the sites with a
+    materially slow hour among the run's cells, and (the engine being causal) on their
+    rows up to the last cell that can use the result.
     """
     cells, sites = grid.shape
     alert = np.zeros((cells, sites), dtype=bool)
     active = np.zeros((cells, sites), dtype=bool)
     strength = np.zeros((cells, sites))
-    material = np.nan_to_num(ratio, nan=0.0) >= rules.perf_ratio
-    recent = (pd.DataFrame(material).rolling(rules.perf_recent_hold, min_periods=1).max()
-              .to_numpy() > 0)
+    material = materially_slow(grid, base, rules)
+    recent = rolling_any(material, rules.perf_recent_hold)
     times = grid.times()
     lo = max(0, first - int(rules.lookback_hours * 3600 // grid.step))
     block_s = rules.engine_block_days * 86400.0
@@ -57,30 +63,58 @@ def engine_flags(grid: Grid, rt_reference: np.ndarray, ratio: np.ndarray, first:
     block = np.floor(times / block_s).astype(np.int64)
     stamps = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
     config = replace(rules.engine_config, direction="up")
+    cell = np.arange(cells)
     for site in np.flatnonzero(recent[first:].any(axis=0)):
         known = np.isfinite(grid.rt[:, site])
         if not known.any():
             continue
         grown = times >= times[np.argmax(known)] + rules.engine_min_history_days * 86400.0
         for b in np.unique(block[lo:]):
-            scored = np.flatnonzero((block == b) & (np.arange(cells) >= lo))
-            rows = np.flatnonzero(known & (times >= b * block_s - history_s)
-                                  & (times < (b + 1) * block_s))
-            if rows.size < config.min_history_rows or not recent[scored, site].any():
+            needed = np.flatnonzero((block == b) & (cell >= lo) & recent[:, site])
+            if not needed.size:
                 continue
-            reference = rt_reference[rows, site]
-            detection = engine.score_series(grid.rt[rows, site], stamps[rows],
-                                            reference if np.isfinite(reference).any()
-                                            else None, config)
-            mine = np.isin(rows, scored)
+            rows = np.flatnonzero(known & (times >= b * block_s - history_s)
+                                  & (cell <= needed[-1]))
+            if rows.size < config.min_history_rows:
+                continue
+            reference = rt_reference_of(base, rows, site)
+            detection = engine.score_series(grid.rt[rows, site], stamps[rows], reference,
+                                            config)
+            mine = (block[rows] == b) & (rows >= lo)
             target = rows[mine]
             alert[target, site] = (detection.alert[mine] > 0) & grown[target]
             active[target, site] = detection.active[mine]
             strength[target, site] = detection.score[mine]
     # the engine finds the start of a problem; it pages once the hour confirms it (a
     # single slow probe, however surprising, is not an incident)
-    found = pd.DataFrame(alert).rolling(rules.perf_recent_hold, min_periods=1).max()
-    confirmed = (found.to_numpy() > 0) & active & material
+    confirmed = rolling_any(alert, rules.perf_recent_hold) & active & material
     started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
     peak = pd.DataFrame(strength).rolling(rules.perf_recent_hold, min_periods=1).max()
     return started, (active & recent) | started, peak.to_numpy()
+
+
+def rt_reference_of(base: BaselineGrid, rows: np.ndarray, site: int) -> np.ndarray | None:
+    """The seasonal baseline of the rows (None when the site has none yet)."""
+    reference = base.rt_med[rows, site]
+    return reference if np.isfinite(reference).any() else None
+
+
+def materially_slow(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
+    """Cells whose last hour (``perf_window`` cells) answered materially slower than the
+    baseline in at least half of its cells: at least ``perf_ratio`` x the seasonal median
+    and ``engine_material_z`` robust sigmas above it (slower than this site routinely is
+    at this hour, so a noisy site's ordinary swings are not pages).
+
+    Half of the hour's cells, not the median of the answered ones: a cell without an
+    answer (a gap, failing probes) is no evidence of slowness, so a few slow answers at
+    the edges of a gap are not an hour of slowness (failures are DOWNTIME's and
+    ERROR_SPIKE's evidence)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slow = ((grid.rt >= rules.perf_ratio * base.rt_med)
+                & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
+    return rolling_sum(slow, rules.perf_window) >= math.ceil(rules.perf_window / 2)
+
+
+def rolling_any(flags: np.ndarray, window: int) -> np.ndarray:
+    """True where any of the last ``window`` cells (fewer at the start) is True."""
+    return rolling_sum(flags, window) > 0

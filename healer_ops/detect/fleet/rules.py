@@ -81,6 +81,7 @@ class Rules:
     engine_history_days: float = 14.0   # history the engine sees before a block's cells
     engine_block_days: float = 7.0      # cells scored with history from one fixed point
     engine_min_history_days: float = 5.0  # a younger site is judged by the rules above
+    engine_material_z: float = 4.0      # a materially slow cell: robust z (and perf_ratio)
     perf_recent_hold: int = 24          # cells: slow this recently = not yet normal (2 h)
     engine_trigger: Trigger = Trigger(k=1, n=1, recover=24)  # the engine decides alone
     engine_config: EngineConfig = DEFAULT_CONFIG

@@ -101,7 +101,7 @@ def _performance(grid, base, rules, values, first) -> Signal:
     if rules.engine:
         from healer_ops.detect.fleet.engine_signal import engine_flags
 
-        alert, active, engine_score = engine_flags(grid, base.rt_med, ratio, first, rules)
+        alert, active, engine_score = engine_flags(grid, base, first, rules)
         # the fleet's forecast stays: a steady climb towards the limit, sustained as long
         # as the hand rules' trigger asked, opens an alert before the engine may see it
         held = rules.triggers["PERFORMANCE_DEGRADATION"].k
