@@ -24,15 +24,64 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.detect import engine
-from healer_ops.detect.fleet.baselines import BaselineGrid
-from healer_ops.detect.fleet.grid import Grid
+from healer_ops.detect.fleet.baselines import BaselineGrid, baseline_grid
+from healer_ops.detect.fleet.grid import Grid, build_grid, load_observations
 from healer_ops.detect.fleet.signals import rolling_sum
 
 
-def engine_flags(grid: Grid, base: BaselineGrid, first: int, rules
+def engine_history_start(start: float, rules) -> float:
+    """Epoch seconds of the first row the engine sees when it scores the cell at `start`:
+    ``engine_history_days`` before the start of that cell's block."""
+    block = rules.engine_block_days * 86400.0
+    return math.floor(start / block) * block - rules.engine_history_days * 86400.0
+
+
+def engine_flags(conn, grid: Grid, base: BaselineGrid, first: int, rules
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(alert cells, not-yet-normal cells, engine score) as (cells x sites) arrays, for the
-    cells from the look-back (``rules.lookback_hours`` before cell ``first``) on.
+    """(alert cells, not-yet-normal cells, engine score) as (cells x sites) arrays of
+    `grid`, for the cells from the look-back (``rules.lookback_hours`` before cell
+    ``first``) on.
+
+    The engine runs only where its result can matter: for the sites with a materially
+    slow hour (``materially_slow``) among the run's cells (the others cannot alert), whose
+    engine history alone is loaded (``engine_history_days`` before the look-back's block:
+    an incremental run of one cell loads weeks of rows for a few sites, not for the fleet).
+    """
+    cells, sites = grid.shape
+    alert = np.zeros((cells, sites), dtype=bool)
+    active = np.zeros((cells, sites), dtype=bool)
+    strength = np.zeros((cells, sites))
+    lo = max(0, first - int(rules.lookback_hours * 3600 // grid.step))
+    recent = rolling_any(materially_slow(grid, base, rules), rules.perf_recent_hold)
+    wanted = np.flatnonzero(recent[first:].any(axis=0))
+    if not wanted.size:
+        return alert, active, strength
+    history, history_base = load_history(conn, grid, wanted, lo, rules)
+    offset = grid.start - history.start  # cell c of `grid` is cell c + offset of `history`
+    found = engine_cells(history, history_base, lo + offset, rules)
+    columns = [history.site_ids.index(grid.site_ids[site]) for site in wanted]
+    for out, cells_of_history in zip((alert, active, strength), found, strict=True):
+        out[:, wanted] = cells_of_history[offset:, columns]
+    return alert, active, strength
+
+
+def load_history(conn, grid: Grid, sites: np.ndarray, lo: int, rules
+                 ) -> tuple[Grid, BaselineGrid]:
+    """The grid and baselines of `sites` from their engine history (see
+    ``engine_history_start``) to the end of `grid`, cells of the same length."""
+    begin = min(engine_history_start(grid.times()[lo], rules), grid.times()[0])
+    begin = math.floor(begin / grid.step) * grid.step
+    ids = [grid.site_ids[site] for site in sites]
+    per_site = load_observations(conn, begin, grid.times()[-1] + grid.step, ids)
+    history = build_grid(per_site, int(begin // grid.step), grid.start + grid.shape[0],
+                         grid.step)
+    return history, baseline_grid(conn, history, rules)
+
+
+def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alert, not-yet-normal, engine score) of the cells from ``lo`` on, every site of
+    `grid` (which holds the engine's history).
 
     The engine's result at a row depends on every row it was given before, so for a run
     and for the same cells split over consecutive runs to agree, each cell is scored with
@@ -44,11 +93,8 @@ def engine_flags(grid: Grid, base: BaselineGrid, first: int, rules
     site has ``engine_min_history_days`` of history (before, neither the engine's
     calibration nor the baseline knows its rhythm). It is not yet normal while the
     engine's episode lasts and the hour was materially slow within the last
-    ``perf_recent_hold`` cells.
-
-    The engine runs only where its result can matter: on the blocks of the sites with a
-    materially slow hour among the run's cells, and (the engine being causal) on their
-    rows up to the last cell that can use the result.
+    ``perf_recent_hold`` cells. A block is scored only if it has such a cell, on its rows
+    up to the last of them (the engine is causal: later rows cannot change the result).
     """
     cells, sites = grid.shape
     alert = np.zeros((cells, sites), dtype=bool)
@@ -57,14 +103,12 @@ def engine_flags(grid: Grid, base: BaselineGrid, first: int, rules
     material = materially_slow(grid, base, rules)
     recent = rolling_any(material, rules.perf_recent_hold)
     times = grid.times()
-    lo = max(0, first - int(rules.lookback_hours * 3600 // grid.step))
     block_s = rules.engine_block_days * 86400.0
-    history_s = rules.engine_history_days * 86400.0
     block = np.floor(times / block_s).astype(np.int64)
     stamps = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
     config = replace(rules.engine_config, direction="up")
     cell = np.arange(cells)
-    for site in np.flatnonzero(recent[first:].any(axis=0)):
+    for site in range(sites):
         known = np.isfinite(grid.rt[:, site])
         if not known.any():
             continue
@@ -73,13 +117,13 @@ def engine_flags(grid: Grid, base: BaselineGrid, first: int, rules
             needed = np.flatnonzero((block == b) & (cell >= lo) & recent[:, site])
             if not needed.size:
                 continue
-            rows = np.flatnonzero(known & (times >= b * block_s - history_s)
+            rows = np.flatnonzero(known & (times >= engine_history_start(times[needed[0]],
+                                                                           rules))
                                   & (cell <= needed[-1]))
             if rows.size < config.min_history_rows:
                 continue
-            reference = rt_reference_of(base, rows, site)
-            detection = engine.score_series(grid.rt[rows, site], stamps[rows], reference,
-                                            config)
+            detection = engine.score_series(grid.rt[rows, site], stamps[rows],
+                                            rt_reference_of(base, rows, site), config)
             mine = (block[rows] == b) & (rows >= lo)
             target = rows[mine]
             alert[target, site] = (detection.alert[mine] > 0) & grown[target]

@@ -31,12 +31,13 @@ class Signals:
     values: dict[str, np.ndarray]   # evidence arrays (cells x sites)
 
 
-def score(grid: Grid, base: BaselineGrid, rules: Rules, first: int = 0) -> Signals:
-    """Every alert type's signal; `first` is the first cell of the run's interval (the cells
-    before are its look-back)."""
+def score(grid: Grid, base: BaselineGrid, rules: Rules,
+          engine: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Signals:
+    """Every alert type's signal; `engine`: with ``rules.engine``, the engine's (alert,
+    not-yet-normal, score) cells of response time (``engine_signal.engine_flags``)."""
     values: dict[str, np.ndarray] = {}
     by_type = {
-        "PERFORMANCE_DEGRADATION": _performance(grid, base, rules, values, first),
+        "PERFORMANCE_DEGRADATION": _performance(grid, base, rules, values, engine),
         "ERROR_SPIKE": _errors(grid, base, rules, values),
         "DOWNTIME": _downtime(grid, base, rules, values),
         "PAGE_SIZE_ANOMALY": _page_size(grid, base, rules, values),
@@ -57,7 +58,7 @@ def score(grid: Grid, base: BaselineGrid, rules: Rules, first: int = 0) -> Signa
 EXPLAINED_BY = {"ERROR_SPIKE": "DOWNTIME"}
 
 
-def _performance(grid, base, rules, values, first) -> Signal:
+def _performance(grid, base, rules, values, engine) -> Signal:
     from healer_ops.detect.forecast import rolling_trends, time_to_cross
 
     w = rules.perf_window
@@ -99,9 +100,10 @@ def _performance(grid, base, rules, values, first) -> Signal:
     early = hot & rising & recent
     flag = flag | early
     if rules.engine:
-        from healer_ops.detect.fleet.engine_signal import engine_flags
-
-        alert, active, engine_score = engine_flags(grid, base, first, rules)
+        if engine is None:
+            raise ValueError("rules.engine is set: score() needs the engine's cells "
+                             "(engine_signal.engine_flags)")
+        alert, active, engine_score = engine
         # the fleet's forecast stays: a steady climb towards the limit, sustained as long
         # as the hand rules' trigger asked, opens an alert before the engine may see it
         held = rules.triggers["PERFORMANCE_DEGRADATION"].k
