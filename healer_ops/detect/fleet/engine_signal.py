@@ -18,7 +18,7 @@ sites cannot alert: this keeps a fleet run one numpy pass plus a few engine call
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -36,33 +36,46 @@ def engine_history_start(start: float, rules) -> float:
     return math.floor(start / block) * block - rules.engine_history_days * 86400.0
 
 
-def engine_flags(conn, grid: Grid, base: BaselineGrid, first: int, rules
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(alert cells, not-yet-normal cells, engine score) as (cells x sites) arrays of
-    `grid`, for the cells from the look-back (``rules.lookback_hours`` before cell
-    ``first``) on.
+def engine_flags(conn, grid: Grid, base: BaselineGrid, first: int, rules,
+                 rules_flag: np.ndarray) -> EngineCells:
+    """The engine's cells of `grid` (see ``EngineCells``) from the look-back
+    (``rules.lookback_hours`` before cell ``first``) on.
 
     The engine runs only where its result can matter: for the sites with a materially
-    slow hour (``materially_slow``) among the run's cells (the others cannot alert), whose
-    engine history alone is loaded (``engine_history_days`` before the look-back's block:
-    an incremental run of one cell loads weeks of rows for a few sites, not for the fleet).
+    slow (or fast) hour (``materially_slow``) among the run's cells, or flagged by the hand
+    rules (`rules_flag`: a site too young for the engine is judged by them); only their
+    engine history is loaded (``engine_history_days`` before the look-back's block: an
+    incremental run of one cell loads weeks of rows for a few sites, not for the fleet).
     """
     cells, sites = grid.shape
-    alert = np.zeros((cells, sites), dtype=bool)
-    active = np.zeros((cells, sites), dtype=bool)
-    strength = np.zeros((cells, sites))
+    found = EngineCells(*(np.zeros((cells, sites), dtype=bool) for _ in range(3)),
+                        np.zeros((cells, sites)))
     lo = max(0, first - int(rules.lookback_hours * 3600 // grid.step))
-    recent = rolling_any(materially_slow(grid, base, rules), rules.perf_recent_hold)
-    wanted = np.flatnonzero(recent[first:].any(axis=0))
+    recent = rolling_any(materially_slow(grid, base, rules) | materially_fast(grid, base, rules),
+                         rules.perf_recent_hold)
+    wanted = np.flatnonzero((recent | rules_flag)[first:].any(axis=0))
     if not wanted.size:
-        return alert, active, strength
+        return found
     history, history_base = load_history(conn, grid, wanted, lo, rules)
     offset = grid.start - history.start  # cell c of `grid` is cell c + offset of `history`
-    found = engine_cells(history, history_base, lo + offset, rules)
+    of_history = engine_cells(history, history_base, lo + offset, rules)
     columns = [history.site_ids.index(grid.site_ids[site]) for site in wanted]
-    for out, cells_of_history in zip((alert, active, strength), found, strict=True):
-        out[:, wanted] = cells_of_history[offset:, columns]
-    return alert, active, strength
+    for name in ("alert", "active", "young", "score"):
+        getattr(found, name)[:, wanted] = getattr(of_history, name)[offset:, columns]
+    return found
+
+
+@dataclass
+class EngineCells:
+    """Per (cell x site): the engine opens an alert (``alert``), its problem is not yet
+    over (``active``), the site is too young for the engine (``young``: fewer than
+    ``engine_min_history_days`` since its first row, the hand rules judge it), and the
+    engine's score, the highest of the last ``perf_recent_hold`` cells (``score``)."""
+
+    alert: np.ndarray
+    active: np.ndarray
+    young: np.ndarray
+    score: np.ndarray
 
 
 def load_history(conn, grid: Grid, sites: np.ndarray, lo: int, rules
@@ -78,10 +91,9 @@ def load_history(conn, grid: Grid, sites: np.ndarray, lo: int, rules
     return history, baseline_grid(conn, history, rules)
 
 
-def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(alert, not-yet-normal, engine score) of the cells from ``lo`` on, every site of
-    `grid` (which holds the engine's history).
+def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
+    """The ``EngineCells`` of the cells from ``lo`` on, every site of `grid` (which holds
+    the engine's history).
 
     The engine's result at a row depends on every row it was given before, so for a run
     and for the same cells split over consecutive runs to agree, each cell is scored with
@@ -99,20 +111,23 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules
     cells, sites = grid.shape
     alert = np.zeros((cells, sites), dtype=bool)
     active = np.zeros((cells, sites), dtype=bool)
+    young = np.zeros((cells, sites), dtype=bool)
     strength = np.zeros((cells, sites))
-    material = materially_slow(grid, base, rules)
-    recent = rolling_any(material, rules.perf_recent_hold)
+    slow, fast = materially_slow(grid, base, rules), materially_fast(grid, base, rules)
+    recent = rolling_any(slow | fast, rules.perf_recent_hold)
     times = grid.times()
     block_s = rules.engine_block_days * 86400.0
     block = np.floor(times / block_s).astype(np.int64)
     stamps = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
-    config = replace(rules.engine_config, direction="up")
+    config = replace(rules.engine_config, direction=rules.engine_direction)
     cell = np.arange(cells)
+    up = np.zeros((cells, sites), dtype=bool)
     for site in range(sites):
         known = np.isfinite(grid.rt[:, site])
         if not known.any():
             continue
         grown = times >= times[np.argmax(known)] + rules.engine_min_history_days * 86400.0
+        young[:, site] = ~grown
         for b in np.unique(block[lo:]):
             needed = np.flatnonzero((block == b) & (cell >= lo) & recent[:, site])
             if not needed.size:
@@ -127,14 +142,17 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules
             mine = (block[rows] == b) & (rows >= lo)
             target = rows[mine]
             alert[target, site] = (detection.alert[mine] > 0) & grown[target]
+            up[target, site] = detection.direction[mine] >= 0  # a frozen value: either side
             active[target, site] = detection.active[mine]
             strength[target, site] = detection.score[mine]
     # the engine finds the start of a problem; it pages once the hour confirms it (a
     # single slow probe, however surprising, is not an incident)
-    confirmed = rolling_any(alert, rules.perf_recent_hold) & active & material
+    hold = rules.perf_recent_hold
+    confirmed = active & ((rolling_any(alert & up, hold) & slow)
+                          | (rolling_any(alert & ~up, hold) & fast))
     started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
     peak = pd.DataFrame(strength).rolling(rules.perf_recent_hold, min_periods=1).max()
-    return started, (active & recent) | started, peak.to_numpy()
+    return EngineCells(started, (active & recent) | started, young, peak.to_numpy())
 
 
 def rt_reference_of(base: BaselineGrid, rows: np.ndarray, site: int) -> np.ndarray | None:
@@ -157,6 +175,24 @@ def materially_slow(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
         slow = ((grid.rt >= rules.perf_ratio * base.rt_med)
                 & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
     return rolling_sum(slow, rules.perf_window) >= math.ceil(rules.perf_window / 2)
+
+
+def materially_fast(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
+    """The mirror of ``materially_slow`` (at most 1 / ``perf_ratio`` x the baseline and
+    ``engine_material_z`` robust sigmas below it), where ``engine_direction`` is "both";
+    else no cell.
+
+    A site that answers much faster than it does at this hour, for half an hour, is
+    probably not doing its usual work: an error or maintenance page, a redirect, a cache
+    answering for a broken backend. Its page size may not show it (PAGE_SIZE_ANOMALY's
+    error-page rule needs a smaller page); the engine says whether it is new for the site.
+    """
+    if rules.engine_direction != "both":
+        return np.zeros(grid.shape, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fast = ((grid.rt * rules.perf_ratio <= base.rt_med)
+                & (base.rt_med - grid.rt >= rules.engine_material_z * base.rt_scale))
+    return rolling_sum(fast, rules.perf_window) >= math.ceil(rules.perf_window / 2)
 
 
 def rolling_any(flags: np.ndarray, window: int) -> np.ndarray:

@@ -22,7 +22,15 @@ HOUR_S = 3600
 @dataclass(frozen=True)
 class Rules:
     """Thresholds of the detectors. Counts of cells are for 5-minute cells (the probes'
-    cadence); for sparser data the grid's cells are longer (see `for_step`)."""
+    cadence); for sparser data the grid's cells are longer (see `for_step`).
+
+    Response time (PERFORMANCE_DEGRADATION) is judged by the shared detection engine by
+    default (``engine``, see ``engine_signal``): the engine says when a slowdown began and
+    whether it is new for this site, half an hour of cells at least ``perf_ratio`` x the
+    seasonal baseline and ``engine_material_z`` robust sigmas above it confirms it is worth
+    a page; the trend forecast (``trend_*``) opens alerts before that. ``engine=False``
+    keeps the hand rules (``perf_*`` flag sustained by the trigger) instead.
+    """
 
     step_s: int = 300
     lookback_hours: float = 24.0        # history loaded before `since`
@@ -75,13 +83,20 @@ class Rules:
     # certificates
     cert_warning_days: float = 14.0
     cert_hot_days: float = 21.0
-    # True: the shared engine judges response time (engine_signal), the forecast above stays;
-    # off by default until it keeps clean fleets quiet and bench detect fast (README)
-    engine: bool = False
+    # True (default): the shared engine judges response time (engine_signal); the rules'
+    # ratio/z flag with its 2-hour trigger is then not used, the forecast above stays. False:
+    # the hand rules alone (no engine history is loaded).
+    engine: bool = True
     engine_history_days: float = 14.0   # history the engine sees before a block's cells
     engine_block_days: float = 7.0      # cells scored with history from one fixed point
     engine_min_history_days: float = 5.0  # a younger site is judged by the rules above
-    engine_material_z: float = 4.0      # a materially slow cell: robust z (and perf_ratio)
+    # a materially slow cell for the engine path: perf_ratio x the baseline and this many
+    # robust sigmas above it (the rules' perf_z); half of an hour of such cells confirm an
+    # engine alert (engine_signal.materially_slow)
+    engine_material_z: float = 4.0
+    # "both": a site materially faster than its baseline alerts too (engine_signal.
+    # materially_fast); "up": only slowdowns
+    engine_direction: str = "both"
     perf_recent_hold: int = 24          # cells: slow this recently = not yet normal (2 h)
     engine_trigger: Trigger = Trigger(k=1, n=1, recover=24)  # the engine decides alone
     engine_config: EngineConfig = DEFAULT_CONFIG

@@ -104,7 +104,10 @@ def score_on(conn, since: datetime, until: datetime, site_ids: list[str] | None,
     if not grid.site_ids or stop <= first:
         return scored
     base = baseline_grid(conn, grid, rules)
-    engine = engine_flags(conn, grid, base, first - start, rules) if rules.engine else None
+    engine = None
+    if rules.engine:
+        def engine(rules_flag):
+            return engine_flags(conn, grid, base, first - start, rules, rules_flag)
     signals = score(grid, base, rules, engine)
     forest = AnomalyScores(grid, signals, rules)
     rows, counts = build_alerts(conn, grid, base, signals, forest, first - start, rules)

@@ -31,10 +31,10 @@ class Signals:
     values: dict[str, np.ndarray]   # evidence arrays (cells x sites)
 
 
-def score(grid: Grid, base: BaselineGrid, rules: Rules,
-          engine: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Signals:
-    """Every alert type's signal; `engine`: with ``rules.engine``, the engine's (alert,
-    not-yet-normal, score) cells of response time (``engine_signal.engine_flags``)."""
+def score(grid: Grid, base: BaselineGrid, rules: Rules, engine=None) -> Signals:
+    """Every alert type's signal; `engine`: with ``rules.engine``, a function of the hand
+    rules' flagged cells of response time that returns the engine's cells
+    (``engine_signal.engine_flags``: it needs the flags to judge sites too young for it)."""
     values: dict[str, np.ndarray] = {}
     by_type = {
         "PERFORMANCE_DEGRADATION": _performance(grid, base, rules, values, engine),
@@ -103,16 +103,20 @@ def _performance(grid, base, rules, values, engine) -> Signal:
         if engine is None:
             raise ValueError("rules.engine is set: score() needs the engine's cells "
                              "(engine_signal.engine_flags)")
-        alert, active, engine_score = engine
+        found = engine(flag)
         # the fleet's forecast stays: a steady climb towards the limit, sustained as long
-        # as the hand rules' trigger asked, opens an alert before the engine may see it
+        # as the hand rules' trigger asked, opens an alert before the engine may see it;
+        # a site too young for the engine is judged by the hand rules and their trigger
         held = rules.triggers["PERFORMANCE_DEGRADATION"].k
-        forecast = rolling_sum(early, held) >= held
+        forecast = rolling_sum(early | (flag & found.young), held) >= held
         day = int(rules.lookback_hours * HOUR_S // grid.step)
         since_forecast = rolling_sum(forecast, day) > 0  # a forecast alert of the last day
-        alert, active = alert | forecast, active | forecast | (hot & since_forecast)
+        alert = found.alert | forecast
+        active = found.active | forecast | (hot & since_forecast)
+        engine_score = found.score
         values.update(rt_engine_score=engine_score)
-        severity = np.select([ratio >= 3, ratio >= 2, ratio >= rules.perf_ratio],
+        factor = np.fmax(ratio, 1.0 / ratio)  # a much faster site counts as much
+        severity = np.select([factor >= 3, factor >= 2, factor >= rules.perf_ratio],
                              [3, 2, 1], default=0)
         return Signal(alert, active, ~np.isnan(ratio), severity,
                       1.0 + 2.0 * np.clip(engine_score - 0.5, 0.0, 0.5))
