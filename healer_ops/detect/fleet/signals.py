@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from healer_ops.detect.fleet.baselines import BaselineGrid
+from healer_ops.detect.fleet.baselines import BaselineGrid, knows_the_day
 from healer_ops.detect.fleet.grid import Grid
 from healer_ops.detect.fleet.rules import DAY_S, HOUR_S, Rules
 
@@ -106,9 +106,11 @@ def _performance(grid, base, rules, values, engine) -> Signal:
         found = engine(flag)
         # the fleet's forecast stays: a steady climb towards the limit, sustained as long
         # as the hand rules' trigger asked, opens an alert before the engine may see it;
-        # a site too young for the engine is judged by the hand rules and their trigger
+        # a site too young for the engine is judged by the hand rules and their trigger,
+        # once its baseline knows the day's rhythm (before, every daily peak is "slow")
         held = rules.triggers["PERFORMANCE_DEGRADATION"].k
-        forecast = rolling_sum(early | (flag & found.young), held) >= held
+        young = flag & found.young & knows_the_day(base)
+        forecast = rolling_sum(early | young, held) >= held
         day = int(rules.lookback_hours * HOUR_S // grid.step)
         since_forecast = rolling_sum(forecast, day) > 0  # a forecast alert of the last day
         alert = found.alert | forecast
