@@ -1,18 +1,28 @@
-"""Response time judged by the shared detection engine (the one `healer-ops detect` runs).
+"""Response time judged by the shared detection engine (the one `healer-ops detect` runs):
+the fleet's default (``Rules.engine``).
 
 Per site, the engine scores the response time of the grid's cells (``engine_history_days``
-of history before the run's interval) against the seasonal baseline of each cell (the
-``reference``: a daily peak that does not come, or comes at the wrong hour, is news), upward
-only. Its decision is the fleet's: a cell where the engine alerts opens
-PERFORMANCE_DEGRADATION, the alert stays open while the engine's episode lasts, and after a
-lasting level shift the engine's episode ends (at most ``max_episode_holds`` holds): the new
-level is the new normal, one alert and not one a day.
+of history before the cell's block) against the seasonal baseline of each cell (the
+``reference``: a daily peak that does not come, or comes at the wrong hour, is news), in
+both directions (``Rules.engine_direction``). Its decision is the fleet's: a cell where the
+engine alerts opens PERFORMANCE_DEGRADATION, the alert stays open while the engine's
+episode lasts, and after a lasting level shift the engine's episode ends (at most
+``max_episode_holds`` holds of the fleet's 6-hour hold, ``rules.FLEET_ENGINE_CONFIG``): the
+new level is the new normal, one alert and not one a day.
 
-Two fleet rules sit on top: an engine alert counts only where the response time is
-materially slower than the baseline for an hour (the rolling hour at least
-``perf_ratio`` x: a single slow probe or a small slowdown is not worth a page), and
-the engine runs only on the sites that have such a cell in the run's interval (the other
-sites cannot alert: this keeps a fleet run one numpy pass plus a few engine calls).
+Fleet rules sit on top:
+
+- an engine alert counts only once half an hour of the last hour is materially slow
+  (``materially_slow``: ``perf_ratio`` x the baseline and ``engine_material_z`` robust
+  sigmas above it) or, for a downward alert, materially fast (``materially_fast``): a
+  single slow probe, a few slow answers around a gap, or a noisy site's ordinary swing is
+  not worth a page; the engine says when the problem began and whether it is new;
+- a site younger than ``engine_min_history_days`` is judged by the hand rules (their flag
+  sustained by their trigger) once its baseline knows the day's rhythm;
+- the engine runs only where its result can matter (the sites with a materially slow or
+  fast hour, or a hand-rule flag, in the run's interval; their blocks with such a cell;
+  their rows up to the last such cell), and only those sites load the engine's history: a
+  1,000-site run stays one numpy pass plus a few dozen engine calls.
 """
 
 from __future__ import annotations
