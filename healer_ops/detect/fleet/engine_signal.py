@@ -115,8 +115,8 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     site has ``engine_min_history_days`` of history (before, neither the engine's
     calibration nor the baseline knows its rhythm). It is not yet normal while the
     engine's episode lasts and the hour was materially slow within the last
-    ``perf_recent_hold`` cells. A block is scored only if it has such a cell, on its rows
-    up to the last of them (the engine is causal: later rows cannot change the result).
+    ``perf_recent_hold`` cells. The engine runs only on the rows whose result can count
+    (``engine_calls``).
     """
     cells, sites = grid.shape
     alert = np.zeros((cells, sites), dtype=bool)
@@ -125,9 +125,10 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     strength = np.zeros((cells, sites))
     slow, fast = materially_slow(grid, base, rules), materially_fast(grid, base, rules)
     recent = rolling_any(slow | fast, rules.perf_recent_hold)
+    # a cell's result counts where it is recent, or its alert confirms a later recent cell
+    matters = rolling_any(recent[::-1], rules.perf_recent_hold)[::-1]
     times = grid.times()
-    block_s = rules.engine_block_days * 86400.0
-    block = np.floor(times / block_s).astype(np.int64)
+    block = np.floor(times / (rules.engine_block_days * 86400.0)).astype(np.int64)
     stamps = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
     config = replace(rules.engine_config, direction=rules.engine_direction)
     cell = np.arange(cells)
@@ -138,18 +139,15 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
             continue
         grown = times >= times[np.argmax(known)] + rules.engine_min_history_days * 86400.0
         young[:, site] = ~grown
-        for b in np.unique(block[lo:]):
-            needed = np.flatnonzero((block == b) & (cell >= lo) & recent[:, site])
-            if not needed.size:
-                continue
-            rows = np.flatnonzero(known & (times >= engine_history_start(times[needed[0]],
-                                                                           rules))
-                                  & (cell <= needed[-1]))
+        for first_row, first_cell, last_cell in engine_calls(
+                known, times, block, cell >= lo, matters[:, site], rules):
+            rows = np.flatnonzero(known[:last_cell + 1])
+            rows = rows[rows >= first_row]
             if rows.size < config.min_history_rows:
                 continue
             detection = engine.score_series(grid.rt[rows, site], stamps[rows],
                                             rt_reference_of(base, rows, site), config)
-            mine = (block[rows] == b) & (rows >= lo)
+            mine = rows >= max(lo, first_cell)
             target = rows[mine]
             alert[target, site] = (detection.alert[mine] > 0) & grown[target]
             up[target, site] = detection.direction[mine] >= 0  # a frozen value: either side
@@ -163,6 +161,26 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
     peak = pd.DataFrame(strength).rolling(rules.perf_recent_hold, min_periods=1).max()
     return EngineCells(started, (active & recent) | started, young, peak.to_numpy())
+
+
+def engine_calls(known: np.ndarray, times: np.ndarray, block: np.ndarray, scored: np.ndarray,
+                 matters: np.ndarray, rules) -> list[tuple[int, int, int]]:
+    """(first row, first cell, last cell) of each engine call one site needs: the rows
+    from a block's fixed history start (its first known row) to its last ``scored`` cell
+    whose result matters; the call's results count from the block's first cell on. The
+    engine is causal, so later rows cannot change the result, and consecutive blocks that
+    start from the same row (a site younger than the history) share one call: the shorter
+    call would be a prefix of the longer one."""
+    calls: dict[int, list[int]] = {}
+    for b in np.unique(block[scored & matters]):
+        in_block = np.flatnonzero(block == b)
+        cells = np.flatnonzero((block == b) & scored & matters)
+        after = np.flatnonzero(known & (times >= engine_history_start(times[cells[0]], rules)))
+        if after.size:
+            call = calls.setdefault(int(after[0]), [int(in_block[0]), int(cells[-1])])
+            call[1] = max(call[1], int(cells[-1]))
+    return [(first_row, first_cell, last_cell)
+            for first_row, (first_cell, last_cell) in sorted(calls.items())]
 
 
 def rt_reference_of(base: BaselineGrid, rows: np.ndarray, site: int) -> np.ndarray | None:
