@@ -17,6 +17,9 @@ Fleet rules sit on top:
   sigmas above it) or, for a downward alert, materially fast (``materially_fast``): a
   single slow probe, a few slow answers around a gap, or a noisy site's ordinary swing is
   not worth a page; the engine says when the problem began and whether it is new;
+- such an hour that lasts two hours (the hand rules' trigger) alerts where the engine's
+  score came near an alert (``engine_lasting_score``): a steady degradation is never quite
+  new at any one row;
 - a site younger than ``engine_min_history_days`` is judged by the hand rules (their flag
   sustained by their trigger) once its baseline knows the day's rhythm;
 - the engine runs only where its result can matter (the sites with a materially slow or
@@ -115,8 +118,10 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     site has ``engine_min_history_days`` of history (before, neither the engine's
     calibration nor the baseline knows its rhythm). It is not yet normal while the
     engine's episode lasts and the hour was materially slow within the last
-    ``perf_recent_hold`` cells. The engine runs only on the rows whose result can count
-    (``engine_calls``).
+    ``perf_recent_hold`` cells. A materially slow (or fast) hour that lasts as long as
+    the hand rules' trigger also alerts where the engine's score came within reach of an
+    alert (``engine_lasting_score``), and stays not yet normal while it is recent. The engine
+    runs only on the rows whose result can count (``engine_calls``).
     """
     cells, sites = grid.shape
     alert = np.zeros((cells, sites), dtype=bool)
@@ -158,9 +163,17 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     hold = rules.perf_recent_hold
     confirmed = active & ((rolling_any(alert & up, hold) & slow)
                           | (rolling_any(alert & ~up, hold) & fast))
-    started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
     peak = pd.DataFrame(strength).rolling(rules.perf_recent_hold, min_periods=1).max()
-    return EngineCells(started, (active & recent) | started, young, peak.to_numpy())
+    peak = peak.to_numpy()
+    lasting = np.zeros_like(confirmed)
+    if rules.engine_lasting_score is not None:
+        k = rules.triggers["PERFORMANCE_DEGRADATION"].k
+        lasting = (((rolling_sum(slow, k) >= k) | (rolling_sum(fast, k) >= k))
+                   & (peak >= rules.engine_lasting_score) & ~young)
+        confirmed = confirmed | lasting
+    started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
+    hot = ((active | rolling_any(lasting, 2 * rules.perf_recent_hold)) & recent) | started
+    return EngineCells(started, hot, young, peak)
 
 
 def engine_calls(known: np.ndarray, times: np.ndarray, block: np.ndarray, scored: np.ndarray,
