@@ -171,7 +171,7 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
         lasting = (((rolling_sum(slow, k) >= k) | (rolling_sum(fast, k) >= k))
                    & (peak >= rules.engine_lasting_score) & ~young)
         confirmed = confirmed | lasting
-    started = confirmed & ~np.vstack([np.zeros((1, sites), bool), confirmed[:-1]])
+    started = first_in_each_run(confirmed, recent)
     hot = ((active | rolling_any(lasting, 2 * rules.perf_recent_hold)) & recent) | started
     return EngineCells(started, hot, young, peak)
 
@@ -194,6 +194,22 @@ def engine_calls(known: np.ndarray, times: np.ndarray, block: np.ndarray, scored
             call[1] = max(call[1], int(cells[-1]))
     return [(first_row, first_cell, last_cell)
             for first_row, (first_cell, last_cell) in sorted(calls.items())]
+
+
+def first_in_each_run(flags: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """Per column, the first True cell of `flags` inside each run of True `runs` cells.
+
+    One alert per lasting problem: while the site stays materially slow (or fast) the
+    problem goes on, so an engine that finds it again (its episode ended: the new level is
+    its new normal; its hold passed) opens no second alert; the site has to be back to
+    normal for ``perf_recent_hold`` cells first."""
+    out = np.zeros_like(flags)
+    for column in np.flatnonzero(flags.any(axis=0)):
+        run = np.cumsum(~runs[:, column])  # one number per run (and the quiet cell before)
+        cells = np.flatnonzero(flags[:, column] & runs[:, column])
+        _, first = np.unique(run[cells], return_index=True)
+        out[cells[first], column] = True
+    return out
 
 
 def rt_reference_of(base: BaselineGrid, rows: np.ndarray, site: int) -> np.ndarray | None:
