@@ -109,15 +109,16 @@ def _performance(grid, base, rules, values, engine) -> Signal:
         # a site too young for the engine is judged by the hand rules and their trigger,
         # once its baseline knows the day's rhythm (before, every daily peak is "slow")
         held = rules.triggers["PERFORMANCE_DEGRADATION"].k
-        young = flag & found.young & knows_the_day(base)
-        forecast = rolling_sum(early | young, held) >= held
+        young_flag = flag & found.young & knows_the_day(base)
+        forecast = rolling_sum(early | young_flag, held) >= held
         day = int(rules.lookback_hours * HOUR_S // grid.step)
         since_forecast = rolling_sum(forecast, day) > 0  # a forecast alert of the last day
         alert = found.alert | forecast
         active = found.active | forecast | (hot & since_forecast)
         engine_score = found.score
         values.update(rt_engine_score=engine_score)
-        factor = np.fmax(ratio, 1.0 / ratio)  # a much faster site counts as much
+        with np.errstate(divide="ignore"):
+            factor = np.fmax(ratio, 1.0 / ratio)  # a much faster site counts as much
         severity = np.select([factor >= 3, factor >= 2, factor >= rules.perf_ratio],
                              [3, 2, 1], default=0)
         return Signal(alert, active, ~np.isnan(ratio), severity,
