@@ -94,14 +94,31 @@ class EngineCells:
 def load_history(conn, grid: Grid, sites: np.ndarray, lo: int, rules
                  ) -> tuple[Grid, BaselineGrid]:
     """The grid and baselines of `sites` from their engine history (see
-    ``engine_history_start``) to the end of `grid`, cells of the same length."""
+    ``engine_history_start``) to the end of `grid`, cells of the same length: the cells
+    before `grid` are loaded, the others are `grid`'s (a cell's figures are its own
+    observations', whichever run loads them)."""
     begin = min(engine_history_start(grid.times()[lo], rules), grid.times()[0])
-    begin = math.floor(begin / grid.step) * grid.step
+    first = math.floor(begin / grid.step)
     ids = [grid.site_ids[site] for site in sites]
-    per_site = load_observations(conn, begin, grid.times()[-1] + grid.step, ids)
-    history = build_grid(per_site, int(begin // grid.step), grid.start + grid.shape[0],
-                         grid.step)
+    early = build_grid(load_observations(conn, first * grid.step, grid.times()[0], ids),
+                       first, grid.start, grid.step)
+    column = {site_id: i for i, site_id in enumerate(early.site_ids)}
+    known = [k for k, site_id in enumerate(ids) if site_id in column]
+
+    def stacked(name: str, missing: float) -> np.ndarray:
+        top = np.full((grid.start - first, len(ids)), missing)
+        top[:, known] = getattr(early, name)[:, [column[ids[k]] for k in known]]
+        return np.vstack([top, getattr(grid, name)[:, sites]])
+
+    history = Grid(start=first, step=grid.step, site_ids=ids,
+                   observations=early.observations + int(grid.n[:, sites].sum()),
+                   **{name: stacked(name, 0) for name in GRID_COUNTS},
+                   **{name: stacked(name, np.nan) for name in GRID_MEANS})
     return history, baseline_grid(conn, history, rules)
+
+
+GRID_COUNTS = ("n", "n_error", "n_timeout", "n_5xx", "n_wsod")
+GRID_MEANS = ("rt", "ttfb", "page", "cert")
 
 
 def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
