@@ -62,3 +62,33 @@ def test_consecutive_engine_runs_give_the_alerts_of_one_run(small_fleet, conn):
     for since, until in zip(bounds, bounds[1:], strict=False):
         detect_fleet(small_fleet, since, until, rules=ENGINE)
     assert _alerts(conn, ", ".join(CORE)) == whole
+
+
+def test_a_site_much_faster_than_its_baseline_is_one_alert(db_url, conn):
+    # the same page, every probe 200, answered in a third of the usual time: probably not
+    # the site's usual work (a cache or a maintenance page answering)
+    shift_at = END - timedelta(days=3)
+    _shifted_site(conn, 12, shift_at, 1 / 3)
+    detect_fleet(db_url, END - timedelta(days=5), END)
+    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
+    assert len(rows) == 1, [(r["opened_at"], r["resolved_at"], r["prediction"]) for r in rows]
+    assert shift_at <= rows[0]["opened_at"] <= shift_at + timedelta(hours=2)
+    assert "much faster than usual" in rows[0]["prediction"]
+    assert [r for r in _alerts(conn) if r["alert_type"] != "PERFORMANCE_DEGRADATION"] == []
+
+
+def test_slow_answers_around_a_gap_are_not_a_slow_hour(db_url, conn):
+    # probes unanswered for 40 minutes with slow answers either side: the answered half of
+    # the hour is slow, the hour is not (the gap is no evidence of slowness)
+    site_id = _shifted_site(conn, 12, END, 1.0)
+    gap = END - timedelta(days=2)
+    conn.execute("DELETE FROM site_metrics WHERE site_id = %s AND observed_at >= %s "
+                 "AND observed_at < %s", [site_id, gap, gap + timedelta(minutes=40)])
+    conn.execute("UPDATE site_metrics SET response_time_ms = response_time_ms * 4 "
+                 "WHERE site_id = %s AND ((observed_at >= %s AND observed_at < %s) OR "
+                 "(observed_at >= %s AND observed_at < %s))",
+                 [site_id, gap - timedelta(minutes=15), gap, gap + timedelta(minutes=40),
+                  gap + timedelta(minutes=55)])
+    conn.commit()
+    detect_fleet(db_url, END - timedelta(days=5), END)
+    assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []

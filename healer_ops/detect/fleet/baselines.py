@@ -147,6 +147,14 @@ def _gather(grid: Grid, records: list[dict], rules: Rules) -> BaselineGrid:
 
 
 
+def knows_the_day(base: BaselineGrid) -> np.ndarray:
+    """Cells whose baseline has a seasonal profile (three days of history or more): it
+    knows the site's daily rhythm, so a daily peak is not judged against the whole day's
+    median."""
+    seasonal = np.array([r["seasonality"] != "none" for r in base.records] + [False])
+    return seasonal[base.index]  # index -1 picks the trailing False
+
+
 def _week_slot(times: np.ndarray) -> np.ndarray:
     """(ISO weekday - 1) * 24 + UTC hour of each epoch time."""
     days = np.floor(times / DAY_S).astype(np.int64)

@@ -51,6 +51,9 @@ def _performance_evidence(grid, base, signals, site, cell, rules) -> dict:
     limit = rules.perf_limit_ratio * base_med
     if ratio >= rules.perf_limit_ratio:
         text += f"; above the {_ms(limit)} limit ({rules.perf_limit_ratio:g}x baseline)"
+    elif ratio * rules.perf_ratio <= 1:
+        text += ("; much faster than usual: probably not doing its usual work (an error or "
+                 "maintenance page, a redirect, a cache answering for a broken backend)")
     elif np.isfinite(eta):
         predicted_at = cell_time(grid.start + cell, grid.step) + timedelta(hours=float(eta))
         text += (f"; expected to pass {_ms(limit)} ({rules.perf_limit_ratio:g}x baseline) "

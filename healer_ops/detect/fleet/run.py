@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from healer_ops import db
 from healer_ops.detect import alerts, incidents
 from healer_ops.detect.fleet.baselines import baseline_grid, refresh_missing_baselines
+from healer_ops.detect.fleet.engine_signal import engine_flags, engine_history_start
 from healer_ops.detect.fleet.episodes import build_alerts
 from healer_ops.detect.fleet.forest import AnomalyScores
 from healer_ops.detect.fleet.grid import build_grid, load_observations
@@ -51,14 +52,18 @@ def check_interval(since, until) -> tuple[datetime, datetime]:
     return since, until
 
 
-def lookback_start(since: datetime, rules: Rules) -> float:
-    """Epoch seconds of the first observation a run of `since` loads (on the hour): the
-    look-back, and with the engine the history of the engine's block (engine_signal)."""
+def lookback_start(since: datetime, rules: Rules, *, engine_history: bool = True) -> float:
+    """Epoch seconds of the first observation a run of `since` needs (on the hour): the
+    look-back, and with the engine (unless `engine_history` is False) the history of the
+    engine's block (engine_signal), which only the sites the engine scores load."""
     start = since.timestamp() - rules.lookback_hours * HOUR_S
     if rules.engine:
-        block = rules.engine_block_days * 86400.0
-        start = min(start, math.floor(start / block) * block
-                    - rules.engine_history_days * 86400.0)
+        # a forecast alert keeps its episode open for a day (signals._performance): the
+        # forecasts of that day need their own look-back
+        held = rules.triggers["PERFORMANCE_DEGRADATION"].k * rules.step_s
+        start -= rules.lookback_hours * HOUR_S + held + HOUR_S
+        if engine_history:
+            start = engine_history_start(start, rules)
     return math.floor(start / HOUR_S) * HOUR_S
 
 
@@ -85,7 +90,7 @@ def score_step(url: str | None, since, until, *, site_ids: list[str] | None = No
 
 def score_on(conn, since: datetime, until: datetime, site_ids: list[str] | None,
              rules: Rules) -> dict:
-    begin = lookback_start(since, rules)
+    begin = lookback_start(since, rules, engine_history=False)
     per_site = load_observations(conn, begin, until.timestamp(), site_ids)
     rules = for_step(rules, choose_step(per_site, rules))
     step = rules.step_s
@@ -99,7 +104,11 @@ def score_on(conn, since: datetime, until: datetime, site_ids: list[str] | None,
     if not grid.site_ids or stop <= first:
         return scored
     base = baseline_grid(conn, grid, rules)
-    signals = score(grid, base, rules, first - start)
+    engine = None
+    if rules.engine:
+        def engine(rules_flag):
+            return engine_flags(conn, grid, base, first - start, rules, rules_flag)
+    signals = score(grid, base, rules, engine)
     forest = AnomalyScores(grid, signals, rules)
     rows, counts = build_alerts(conn, grid, base, signals, forest, first - start, rules)
     return scored | {"rows": [plain_row(row) for row in rows], "counts": counts, "empty": False}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from healer_ops.detect.fleet.baselines import BaselineGrid
+from healer_ops.detect.fleet.baselines import BaselineGrid, knows_the_day
 from healer_ops.detect.fleet.grid import Grid
 from healer_ops.detect.fleet.rules import DAY_S, HOUR_S, Rules
 
@@ -31,12 +31,13 @@ class Signals:
     values: dict[str, np.ndarray]   # evidence arrays (cells x sites)
 
 
-def score(grid: Grid, base: BaselineGrid, rules: Rules, first: int = 0) -> Signals:
-    """Every alert type's signal; `first` is the first cell of the run's interval (the cells
-    before are its look-back)."""
+def score(grid: Grid, base: BaselineGrid, rules: Rules, engine=None) -> Signals:
+    """Every alert type's signal; `engine`: with ``rules.engine``, a function of the hand
+    rules' flagged cells of response time that returns the engine's cells
+    (``engine_signal.engine_flags``: it needs the flags to judge sites too young for it)."""
     values: dict[str, np.ndarray] = {}
     by_type = {
-        "PERFORMANCE_DEGRADATION": _performance(grid, base, rules, values, first),
+        "PERFORMANCE_DEGRADATION": _performance(grid, base, rules, values, engine),
         "ERROR_SPIKE": _errors(grid, base, rules, values),
         "DOWNTIME": _downtime(grid, base, rules, values),
         "PAGE_SIZE_ANOMALY": _page_size(grid, base, rules, values),
@@ -57,7 +58,7 @@ def score(grid: Grid, base: BaselineGrid, rules: Rules, first: int = 0) -> Signa
 EXPLAINED_BY = {"ERROR_SPIKE": "DOWNTIME"}
 
 
-def _performance(grid, base, rules, values, first) -> Signal:
+def _performance(grid, base, rules, values, engine) -> Signal:
     from healer_ops.detect.forecast import rolling_trends, time_to_cross
 
     w = rules.perf_window
@@ -99,18 +100,26 @@ def _performance(grid, base, rules, values, first) -> Signal:
     early = hot & rising & recent
     flag = flag | early
     if rules.engine:
-        from healer_ops.detect.fleet.engine_signal import engine_flags
-
-        alert, active, engine_score = engine_flags(grid, base.rt_med, ratio, first, rules)
+        if engine is None:
+            raise ValueError("rules.engine is set: score() needs the engine's cells "
+                             "(engine_signal.engine_flags)")
+        found = engine(flag)
         # the fleet's forecast stays: a steady climb towards the limit, sustained as long
-        # as the hand rules' trigger asked, opens an alert before the engine may see it
+        # as the hand rules' trigger asked, opens an alert before the engine may see it;
+        # a site too young for the engine is judged by the hand rules and their trigger,
+        # once its baseline knows the day's rhythm (before, every daily peak is "slow")
         held = rules.triggers["PERFORMANCE_DEGRADATION"].k
-        forecast = rolling_sum(early, held) >= held
+        young_flag = flag & found.young & knows_the_day(base)
+        forecast = rolling_sum(early | young_flag, held) >= held
         day = int(rules.lookback_hours * HOUR_S // grid.step)
         since_forecast = rolling_sum(forecast, day) > 0  # a forecast alert of the last day
-        alert, active = alert | forecast, active | forecast | (hot & since_forecast)
+        alert = found.alert | forecast
+        active = found.active | forecast | (hot & since_forecast)
+        engine_score = found.score
         values.update(rt_engine_score=engine_score)
-        severity = np.select([ratio >= 3, ratio >= 2, ratio >= rules.perf_ratio],
+        with np.errstate(divide="ignore"):
+            factor = np.fmax(ratio, 1.0 / ratio)  # a much faster site counts as much
+        severity = np.select([factor >= 3, factor >= 2, factor >= rules.perf_ratio],
                              [3, 2, 1], default=0)
         return Signal(alert, active, ~np.isnan(ratio), severity,
                       1.0 + 2.0 * np.clip(engine_score - 0.5, 0.0, 0.5))

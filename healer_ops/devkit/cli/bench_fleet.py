@@ -13,9 +13,9 @@ def bench_fleet_nab(
                              "default ../shared/data/nab"),
     category: list[str] = typer.Option(None, "--category",
                                        help="Only this NAB category (repeatable)"),
-    engine: bool = typer.Option(False, "--engine/--rules",
+    engine: bool = typer.Option(True, "--engine/--rules",
                                 help="Response time judged by the shared engine "
-                                     "(Rules.engine) instead of the hand rules"),
+                                     "(Rules.engine, the default) or by the hand rules"),
     alert_pvalue: float = typer.Option(None, "--alert-pvalue", min=1e-12, max=0.5,
                                        help="With --engine: the engine's alert p-value"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
