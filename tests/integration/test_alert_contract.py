@@ -1,8 +1,7 @@
-"""The alert lifecycle contract (README "Alert lifecycle", /work/helpers/alert-lifecycle-
-contract.md) checked against the detection code as it is: detection never writes people's
-columns, never deletes an alert (a re-run marks what it no longer produces superseded, and
-brings it back if it produces it again), and a person's resolve is not undone by later runs
-unless the problem is new."""
+"""The alert lifecycle contract (README "Alert lifecycle") checked against the detection code
+as it is: detection never writes people's columns, never deletes an alert (a re-run marks
+what it no longer produces superseded, and brings it back if it produces it again), and a
+person's resolve is not undone by later runs unless the problem is new."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ CODE = {name: code for code, name in enumerate(EVIDENCE)}
 
 @dataclass
 class Detection:
-    """Per-row results of the engine (see detect-engine-API.md)."""
+    """Per-row results of the engine (the package docstring says what each array holds)."""
 
     score: np.ndarray
     pvalue: np.ndarray
