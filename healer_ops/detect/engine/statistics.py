@@ -26,10 +26,20 @@ def scale_floor(values: np.ndarray, fraction: float) -> np.ndarray:
     return np.nan_to_num(fraction * earlier_std.to_numpy(), nan=np.inf) + 1e-12
 
 
+def _rolling(series: pd.Series, window: int):
+    """The rolling window every robust statistic here uses: known once a quarter of it (at
+    least 3 values) is."""
+    return series.rolling(window, min_periods=max(3, window // 4))
+
+
+def _iqr_before(rolling, lag: int) -> np.ndarray:
+    """The interquartile range of the window ending ``lag`` rows before each row."""
+    return (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(lag).to_numpy()
+
+
 def robust_scale(values: np.ndarray, window: int) -> np.ndarray:
     """IQR / 1.349 of the ``window`` values before each row (NaN -> 0 until known)."""
-    rolling = pd.Series(values, dtype=float).rolling(window, min_periods=max(3, window // 4))
-    iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(1).to_numpy()
+    iqr = _iqr_before(_rolling(pd.Series(values, dtype=float), window), 1)
     return np.nan_to_num(iqr / IQR_TO_SIGMA, nan=0.0)
 
 
@@ -40,10 +50,10 @@ def robust_zscore(values: np.ndarray, window: int, floor: np.ndarray | float = 0
     a quarter of the window (at least 3 values) is known yet, or where x_t is missing.
     """
     series = pd.Series(values, dtype=float)
-    rolling = series.rolling(window, min_periods=max(3, window // 4))
+    rolling = _rolling(series, window)
     median = rolling.median().shift(1).to_numpy()
-    iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(1).to_numpy()
-    return (series.to_numpy() - median) / np.maximum(iqr / IQR_TO_SIGMA, floor)
+    return (series.to_numpy() - median) / np.maximum(_iqr_before(rolling, 1) / IQR_TO_SIGMA,
+                                                     floor)
 
 
 def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
@@ -51,10 +61,10 @@ def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
     """Robust z of the mean of the last ``rows`` values vs the ``window`` values before them."""
     series = pd.Series(values, dtype=float)
     recent_mean = series.rolling(rows, min_periods=rows).mean().to_numpy()
-    rolling = series.rolling(window, min_periods=max(3, window // 4))
+    rolling = _rolling(series, window)
     median = rolling.median().shift(rows).to_numpy()
-    iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(rows).to_numpy()
-    return (recent_mean - median) / np.maximum(iqr / IQR_TO_SIGMA, floor)
+    return (recent_mean - median) / np.maximum(_iqr_before(rolling, rows) / IQR_TO_SIGMA,
+                                               floor)
 
 
 def spread_shift(values: np.ndarray, rows: int, window: int) -> np.ndarray:
