@@ -116,12 +116,21 @@ def categories(files: list[CorpusFile]) -> list[str]:
     return sorted({f.category for f in files})
 
 
+def of_category(files: list[CorpusFile], category: str) -> list[CorpusFile]:
+    return [f for f in files if f.category == category]
+
+
+def held_out_folds(files: list[CorpusFile]):
+    """(held-out category, the other categories' files, its own files) per category."""
+    for held_out in categories(files):
+        others = [f for f in files if f.category != held_out]
+        yield held_out, others, of_category(files, held_out)
+
+
 def leave_one_category_out(fast: FastScorer, files: list[CorpusFile], results: dict) -> dict:
     """Per category: its figures at the threshold optimized on all the other categories."""
     out = {}
-    for held_out in categories(files):
-        others = [f for f in files if f.category != held_out]
-        mine = [f for f in files if f.category == held_out]
+    for held_out, others, mine in held_out_folds(files):
         threshold = fast.evaluate([f.rel for f in others], results)["threshold"]
         out[held_out] = nab_figures(fast, mine, results, threshold)
         out[held_out]["threshold_from_others"] = out[held_out].pop("threshold")
@@ -132,7 +141,7 @@ def mean_category_score(fast: FastScorer, files: list[CorpusFile], results: dict
                         ) -> tuple[float, float]:
     """(mean normalized score over the categories with windows, shared threshold)."""
     threshold = fast.evaluate([f.rel for f in files], results)["threshold"]
-    scores = [fast.evaluate([f.rel for f in files if f.category == c], results,
+    scores = [fast.evaluate([f.rel for f in of_category(files, c)], results,
                             threshold)["normalized"] for c in categories(files)]
     scores = [s for s in scores if s is not None]
     return float(np.mean(scores)) if scores else 0.0, threshold
@@ -147,9 +156,7 @@ def select_then_hold_out(fast: FastScorer, files: list[CorpusFile],
     with that variant and threshold.
     """
     out = {}
-    for held_out in categories(files):
-        others = [f for f in files if f.category != held_out]
-        mine = [f for f in files if f.category == held_out]
+    for held_out, others, mine in held_out_folds(files):
         ranked = sorted(((mean_category_score(fast, others, results), name)
                          for name, results in variants.items()), reverse=True)
         (train_score, threshold), chosen = ranked[0]
@@ -363,14 +370,14 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
     variants = {name: r["results"] for name, r in runs.items()}
     held_out = select_then_hold_out(fast, tuning, variants)
     for category, figures in held_out.items():
-        mine = [f for f in tuning if f.category == category]
+        mine = of_category(tuning, category)
         figures["alerts"] = window_precision_recall(mine, variants[figures["variant"]])
     ranked = sorted(((mean_category_score(fast, tuning, results), name)
                      for name, results in variants.items()), reverse=True)
     (_, threshold), chosen = ranked[0]
     exam_figures = {}
     for category in categories(exam):
-        mine = [f for f in exam if f.category == category]
+        mine = of_category(exam, category)
         exam_figures[category] = {"variant": chosen, "threshold_from_tuning": threshold,
                                   **nab_figures(fast, mine, variants[chosen], threshold),
                                   "alerts": window_precision_recall(mine, variants[chosen])}
@@ -418,7 +425,7 @@ def engine_loco(changes: dict, nab_dir: Path, scorer_path: Path,
     scores = [figures["normalized"] for figures in loco.values()
               if figures["normalized"] is not None]
     alerts = {category: window_precision_recall(
-        [f for f in files if f.category == category], result["results"])
+        of_category(files, category), result["results"])
         for category in categories(files)}
     return {"changes": changes, "seconds": result["seconds"],
             "mean": round(float(np.mean(scores)), 1), "loco": loco, "alerts": alerts,
@@ -469,9 +476,7 @@ def alert_pvalue_loco(files: list[CorpusFile], results: dict, scored_at: float) 
     """Per category: the alert p-value chosen on the OTHER categories and the held-out
     window precision/recall it gives; and the choice on all categories (the default)."""
     out = {}
-    for held_out in categories(files):
-        others = [f for f in files if f.category != held_out]
-        mine = [f for f in files if f.category == held_out]
+    for held_out, others, mine in held_out_folds(files):
         chosen = choose_alert_pvalue(others, results, scored_at)
         held = window_precision_recall(
             mine, rescored_alerts(results, scored_at, chosen["alert_pvalue"]))
