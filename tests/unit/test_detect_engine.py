@@ -196,3 +196,11 @@ def test_a_weak_detection_does_not_hide_a_much_worse_problem_of_another_kind():
     assert list(np.flatnonzero(score)) == [100, 300]
     score, _, _ = decide(pvalues, hold, 1, 0.002, 0.03, 1.0, hold, kinds=kinds)
     assert list(np.flatnonzero(score)) == [100, 300]  # no escalation: hidden
+
+
+def test_score_to_pvalue_reads_back_the_p_of_a_score():
+    pvalues = np.array([1.0, 0.3, 0.02, 0.002, 1e-6, 1e-12])
+    for alert_pvalue in (0.02, 0.002):
+        scores = calibrate.pvalue_to_score(pvalues, alert_pvalue)
+        back = calibrate.score_to_pvalue(scores, alert_pvalue)
+        assert np.allclose(back, pvalues, rtol=1e-6, atol=0)

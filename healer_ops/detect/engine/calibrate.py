@@ -98,6 +98,13 @@ def pvalue_to_score(pvalues: np.ndarray, alert_pvalue: float) -> np.ndarray:
     return 1.0 - np.power(0.5, surprise)
 
 
+def score_to_pvalue(scores: np.ndarray, alert_pvalue: float) -> np.ndarray:
+    """The inverse of ``pvalue_to_score`` (a score of 1 reads as the smallest p it can)."""
+    scores = np.minimum(np.asarray(scores, dtype=float), 1 - 1e-15)
+    with np.errstate(divide="ignore"):
+        return alert_pvalue ** (np.log1p(-scores) / np.log(0.5))
+
+
 def combine(pvalues: list[np.ndarray], weights: list[float]) -> np.ndarray:
     """Weighted Bonferroni: ``min_i p_i / w_i`` (weights sum to at most 1), clipped to 1.
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.detect import engine  # imported before workers fork: one code version
+from healer_ops.detect.engine.calibrate import score_to_pvalue
 from healer_ops.detect.series_io import read_series
 from healer_ops.devkit.nab import exam_families, exam_families_r3
 
@@ -443,8 +444,7 @@ def rescored_alerts(results: dict, scored_at: float, alert_pvalue: float) -> dic
     out = {}
     for rel, (scores, _) in results.items():
         scores = np.asarray(scores, dtype=float)
-        with np.errstate(divide="ignore"):
-            pvalues = scored_at ** (np.log1p(-np.minimum(scores, 1 - 1e-15)) / np.log(0.5))
+        pvalues = score_to_pvalue(scores, scored_at)
         out[rel] = (scores, (scores > 0) & (pvalues <= alert_pvalue * (1 + 1e-9)))
     return out
 
