@@ -248,7 +248,7 @@ def materially_slow(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         slow = ((grid.rt >= rules.perf_ratio * base.rt_med)
                 & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
-    return rolling_sum(slow, rules.perf_window) >= math.ceil(rules.perf_window / 2)
+    return for_half_the_hour(slow, rules)
 
 
 def materially_fast(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
@@ -266,7 +266,12 @@ def materially_fast(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         fast = ((grid.rt * rules.perf_ratio <= base.rt_med)
                 & (base.rt_med - grid.rt >= rules.engine_material_z * base.rt_scale))
-    return rolling_sum(fast, rules.perf_window) >= math.ceil(rules.perf_window / 2)
+    return for_half_the_hour(fast, rules)
+
+
+def for_half_the_hour(cells: np.ndarray, rules) -> np.ndarray:
+    """True where at least half of the last hour's cells (``perf_window``) are."""
+    return rolling_sum(cells, rules.perf_window) >= math.ceil(rules.perf_window / 2)
 
 
 def rolling_any(flags: np.ndarray, window: int) -> np.ndarray:
