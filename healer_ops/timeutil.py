@@ -23,3 +23,8 @@ def as_utc(value, name: str = "time") -> datetime:
     if not isinstance(value, datetime):
         raise TypeError(f"{name}: expected a datetime or ISO string, got {type(value).__name__}")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def minute_text(value) -> str:
+    """A time for people, to the minute in UTC: "2026-12-05 10:05 UTC"."""
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")

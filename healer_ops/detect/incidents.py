@@ -44,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 from psycopg.rows import dict_row
 
 from healer_ops import db
+from healer_ops.timeutil import minute_text
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://healer-ops/alert-incidents")
 
@@ -208,11 +209,7 @@ def summary(row: dict) -> str:
         servers = row["servers"]
         on = f" on {servers} server{'s' if servers != 1 else ''}" if servers else ""
         text = f"fleet: {sites}{on} {symptoms}"
-    text += f" since {utc_text(row['opened_at'])}"
+    text += f" since {minute_text(row['opened_at'])}"
     if row["resolved_at"] is not None:
-        text += f", resolved {utc_text(row['resolved_at'])}"
+        text += f", resolved {minute_text(row['resolved_at'])}"
     return text
-
-
-def utc_text(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -14,6 +14,8 @@ import html
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from healer_ops.timeutil import minute_text
+
 COLORS = {"CRITICAL": "#b42318", "HIGH": "#dc6803", "MEDIUM": "#ca8504", "LOW": "#1570ef",
           "RESOLVED": "#079455", "FAILED": "#b42318"}
 
@@ -128,11 +130,7 @@ def _worst(notices: list[dict]) -> str:
 
 
 def _when(value) -> str:
-    if value is None:
-        return "now"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    return "now" if value is None else minute_text(value)
 
 
 def failure_message(notice: dict) -> Message:
