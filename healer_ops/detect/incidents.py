@@ -40,6 +40,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from psycopg.rows import dict_row
 
@@ -116,10 +117,8 @@ def assign(candidates: list[Candidate], joinable: list[dict], sizes: dict,
     new: list[dict] = []
     fleet_size = sum(sizes.values())
     fleet_floor = max(rules.fleet_min_sites, math.ceil(rules.fleet_min_share * fleet_size))
-    def not_one_server(group):
-        return _not_one_servers(group, rules.fleet_max_server_share)
-
-    for group in _bursts(waiting, fleet_floor, rules.window, not_one_server):
+    not_mostly_one_server = partial(_not_mostly_one_server, most=rules.fleet_max_server_share)
+    for group in _bursts(waiting, fleet_floor, rules.window, not_mostly_one_server):
         new.append(_new_incident("fleet", None, group, links))
     by_server: dict[str, list[Candidate]] = defaultdict(list)
     for alert in waiting:
@@ -164,7 +163,7 @@ def _bursts(alerts: list[Candidate], min_sites: int, window: timedelta, accept=N
             start += 1
 
 
-def _not_one_servers(group: list[Candidate], most: float) -> bool:
+def _not_mostly_one_server(group: list[Candidate], most: float) -> bool:
     """A fleet burst is not mostly one known server's (that is the server's incident, and
     the few other sites alerting beside it are on their own)."""
     sites_of: dict[str, set[str]] = defaultdict(set)
