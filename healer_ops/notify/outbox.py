@@ -91,7 +91,7 @@ def deliver(url: str | None, *, settings: Settings | None = None,
     for notice in notices:  # one message per incident, else per site
         groups[(notice["channel"], notice["incident_id"] or notice["site_id"])].append(notice)
     link_base = settings.notify_link_base or _airflow_base_url()
-    for (channel_name, _site), group in groups.items():
+    for (channel_name, _incident_or_site), group in groups.items():
         channel = channels.get(channel_name)
         if channel is None:  # a channel removed from the settings: keep its notices waiting
             _defer(url, group, now + MAX_BACKOFF, "channel not configured", counted=False)
