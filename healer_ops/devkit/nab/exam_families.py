@@ -27,14 +27,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from healer_ops.devkit.nab.synthetic import SyntheticSeries, anomaly_starts, hour_of_day
+from healer_ops.devkit.nab.synthetic import (
+    SyntheticSeries,
+    anomaly_count,
+    anomaly_starts,
+    hour_of_day,
+)
 
 EXAM_FAMILIES = ("synthOrders", "synthBimodal", "synthDisk")
 FILES_PER_FAMILY = {"synthOrders": 10, "synthBimodal": 10, "synthDisk": 8}
 
 
-def _count(rng: np.random.Generator) -> int:
-    return int(rng.choice([0, 1, 1, 2, 2, 3]))
+ANOMALY_COUNTS = (0, 1, 1, 2, 2, 3)  # anomalies per file: one draw
 
 
 def _regular(rng: np.random.Generator, minutes: float, days: float) -> pd.DatetimeIndex:
@@ -61,7 +65,7 @@ def orders_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     week = np.where(weekday >= 5, rng.uniform(0.6, 1.3), 1.0)
     mean_rate = float(np.exp(rng.uniform(np.log(2), np.log(400)))) * minutes / 5
     shape = (floor + (1 - floor) * _diurnal(hours, peak, width)) * week
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = []
     hour = max(1, 60 // minutes)
     stuck = []
@@ -103,7 +107,7 @@ def bimodal_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     hit = np.full(rows, rng.uniform(0.6, 0.95))
     slow_level = np.full(rows, slow)
     requests = np.maximum(1, rng.poisson(rng.uniform(2, 40), rows))
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = []
     override = []
     for start in starts:
@@ -161,7 +165,7 @@ def disk_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     low = rng.uniform(15, 50)
     hours = hour_of_day(stamps)
     cleanup = np.r_[False, (np.diff((hours - cleanup_hour) % 24) < 0)]
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = [str(rng.choice(["runaway", "no_cleanup", "data_loss", "stuck"])) for _ in starts]
     growth = np.full(rows, per_row) * (1 + 0.5 * np.sin(2 * np.pi * (hours - 14) / 24))
     skip = np.zeros(rows, dtype=bool)

@@ -46,6 +46,7 @@ import pandas as pd
 
 from healer_ops.devkit.nab.synthetic import (
     SyntheticSeries,
+    anomaly_count,
     anomaly_starts,
     hour_of_day,
     label_windows,
@@ -57,8 +58,7 @@ FILES_PER_FAMILY = {"synthMemory": 9, "synthErrorRate": 10, "synthPool": 8,
 ROWS_BY_SPACING = {1: (5000, 16000), 2: (3000, 10000), 5: (2000, 8000), 10: (2000, 4000)}
 
 
-def _count(rng: np.random.Generator) -> int:
-    return int(rng.choice([0, 1, 1, 2, 2, 3]))
+ANOMALY_COUNTS = (0, 1, 1, 2, 2, 3)  # anomalies per file: one draw
 
 
 def _stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int
@@ -134,7 +134,7 @@ def memory_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     if runtime == "phpfpm":
         restart |= _daily_at(stamps, rng.uniform(5, 7))  # log-rotate reload
     extra_rate = np.zeros(rows)
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds, overrides = [], []
     for start in starts:
         kind = str(rng.choice(["leak_accelerates", "oom_loop", "deploy_step_up",
@@ -202,7 +202,7 @@ def error_rate_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     base_share = float(np.exp(rng.uniform(np.log(1e-4), np.log(5e-3))))
     wander = np.convolve(rng.normal(0, 1, rows), np.ones(60) / np.sqrt(60), "same")
     share = base_share * np.exp(0.3 * wander) * rng.gamma(2.0, 0.5, rows)
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = [str(rng.choice(["storm", "elevated_floor", "shift_up", "flapping"]))
              for _ in starts]
     if kinds.count("shift_up") > 1:  # one lasting rise a file (rises would compound)
@@ -264,7 +264,7 @@ def pool_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     batch_hour = rng.uniform(0, 6)
     for row in np.flatnonzero(_daily_at(stamps, batch_hour)):  # a nightly batch
         demand[row:_until(elapsed, row, rng.uniform(20, 60))] += size * rng.uniform(0.2, 0.5)
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds, overrides = [], []
     for start in starts:
         kind = str(rng.choice(["exhaustion", "leak", "drop_to_zero", "stuck", "shift_up"]))
@@ -330,7 +330,7 @@ def backlog_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
         bulk[weekly] += headroom * rng.uniform(60, 180)
     job_rows = np.searchsorted(elapsed, daily)
     job_rows = job_rows[job_rows < rows]
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = []
     for i, start in enumerate(starts):
         kind = str(rng.choice(["missed_job", "consumers_down", "oversized_job",

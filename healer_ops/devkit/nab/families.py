@@ -24,15 +24,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from healer_ops.devkit.nab.synthetic import SyntheticSeries, anomaly_starts, hour_of_day
+from healer_ops.devkit.nab.synthetic import (
+    SyntheticSeries,
+    anomaly_count,
+    anomaly_starts,
+    hour_of_day,
+)
 
 FAMILIES = ("synthRequests", "synthSparse", "synthLatency", "synthGappy")
 FILES_PER_FAMILY = {"synthRequests": 12, "synthSparse": 10, "synthLatency": 12,
                     "synthGappy": 10}
 
 
-def _count(rng: np.random.Generator) -> int:
-    return int(rng.choice([0, 1, 1, 2, 2, 2, 3]))
+ANOMALY_COUNTS = (0, 1, 1, 2, 2, 2, 3)  # anomalies per file: one draw
 
 
 def _daily_weekly(stamps: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
@@ -63,7 +67,7 @@ def requests_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
                                                                      rows)
     bursts = rng.random(rows) < 1 / 400  # crawlers: short benign bursts
     rate = np.where(bursts, rate * rng.uniform(1.3, 2.5, rows), rate)
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = []
     per_day = 288
     for start in starts:
@@ -100,7 +104,7 @@ def sparse_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     rows = len(stamps)
     base = rng.uniform(0.02, 0.8)
     rate = base * (0.6 + 0.4 * _daily_weekly(stamps, rng))
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = []
     for start in starts:
         kind = str(rng.choice(["burst", "burst", "rise", "spike"]))
@@ -129,7 +133,7 @@ def latency_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     requests = np.maximum(1, rng.poisson(rng.uniform(3, 60) * load / load.mean()))
     sigma = rng.uniform(0.3, 0.8)
     tail = np.ones(rows)
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = []
     for start in starts:
         kind = str(rng.choice(["degrade", "leak", "heavier_tail", "error_page", "shift_up",
@@ -188,7 +192,7 @@ def gappy_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     for row in range(1, rows):
         ar[row] = phi * ar[row - 1] + shocks[row]
     values = level + cycle + ar
-    starts = anomaly_starts(rng, rows, _count(rng))
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = []
     spread = float(np.std(values))
     for start in starts:

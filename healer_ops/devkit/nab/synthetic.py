@@ -78,8 +78,10 @@ def anomaly_starts(rng: np.random.Generator, rows: int, count: int) -> list[int]
     return [int(0.15 * rows + (i + 0.5) * 0.8 * rows / count) for i in range(count)]
 
 
-def anomaly_count(rng: np.random.Generator) -> int:
-    return int(rng.choice([0, 1, 1, 2, 2, 2, 3, 3]))
+def anomaly_count(rng: np.random.Generator,
+                  counts: tuple[int, ...] = (0, 1, 1, 2, 2, 2, 3, 3)) -> int:
+    """How many anomalies a file gets: one draw from ``counts`` (each family its own mix)."""
+    return int(rng.choice(counts))
 
 
 def benign_spikes(rng: np.random.Generator, rows: int, per_row: float) -> np.ndarray:
