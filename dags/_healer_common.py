@@ -34,6 +34,22 @@ def site_ids_param() -> Param:
                  description="Only these site ids (empty: every site)")
 
 
+def drop_folder_params() -> dict[str, Param]:
+    """The params of the DAGs that load day files: the drop folder and an interval override."""
+    from healer_ops.settings import get_settings
+
+    settings = get_settings()
+    return {
+        "drop_dir": Param(str(settings.drop_dir or settings.home / "drop"),
+                          type=["null", "string"],
+                          description="Folder of site_metrics_YYYY-MM-DD.* day files"),
+        "start": Param(None, type=["null", "string"],
+                       description="Interval start override (ISO 8601, UTC if no zone)"),
+        "end": Param(None, type=["null", "string"],
+                     description="Interval end override (exclusive)"),
+    }
+
+
 def task_failed(context) -> None:
     """on_failure_callback of every task (after its last try): the error and the log's link."""
     from healer_ops.notify import dag_run_failed

@@ -30,13 +30,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from _healer_common import SITE_METRICS, healer_dag, site_ids_param
-from airflow.sdk import CronDataIntervalTimetable, Param, task
-
-from healer_ops.settings import get_settings
-
-_settings = get_settings()
-DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
+from _healer_common import SITE_METRICS, drop_folder_params, healer_dag, site_ids_param
+from airflow.sdk import CronDataIntervalTimetable, task
 
 
 @healer_dag(
@@ -52,12 +47,7 @@ DEFAULT_DROP_DIR = str(_settings.drop_dir or _settings.home / "drop")
     max_active_runs=2,
     params={
         "site_ids": site_ids_param(),
-        "drop_dir": Param(DEFAULT_DROP_DIR, type=["null", "string"],
-                          description="Folder of site_metrics_YYYY-MM-DD.* day files"),
-        "start": Param(None, type=["null", "string"],
-                       description="Interval start override (ISO 8601, UTC if no zone)"),
-        "end": Param(None, type=["null", "string"],
-                     description="Interval end override (exclusive)"),
+        **drop_folder_params(),
     },
 )
 def site_metrics_backfill():
