@@ -107,15 +107,29 @@ class Request:
 WrapFunction = Callable[[list[Entry], Clock, Request, random.Random], list[str]]
 
 
-def _nginx(entries: list[Entry], clock: Clock, request: Request, rng: random.Random
-           ) -> list[str]:
+def _bundled(entries: list[Entry], wrap: Callable[[list[str]], list[str]]) -> list[str]:
+    """The lines of `entries` where each run of PHP messages is one web-server line (or
+    several, if `wrap` splits it): the way FastCGI relays a request's stderr."""
     out: list[str] = []
     bundle: list[str] = []
+    for entry in entries:
+        if entry.php:
+            bundle.append("\n".join(entry.lines))
+            continue
+        if bundle:
+            out.extend(wrap(bundle))
+            bundle = []
+        out.extend(entry.lines)
+    if bundle:
+        out.extend(wrap(bundle))
+    return out
+
+
+def _nginx(entries: list[Entry], clock: Clock, request: Request, rng: random.Random
+           ) -> list[str]:
     joiner = rng.choice(["", "\n"])  # FPM's stderr chunks arrive glued or on their own lines
 
-    def flush() -> None:
-        if not bundle:
-            return
+    def wrap(bundle: list[str]) -> list[str]:
         body = joiner.join("PHP message: " + text for text in bundle)
         suffix = (f"\" while reading response header from upstream, client: {request.ip}, "
                   f"server: {request.domain}, request: \"GET /{request.path} HTTP/1.1\", "
@@ -123,42 +137,21 @@ def _nginx(entries: list[Entry], clock: Clock, request: Request, rng: random.Ran
                   f"\"{request.domain}\"")
         head = (f"{clock.stamps()['nginx_time']} [error] {request.pid}#{request.pid}: "
                 f"*{request.connection} FastCGI sent in stderr: \"")
-        out.extend((head + body + suffix).split("\n"))
-        bundle.clear()
+        return (head + body + suffix).split("\n")
 
-    for entry in entries:
-        if entry.php:
-            bundle.append("\n".join(entry.lines))
-        else:
-            flush()
-            out.extend(entry.lines)
-    flush()
-    return out
+    return _bundled(entries, wrap)
 
 
 def _apache_fcgi(entries: list[Entry], clock: Clock, request: Request, rng: random.Random
                  ) -> list[str]:
-    out: list[str] = []
-    bundle: list[str] = []
-
-    def flush() -> None:
-        if not bundle:
-            return
+    def wrap(bundle: list[str]) -> list[str]:
         body = "\\n".join("PHP message: " + text.replace("\n", "\\n") for text in bundle)
-        out.append(f"[{clock.stamps()['apache_time']}] [proxy_fcgi:error] [pid {request.pid}:"
-                   f"tid {140_000_000_000_000 + request.pid}] [client {request.ip}:"
-                   f"{request.port}] AH01071: Got error '{body}', referer: "
-                   f"https://{request.domain}/{request.path}")
-        bundle.clear()
+        return [f"[{clock.stamps()['apache_time']}] [proxy_fcgi:error] [pid {request.pid}:"
+                f"tid {140_000_000_000_000 + request.pid}] [client {request.ip}:"
+                f"{request.port}] AH01071: Got error '{body}', referer: "
+                f"https://{request.domain}/{request.path}"]
 
-    for entry in entries:
-        if entry.php:
-            bundle.append("\n".join(entry.lines))
-        else:
-            flush()
-            out.extend(entry.lines)
-    flush()
-    return out
+    return _bundled(entries, wrap)
 
 
 def _fpm_workers(entries: list[Entry], clock: Clock, request: Request, rng: random.Random
