@@ -374,16 +374,16 @@ def cron_duration_series(rng: np.random.Generator, name: str) -> SyntheticSeries
 # ---------------------------------------------------------------- shared host load / CPU
 
 
-def _backup_rows(stamps: pd.DatetimeIndex, hour: float, moved: tuple[int, float] | None,
-                 skipped: list[int]) -> np.ndarray:
-    """Rows where the nightly backup starts; ``moved``: from that row on it starts at
-    another hour; ``skipped``: nights it does not run."""
+def _backup_rows(stamps: pd.DatetimeIndex, hour: float, moved: tuple[int, float] | None
+                 ) -> np.ndarray:
+    """Rows where the nightly backup starts; ``moved``: (row, hour): from the night of that
+    row on, it starts at the other hour."""
     rows = _daily_rows(stamps, hour)
-    if moved is not None:
-        since, other_hour = moved
-        later = _daily_rows(stamps, other_hour)
-        rows = np.r_[rows[rows < since], later[later > since]]
-    return np.setdiff1d(rows, skipped)
+    if moved is None:
+        return rows
+    since, other_hour = moved
+    later = _daily_rows(stamps, other_hour)
+    return np.r_[rows[rows < since], later[later > since]]
 
 
 def _add_backups(busy: np.ndarray, stamps: pd.DatetimeIndex, rows: np.ndarray,
@@ -426,27 +426,28 @@ def host_load_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds = _kinds(rng, starts, ("runaway_process", "noisy_neighbour", "backup_missing",
                                  "backup_moved", "host_idle"), once="backup_moved")
-    _snap_onsets(("backup_missing", "backup_moved"), "runaway_process", nightly, starts,
-                 kinds, rows)
-    moved, skipped = None, []
+    # a crontab edited in another time zone, say: seen first as a night without backup
+    _snap_onsets(("backup_moved",), "runaway_process", nightly, starts, kinds, rows)
+    moved = next(((start, (backup_hour + rng.uniform(4, 10)) % 24)
+                  for start, kind in zip(starts, kinds, strict=True) if kind == "backup_moved"),
+                 None)
+    backups = _backup_rows(stamps, backup_hour, moved)
+    _snap_onsets(("backup_missing",), "runaway_process", backups, starts, kinds, rows)
+    backups = np.setdiff1d(backups, [start for start, kind in zip(starts, kinds, strict=True)
+                                     if kind == "backup_missing"])
     for start, kind in zip(starts, kinds, strict=True):
-        if kind == "backup_missing":
-            skipped.append(start)
-        elif kind == "backup_moved":  # a crontab edited in another time zone, say
-            moved = (start, (backup_hour + rng.uniform(4, 10)) % 24)
-        elif kind == "host_idle":  # PHP-FPM down, or the sites moved to another host
+        if kind == "host_idle":  # PHP-FPM down, or the sites moved to another host
             stop = _until(elapsed, start, rng.uniform(1, 12) * 60)
             web[start:stop] = cores * rng.uniform(0.003, 0.02) * rng.lognormal(0, 0.3,
                                                                                stop - start)
         elif kind == "runaway_process":  # a PHP loop spinning until someone kills it
             stop = _until(elapsed, start, rng.uniform(2, 24) * 60)
             web[start:stop] += int(rng.integers(1, min(cores, 4) + 1))
-        else:
+        elif kind == "noisy_neighbour":
             stop = _until(elapsed, start, rng.uniform(3, 24) * 60)
             steal[start:stop] += rng.uniform(0.15, 0.45) * rng.gamma(2, 0.5, stop - start)
     backup_cores = rng.uniform(0.5, 1.5) + cores * rng.uniform(0.1, 0.3)  # sites in parallel
-    _add_backups(web, stamps, _backup_rows(stamps, backup_hour, moved, skipped), rng,
-                 backup_cores)
+    _add_backups(web, stamps, backups, rng, backup_cores)
     steal = np.clip(steal, 0, 0.6)
     if as_load:  # runnable tasks wait longer when the hypervisor takes the CPU
         values = np.round(rng.gamma(8, web / (1 - steal) / 8), 2)
@@ -487,7 +488,10 @@ def bandwidth_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     kinds = _kinds(rng, starts, ("hotlink", "flood", "traffic_loss", "cdn_bypass",
                                  "backup_runaway"), once="cdn_bypass")
     _snap_onsets(("backup_runaway",), "hotlink", nightly, starts, kinds, rows)
-    backup_hours = {row: rng.uniform(0.3, 1.5) for row in nightly}  # rate-limited rsync
+    sunday = np.asarray(stamps.day_of_week) == 6
+    full = rng.uniform(2, 4)  # a full copy on Sundays, increments on other nights
+    backup_hours = {row: rng.uniform(0.3, 1.5) * (full if sunday[row] else 1)
+                    for row in nightly}  # a rate-limited rsync
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "hotlink":  # another site embeds our images: its visitors, its day
             stop = _until(elapsed, start, rng.uniform(6, 72) * 60)
@@ -502,12 +506,10 @@ def bandwidth_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
             visitors[start:stop] *= rng.uniform(0.2, 0.45)
         elif kind == "cdn_bypass":  # the origin serves the static files from now on
             visitors[start:] *= rng.uniform(2, 4)
-        else:  # a full copy instead of the increment
+        else:  # a full copy of every site instead of the increment
             backup_hours[start] = rng.uniform(6, 20)
-    sunday = np.asarray(stamps.day_of_week) == 6
-    full = rng.uniform(2, 4)
     for row, hours in backup_hours.items():
-        stop = _until(elapsed, row, hours * 60 * (full if sunday[row] else 1))
+        stop = _until(elapsed, row, hours * 60)
         other[row:stop] += backup_rate * rng.uniform(0.97, 1.0, stop - row)
     saturated = rng.uniform(0.96, 0.995, rows) * link  # a full link still shows some slack
     values = np.round(np.minimum(visitors + other, saturated))
