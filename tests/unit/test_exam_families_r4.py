@@ -1,0 +1,134 @@
+"""The fourth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from healer_ops.devkit.nab import exam_families, exam_families_r3, exam_families_r4, validate
+from healer_ops.devkit.nab.synthetic import generate_any, label_windows
+
+FAMILIES = exam_families_r4.EXAM_FAMILIES_R4
+KINDS = {"synthCacheHit": {"eviction_storm", "cache_down", "key_explosion", "purge_loop",
+                           "pinned_high"},
+         "synthCronDuration": {"stuck_run", "slowdown_drift", "runs_stop", "bimodal",
+                               "fails_fast"},
+         "synthHostLoad": {"runaway_process", "noisy_neighbour", "backup_missing",
+                           "backup_moved", "host_idle"},
+         "synthBandwidth": {"hotlink", "flood", "traffic_loss", "cdn_bypass",
+                            "backup_runaway"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r4.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def test_four_new_families_of_8_to_10_files():
+    assert len(FAMILIES) == 4 and len(set(FAMILIES)) == 4
+    assert all(family.startswith("synth") for family in FAMILIES)
+    assert all(8 <= exam_families_r4.FILES_PER_FAMILY[family] <= 10 for family in FAMILIES)
+
+
+def test_none_is_a_tuning_family_or_an_earlier_exam():
+    earlier = (set(validate.TUNING_FAMILIES) | set(exam_families.EXAM_FAMILIES)
+               | set(exam_families_r3.EXAM_FAMILIES_R3))
+    assert not set(FAMILIES) & earlier
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    again = exam_families_r4.generate(family, 1)
+    for first, second in zip(generated[(family, 1)], again, strict=True):
+        assert first.name == second.name
+        assert (first.timestamps == second.timestamps).all()
+        np.testing.assert_array_equal(first.values, second.values)
+        assert first.anomaly_rows == second.anomaly_rows
+        assert first.anomaly_kinds == second.anomaly_kinds
+    other = generated[(family, 2)]
+    assert any(len(a.values) != len(b.values) or not np.array_equal(a.values, b.values)
+               for a, b in zip(generated[(family, 1)], other, strict=True))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    for seed in (1, 2):
+        series = generated[(family, seed)]
+        assert len(series) == exam_families_r4.FILES_PER_FAMILY[family]
+        assert len({s.name for s in series}) == len(series)
+        for s in series:
+            rows = len(s.values)
+            assert 2000 <= rows <= 16000 and len(s.timestamps) == rows
+            assert (s.timestamps == s.timestamps.floor("s")).all()  # as written to CSV
+            minutes = np.diff(s.timestamps.asi8) / 6e10
+            assert (minutes > 0).all() and 0.8 <= np.median(minutes) <= 16
+            assert np.isfinite(s.values).all()
+            assert len(s.anomaly_rows) == len(s.anomaly_kinds) <= 3
+            assert set(s.anomaly_kinds) <= KINDS[family]
+            assert all(0.15 * rows <= row < rows for row in s.anomaly_rows)
+            windows = label_windows(rows, s.anomaly_rows)
+            for (first, last), (next_first, _) in zip(windows, windows[1:], strict=False):
+                assert 0 <= first <= last < next_first
+            assert all(0 <= first <= last < rows for first, last in windows)
+    assert any(s.anomaly_rows for seed in (1, 2) for s in generated[(family, seed)])
+
+
+def test_some_files_have_no_anomaly(generated):
+    every = [s for series in generated.values() for s in series]
+    assert sum(not s.anomaly_rows for s in every) >= 0.05 * len(every)
+
+
+def test_files_vary_in_step_and_length(generated):
+    for family in FAMILIES:
+        every = [s for seed in (1, 2) for s in generated[(family, seed)]]
+        steps = {round(float(np.median(np.diff(s.timestamps.asi8) / 6e10))) for s in every}
+        assert len(steps) >= 2 and len({len(s.values) for s in every}) == len(every)
+
+
+def test_values_are_of_their_kind(generated):
+    for seed in (1, 2):
+        for s in generated[("synthCacheHit", seed)]:
+            top = 100 if s.name.startswith("cdn") else 1
+            assert s.values.min() >= 0 and s.values.max() <= top
+            assert np.median(s.values[:int(0.15 * len(s.values))]) > 0.3 * top
+        for s in generated[("synthCronDuration", seed)]:
+            assert s.values.min() > 0
+        for s in generated[("synthHostLoad", seed)]:
+            assert s.values.min() >= 0
+            if s.name.startswith("cpu"):
+                assert s.values.max() <= 100
+        for s in generated[("synthBandwidth", seed)]:
+            assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
+
+
+def test_cron_rows_are_runs_at_irregular_times(generated):
+    """One row per run: slots skipped while a run holds the lock, stuck runs and stopped
+    schedulers leave gaps of hours; never two runs at once."""
+    long_gaps = 0
+    for seed in (1, 2):
+        for s in generated[("synthCronDuration", seed)]:
+            minutes = np.diff(s.timestamps.asi8) / 6e10
+            step = np.median(minutes)
+            assert (minutes > 1.5 * step).any()  # missed or skipped slots, normal data too
+            long_gaps += (minutes[:int(0.15 * len(minutes))] > 2.5 * step).any()
+            if s.name.startswith("job_runs"):  # stamped at the start: a run ends before the next
+                assert (s.values[:-1] / 60 <= minutes + 1 / 60).all()
+            for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+                if kind == "runs_stop":
+                    assert minutes[row - 1] >= 100
+                if kind == "stuck_run":
+                    assert s.values[row] >= 7200
+    assert long_gaps >= 3  # a heavy run holding the lock for several slots is normal
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    assert [s.name for s in generate_any(family, 1)] == [
+        s.name for s in exam_families_r4.generate(family, 1)]
+    corpus = validate.synthetic_corpus((family,), (1,))
+    assert len(corpus) == exam_families_r4.FILES_PER_FAMILY[family]
+    for f in corpus:
+        assert f.category == f"{family}1" and len(f.stamps) == len(f.values)
+        assert all(len(window) == 2 and window[0] <= window[1] for window in f.windows)
