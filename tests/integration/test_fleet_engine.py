@@ -17,7 +17,8 @@ from healer_ops.devkit.fleet.generator import generate_fleet
 ENGINE = replace(RULES, engine=True)
 
 
-def _shifted_site(conn, days: float, shift_at, factor: float) -> str:
+def _shifted_site(conn, days: float, shift_at, factor: float,
+                  spike_every: timedelta | None = None, spike_factor: float = 1.0) -> str:
     site_id = str(uuid.uuid4())
     conn.execute("INSERT INTO wp_sites (id, domain, url) VALUES (%s, %s, %s)",
                  [site_id, "shift.example", "https://shift.example/"])
@@ -27,6 +28,8 @@ def _shifted_site(conn, days: float, shift_at, factor: float) -> str:
         for step in range(int(days * 288)):
             when = END - timedelta(days=days) + timedelta(minutes=5 * step)
             rt = float(300 * rng.lognormal(0, 0.1)) * (factor if when >= shift_at else 1.0)
+            if spike_every and step % (spike_every // timedelta(minutes=5)) == 0:
+                rt *= spike_factor
             copy.write_row((site_id, when, rt, rt * 0.4, 50_000, 200, False))
     conn.commit()
     return site_id
@@ -90,5 +93,23 @@ def test_slow_answers_around_a_gap_are_not_a_slow_hour(db_url, conn):
                  [site_id, gap - timedelta(minutes=15), gap, gap + timedelta(minutes=40),
                   gap + timedelta(minutes=55)])
     conn.commit()
+    detect_fleet(db_url, END - timedelta(days=5), END)
+    assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []
+
+
+def test_one_answer_twenty_times_slower_than_ever_is_one_alert(db_url, conn):
+    # no half hour of slowness follows, yet the site never answered like this before
+    site_id = _shifted_site(conn, 12, END, 1.0)
+    spike = END - timedelta(days=2)
+    conn.execute("UPDATE site_metrics SET response_time_ms = response_time_ms * 20 "
+                 "WHERE site_id = %s AND observed_at = %s", [site_id, spike])
+    conn.commit()
+    detect_fleet(db_url, END - timedelta(days=5), END)
+    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
+    assert [r["opened_at"] for r in rows] == [spike], rows
+
+
+def test_a_site_that_spikes_like_this_every_few_hours_gets_no_spike_alert(db_url, conn):
+    _shifted_site(conn, 12, END, 1.0, spike_every=timedelta(hours=3), spike_factor=20)
     detect_fleet(db_url, END - timedelta(days=5), END)
     assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []

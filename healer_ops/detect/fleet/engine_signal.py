@@ -17,6 +17,9 @@ Fleet rules sit on top:
   sigmas above it) or, for a downward alert, materially fast (``materially_fast``): a
   single slow probe, a few slow answers around a gap, or a noisy site's ordinary swing is
   not worth a page; the engine says when the problem began and whether it is new;
+- a single answer ``engine_spike_ratio`` x the baseline (``extreme_rows``) confirms an
+  upward engine alert at that very row: a spike far beyond the site's slow blips, new for
+  the site, is worth a page though no slow half hour follows it;
 - such an hour that lasts two hours (the hand rules' trigger) alerts where the engine's
   score came near an alert (``engine_lasting_score``): a steady degradation is never quite
   new at any one row;
@@ -64,8 +67,8 @@ def engine_flags(conn, grid: Grid, base: BaselineGrid, first: int, rules,
     found = EngineCells(*(np.zeros((cells, sites), dtype=bool) for _ in range(3)),
                         np.zeros((cells, sites)))
     lo = max(0, first - int(rules.lookback_hours * 3600 // grid.step))
-    recent = rolling_any(materially_slow(grid, base, rules) | materially_fast(grid, base, rules),
-                         rules.perf_recent_hold)
+    recent = rolling_any(materially_slow(grid, base, rules) | materially_fast(grid, base, rules)
+                         | extreme_rows(grid, base, rules), rules.perf_recent_hold)
     wanted = np.flatnonzero((recent | rules_flag)[first:].any(axis=0))
     if not wanted.size:
         return found
@@ -133,8 +136,9 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     cells, still lasts, and the hour is materially slow (``materially_slow``): the engine
     finds when a problem began, the hour confirms it is worth a page; and only once the
     site has ``engine_min_history_days`` of history (before, neither the engine's
-    calibration nor the baseline knows its rhythm). It is not yet normal while the
-    engine's episode lasts and the hour was materially slow within the last
+    calibration nor the baseline knows its rhythm); a single extreme cell
+    (``extreme_rows``) where the engine alerts upward confirms itself. It is not yet
+    normal while the engine's episode lasts and the hour was materially slow within the last
     ``perf_recent_hold`` cells. A materially slow (or fast) hour that lasts as long as
     the hand rules' trigger also alerts where the engine's score came within reach of an
     alert (``engine_lasting_score``), and stays not yet normal while it is recent. The engine
@@ -146,7 +150,8 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     young = np.zeros((cells, sites), dtype=bool)
     strength = np.zeros((cells, sites))
     slow, fast = materially_slow(grid, base, rules), materially_fast(grid, base, rules)
-    recent = rolling_any(slow | fast, rules.perf_recent_hold)
+    spike = extreme_rows(grid, base, rules)
+    recent = rolling_any(slow | fast | spike, rules.perf_recent_hold)
     # a cell's result counts where it is recent, or its alert confirms a later recent cell
     matters = rolling_any(recent[::-1], rules.perf_recent_hold)[::-1]
     times = grid.times()
@@ -176,10 +181,10 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
             active[target, site] = detection.active[mine]
             strength[target, site] = detection.score[mine]
     # the engine finds the start of a problem; it pages once the hour confirms it (a
-    # single slow probe, however surprising, is not an incident)
+    # single slow probe is not an incident, unless it is extreme and new for the site)
     hold = rules.perf_recent_hold
     confirmed = active & ((rolling_any(alert & up, hold) & slow)
-                          | (rolling_any(alert & ~up, hold) & fast))
+                          | (rolling_any(alert & ~up, hold) & fast) | (alert & up & spike))
     peak = pd.DataFrame(strength).rolling(rules.perf_recent_hold, min_periods=1).max()
     peak = peak.to_numpy()
     lasting = np.zeros_like(confirmed)
@@ -267,6 +272,21 @@ def materially_fast(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
         fast = ((grid.rt * rules.perf_ratio <= base.rt_med)
                 & (base.rt_med - grid.rt >= rules.engine_material_z * base.rt_scale))
     return for_half_the_hour(fast, rules)
+
+
+def extreme_rows(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
+    """Cells that alone answered ``engine_spike_ratio`` x the baseline or slower (and
+    ``engine_material_z`` robust sigmas above it); no cell where the ratio is None.
+
+    A probe that took many times the site's usual time is a page where the engine finds it
+    new at that very row: no half hour of slowness follows a spike, yet a site that never
+    spiked like this before (a stuck worker, a lock, a crawler storm) is worth a look; the
+    engine says whether this site spikes like this routinely."""
+    if rules.engine_spike_ratio is None:
+        return np.zeros(grid.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return ((grid.rt >= rules.engine_spike_ratio * base.rt_med)
+                & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
 
 
 def for_half_the_hour(cells: np.ndarray, rules) -> np.ndarray:

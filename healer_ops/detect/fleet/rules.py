@@ -121,6 +121,15 @@ class Rules:
     # hours corroborate the engine's near-miss (on the NAB replay, held out by category,
     # 0.45 was chosen in three folds of four over off, 0.45 and 0.4). None: off
     engine_lasting_score: float | None = 0.45
+    # a single cell at least this many times the baseline (and engine_material_z robust
+    # sigmas above it) confirms an upward engine alert at that very cell
+    # (engine_signal.extreme_rows): a spike the site never had is news without a slow half
+    # hour after it. Values below 7 page the demo fleet's ordinary slow blips (5: 1 to 4
+    # false alerts per 50-site fortnight, seeds 7 and 11; 3: about 60), so the NAB replay
+    # chose among off, 20, 10 and 7, held out by category (`bench fleet-nab --loco`): 10 in
+    # three folds of four; with realTweets held out the other categories cannot tell the
+    # values apart (no spike window of 7x there) and the tie goes to off. None: off
+    engine_spike_ratio: float | None = 10.0
     perf_recent_hold: int = 24          # cells: slow this recently = not yet normal (2 h)
     engine_trigger: Trigger = Trigger(k=1, n=1, recover=24)  # the engine decides alone
     engine_config: EngineConfig = FLEET_ENGINE_CONFIG

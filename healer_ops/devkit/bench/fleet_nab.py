@@ -156,9 +156,33 @@ def by_category(result: dict) -> dict:
     return out
 
 
+def rescored(url: str, series: list[Series], days: list[datetime], rules) -> dict:
+    """The score of `rules` on the replay's database in one read-only detection run over
+    every day (the replay's baselines; nothing is written): a grid of fleet-rule values
+    costs one scan each, not one replay each. The engine scores each cell with history
+    from its block's fixed start, so one run and the day-by-day runs agree up to the
+    episodes that cross a day's end (``bench fleet-nab --loco`` reports the default's
+    rescored figures beside the replay's)."""
+    from healer_ops.detect.fleet.run import score_on
+
+    since, until = days[0], days[-1] + timedelta(days=1)
+    with db.connect(url) as conn:
+        conn.execute("DELETE FROM predictive_alerts")  # no prior alert: rolled back below
+        scored = score_on(conn, since, until, None, rules)
+        conn.rollback()
+    opened: dict[str, list[datetime]] = {}
+    for row in scored["rows"]:
+        opened.setdefault(row["site_id"], []).append(datetime.fromisoformat(row["opened_at"]))
+    result = score(series, opened)
+    return {**{k: v for k, v in result.items() if k != "series"},
+            "by_category": by_category(result), "per_series": result["series"]}
+
+
 def bench_fleet_nab(nab_dir: Path, *, categories: list[str] | None = None,
-                    keep: bool = False, rules=None) -> dict:
-    """The figures of one replay (``rules``: the fleet detector's, default RULES)."""
+                    keep: bool = False, rules=None, variants: dict | None = None) -> dict:
+    """The figures of one replay (``rules``: the fleet detector's, default RULES); with
+    `variants` ({name: rules}), each one's figures rescored on the replay's database
+    (``rescored``) under "variants"."""
     from healer_ops.devkit.fleet.sites import make_sites
     from healer_ops.devkit.fleet.store import upsert_sites
 
@@ -178,6 +202,10 @@ def bench_fleet_nab(nab_dir: Path, *, categories: list[str] | None = None,
             conn.commit()
         days = write_day_files(series, Path(drop))
         seconds = replay(url, Path(drop), days, rules)
+        started_variants = time.perf_counter()
+        scored_variants = {name: rescored(url, series, days, variant)
+                           for name, variant in (variants or {}).items()}
+        seconds["variants"] = round(time.perf_counter() - started_variants, 1)
         with db.connect(url) as conn:
             rows = conn.execute("SELECT site_id::text, opened_at, alert_type FROM "
                                 "predictive_alerts WHERE status <> 'superseded'").fetchall()
@@ -192,4 +220,52 @@ def bench_fleet_nab(nab_dir: Path, *, categories: list[str] | None = None,
             **{k: v for k, v in result.items() if k != "series"},
             "alert_types": types, "by_category": by_category(result),
             "seconds": {**seconds, "total": round(time.perf_counter() - started, 1)},
-            "per_series": result["series"]}
+            "per_series": result["series"], "variants": scored_variants}
+
+
+MIN_INSIDE_SHARE = 0.8  # the precision a choice must keep on the categories it is chosen on
+
+
+def rule_grid(rules, values: dict[str, list]) -> dict[str, object]:
+    """{name: rules} for every combination of `values` ({field of Rules: values}, None for
+    off), in the order given (list the more conservative values first: ties go to them)."""
+    from dataclasses import replace
+    from itertools import product
+
+    fields = list(values)
+    return {", ".join(f"{f}={v}" for f, v in zip(fields, combo, strict=True)):
+            replace(rules, **dict(zip(fields, combo, strict=True)))
+            for combo in product(*(values[f] for f in fields))}
+
+
+def leave_one_category_out(variants: dict[str, dict],
+                           min_inside_share: float = MIN_INSIDE_SHARE) -> dict:
+    """Per NAB category held out: the variant chosen on the OTHER categories (most windows
+    alerted among those keeping ``min_inside_share`` of their alerts inside windows; ties
+    to the higher share, then to the earlier variant) and the held-out category's figures
+    with it; "overall" sums the held-out figures."""
+    names = list(variants)
+    categories = list(variants[names[0]]["by_category"])
+
+    def totals(name: str, cats: list[str]) -> dict:
+        return {key: sum(variants[name]["by_category"][c][key] for c in cats)
+                for key in ("alerts", "inside", "windows", "windows_alerted")}
+
+    folds, overall = {}, dict.fromkeys(("alerts", "inside", "windows", "windows_alerted"), 0)
+    for held_out in categories:
+        train = [c for c in categories if c != held_out]
+        ranked = []
+        for order, name in enumerate(names):
+            t = totals(name, train)
+            share = t["inside"] / t["alerts"] if t["alerts"] else 1.0
+            if share >= min_inside_share:
+                ranked.append((t["windows_alerted"] / max(t["windows"], 1), share, -order, name))
+        chosen = max(ranked)[-1] if ranked else names[0]
+        held = totals(chosen, [held_out])
+        folds[held_out] = {"chosen": chosen, **held}
+        overall = {k: overall[k] + held[k] for k in overall}
+    overall["alerts_inside_share"] = (round(overall["inside"] / overall["alerts"], 3)
+                                      if overall["alerts"] else None)
+    overall["windows_alerted_share"] = (round(overall["windows_alerted"] / overall["windows"], 3)
+                                        if overall["windows"] else None)
+    return {"folds": folds, "overall": overall}
