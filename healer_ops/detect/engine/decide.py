@@ -95,8 +95,8 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
 
 def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
            silence_pvalue: float | None = None, max_episode_holds: float = 1.0,
-           repeat_rows: int | None = None, openings_only: bool = False,
-           escalation: float = 0.0, kinds: np.ndarray | None = None
+           repeat_rows: int | None = None, escalation: float = 0.0,
+           kinds: np.ndarray | None = None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(thinned score, alert 0/1, active) per row from the combined p-value per row.
 
@@ -106,10 +106,9 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     ``recover_rows``), for at most ``max_episode_holds`` holds: then the level it reached is
     the new normal. It also alerts (score >= 0.5) when its p reaches ``alert_pvalue``:
     paging can be stricter than ranking without changing which rows keep a score. With
-    ``openings_only`` only the rows that open a detection keep a score (a row that merely
-    beats a quiet last hold is not a detection). With ``escalation`` k > 0 a row whose p is
-    at most the open detection's p^k and of another kind (``kinds``: the evidence code per
-    row) keeps its score (a weak detection does not hide a much worse problem that follows).
+    ``escalation`` k > 0 a row whose p is at most the open detection's p^k and of another
+    kind (``kinds``: the evidence code per row) keeps its score (a weak detection does not
+    hide a much worse problem that follows).
     """
     silence_pvalue = alert_pvalue if silence_pvalue is None else silence_pvalue
     scores = pvalue_to_score(pvalues, alert_pvalue)
@@ -118,8 +117,6 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     repeat_rows = hold if repeat_rows is None else max(1, repeat_rows)
     scores = silence_episodes(suppress_repeats(scores, repeat_rows), pvalues, silence_score, hold,
                               longest, recover_rows, escalation, kinds)
-    if openings_only:
-        scores = np.where(scores >= silence_score, scores, 0.0)
     alert = (scores >= ALERT_SCORE).astype(np.int8)
     return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)
 

@@ -288,25 +288,9 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     "point-0003": {"point_weight": 0.0003},
     "point-003": {"point_weight": 0.003},
     "flat-003": {"flat_weight": 0.003},
-    # shifts of the mean / the spread over the last hours as their own shares
-    "level-shift": {"level_weight": 0.2},
-    "variance-shift": {"variance_weight": 0.1},
-    "level-variance-shift": {"level_weight": 0.2, "variance_weight": 0.1},
-    # calibration tails fitted as a generalized Pareto (heavy-tailed normal bursts)
-    "gpd-tail": {"max_tail_shape": 0.5},
-    # the spike z-scores' scale never collapses on a short run of repeats
-    "long-scale": {"long_scale_share": 0.5},
-    "long-scale-gpd": {"long_scale_share": 0.5, "max_tail_shape": 0.5},
-    # week-over-week novelty beside day-over-day (weekends, weekday patterns)
-    "weekly": {"weekly_weight": 0.25},
-    # only the rows that open a detection keep a score (no flood just below the silence p)
-    "openings": {"openings_only": True},
-    "openings-05": {"openings_only": True, "silence_pvalue": 0.05},
-    "openings-gpd": {"openings_only": True, "max_tail_shape": 0.5},
-    "openings-long-scale": {"openings_only": True, "long_scale_share": 0.5},
-    "openings-weekly": {"openings_only": True, "weekly_weight": 0.25},
-    "openings-escalate": {"openings_only": True, "escalation": 2.0},
-    "openings-extreme-03": {"openings_only": True, "extreme_weight": 0.03},
+    # scored held out and not kept, their code removed (engine4): level-shift and
+    # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
+    # from the longest window, week-over-week novelty, scores on opening rows only
 }
 
 
