@@ -155,6 +155,11 @@ def test_the_scale_is_chosen_by_the_kind_of_data_from_the_first_rows_only():
     assert statistics.stabilizer(latency, 100)[0] == "log"
     assert statistics.stabilizer(temperature, 100)[0] == "none"
     assert statistics.stabilizer(temperature - 25, 100)[0] == "none"  # negative values
+    # an error share in percent, mostly zero with rare bursts: a count in disguise
+    error_share = np.where(rng.random(500) < 0.2, rng.gamma(1.0, 3.0, 500), 0.0).round(3)
+    assert statistics.stabilizer(error_share, 100)[0] == "sqrt"
+    assert statistics.stabilizer(np.zeros(500), 100)[0] == "sqrt"  # zeros so far
+    assert statistics.stabilizer(np.full(500, 7.0), 100)[0] == "none"  # constant, not zero
     later = latency.copy()
     later[100:] = -5.0  # what comes after the first rows never changes the choice
     name, transform = statistics.stabilizer(later, 100)

@@ -94,6 +94,7 @@ def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
 
 
 COUNT_MEAN = 20.0  # integer series with a smaller mean are judged as counts (Poisson-like)
+MOSTLY_ZERO = 0.5  # non-negative series with at least this share of zeros: sparse, count-like
 RIGHT_SKEW = 1.5  # (q90 - q50) / (q50 - q10) beyond this: a right-skewed, multiplicative metric
 
 
@@ -102,6 +103,9 @@ def stabilizer(values: np.ndarray, rows: int):
 
     - small non-negative counts (integers, mean under ``COUNT_MEAN``): Anscombe's
       ``2 sqrt(x + 3/8)``, under which Poisson noise has the same spread at every rate;
+      and the same for any non-negative series that is mostly zeros (``MOSTLY_ZERO``: an
+      error share, a sparse rate), a count in disguise: unchanged, its rare bursts would
+      set every scale, and a log would put its zeros far below everything else;
     - non-negative right-skewed metrics (latencies, byte counts, volumes: the spread grows
       with the level, rare large values): ``log(x + c)`` with ``c`` a small share of the
       typical value, so a tail of stragglers no longer dominates the spread and a drop to
@@ -113,7 +117,11 @@ def stabilizer(values: np.ndarray, rows: int):
     """
     first = np.asarray(values[:rows], dtype=float)
     first = first[np.isfinite(first)]
-    if len(first) < 10 or first.min() < 0 or first.max() == first.min():
+    if len(first) < 10 or first.min() < 0:
+        return "none", _identity
+    if first.min() == 0 and np.mean(first == 0) >= MOSTLY_ZERO:
+        return "sqrt", _anscombe
+    if first.max() == first.min():
         return "none", _identity
     if np.all(first == np.round(first)) and first.mean() < COUNT_MEAN:
         return "sqrt", _anscombe
