@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from healer_ops.detect import engine
-from healer_ops.detect.engine import calibrate, evidence, statistics
+from healer_ops.detect.engine import calibrate, core, evidence, statistics
 from healer_ops.detect.engine.decide import decide
 
 DAY = 288  # 5-minute rows
@@ -209,3 +209,19 @@ def test_score_to_pvalue_reads_back_the_p_of_a_score():
         scores = calibrate.pvalue_to_score(pvalues, alert_pvalue)
         back = calibrate.score_to_pvalue(scores, alert_pvalue)
         assert np.allclose(back, pvalues, rtol=1e-6, atol=0)
+
+
+def test_a_count_after_a_run_of_zeros_is_judged_against_poisson_noise_not_a_zero_iqr():
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(0.3, 2000).astype(float)
+    config = engine.DEFAULT_CONFIG
+    name, transform = statistics.stabilizer(counts, config.min_history_rows)
+    floor = core.count_noise_floor(counts, name, config)
+    assert name == "sqrt" and floor == config.count_noise_floor > 0
+    run = np.r_[np.zeros(16), 1.0]  # a one after 16 zeros: an IQR of 0 in the window
+    z = statistics.robust_zscore(transform(run), 16, np.maximum(floor, 1e-9))[-1]
+    assert 0 < z <= (transform(1.0) - transform(0.0)) / floor + 1e-9
+    assert statistics.robust_zscore(transform(run), 16, 1e-9)[-1] > 1e6  # without it
+    error_share = np.where(rng.random(2000) < 0.2, rng.gamma(1.0, 3.0, 2000), 0.0).round(3)
+    assert core.count_noise_floor(error_share, "sqrt", config) == 0.0  # not Poisson noise
+    assert core.count_noise_floor(counts, "log", config) == 0.0

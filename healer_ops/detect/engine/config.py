@@ -46,6 +46,7 @@ class EngineConfig:
     mean_window: int = 576
     point_warmup_rows: int = 200
     scale_floor_fraction: float = 0.05
+    count_noise_floor: float = 0.5  # counts: scales of at least this share of Poisson noise
     point_weight: float = 0.001
     tail_quantile: float = 0.98
     # new extremes (evidence.record) and frozen values (evidence.flat), their shares

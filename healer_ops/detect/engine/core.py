@@ -103,12 +103,12 @@ def day_over_day(values: np.ndarray, timestamps, spacing: float,
 
 
 def point_evidence(values: np.ndarray, difference: np.ndarray | None,
-                   config: EngineConfig) -> dict[str, np.ndarray]:
+                   config: EngineConfig, noise_floor: float = 0.0) -> dict[str, np.ndarray]:
     """Bonferroni-corrected p of the point statistics, per kind: spike, level, seasonal
     (``difference``: against the seasonal reference)."""
     tail = dict(quantile=config.tail_quantile, refit_every=100, history=8640,
                 warmup=config.point_warmup_rows)
-    floor = scale_floor(values, config.scale_floor_fraction)
+    floor = np.maximum(scale_floor(values, config.scale_floor_fraction), noise_floor)
     statistics = {"spike": [robust_zscore(values, window, floor)
                             for window in config.point_windows],
                   "level": [mean_shift_zscore(values, config.mean_rows, config.mean_window,
@@ -116,7 +116,7 @@ def point_evidence(values: np.ndarray, difference: np.ndarray | None,
     if difference is not None:
         statistics["seasonal"] = [robust_zscore(
             difference, config.seasonal_window,
-            scale_floor(difference, config.scale_floor_fraction))]
+            np.maximum(scale_floor(difference, config.scale_floor_fraction), noise_floor))]
     count = sum(len(group) for group in statistics.values())
     return {name: np.minimum(1.0, count * np.min([two_sided_pvalues(z, **tail)
                                                   for z in group], axis=0))
@@ -180,8 +180,10 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     raw_difference = seasonal_reference(values, timestamps, spacing, reference, config)
     expected = expected_values(values, raw_difference, config)
     raw = values
+    noise_floor = 0.0
     if config.stabilize:  # every statistic on the transformed scale; expected stays raw
-        _, transform = stabilizer(values, config.min_history_rows)
+        name, transform = stabilizer(values, config.min_history_rows)
+        noise_floor = count_noise_floor(values, name, config)
         values = transform(values)
         reference = None if reference is None else transform(reference)
         difference = seasonal_reference(values, timestamps, spacing, reference, config)
@@ -199,7 +201,8 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         point_difference = difference
         if reference is None and config.seasonal_detrend:
             point_difference = daily_shape_difference(values, timestamps, spacing, config)
-        for name, p in point_evidence(values, point_difference, config).items():
+        for name, p in point_evidence(values, point_difference, config,
+                                      noise_floor).items():
             point = p * step_rows / config.point_weight
             weighted[name] = np.minimum(weighted.get(name, np.ones(n)), point)
     calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history)
@@ -214,6 +217,18 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         weighted["flat"] = evidence.flat(raw, loosen_only=config.flat_loosen_only,
                                          **calibration) / config.flat_weight
     return weighted, step_rows, expected
+
+
+def count_noise_floor(values: np.ndarray, transform: str, config: EngineConfig) -> float:
+    """The least scale of the point statistics on a count: a share of the Poisson noise,
+    whose spread is 1 on the Anscombe scale at every rate, so a short window of repeats
+    (0, 0, 1, 0: an IQR of 0) does not make the next small count a spike. 0 for other
+    series (and for a mostly-zero series that is not integers: its noise is not Poisson)."""
+    first = values[:config.min_history_rows]
+    first = first[np.isfinite(first)]
+    if transform != "sqrt" or not np.all(first == np.round(first)):
+        return 0.0
+    return config.count_noise_floor
 
 
 def expected_values(values: np.ndarray, difference: np.ndarray | None,

@@ -290,6 +290,9 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     "point-0003": {"point_weight": 0.0003},
     "point-003": {"point_weight": 0.003},
     "flat-003": {"flat_weight": 0.003},
+    # engine4: the point statistics' least scale on counts, a share of the Poisson noise
+    "no-count-floor": {"count_noise_floor": 0.0},
+    "count-floor-1": {"count_noise_floor": 1.0},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
