@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from healer_ops.detect import engine
-from healer_ops.detect.engine import calibrate, evidence, statistics
+from healer_ops.detect.engine import calibrate, core, evidence, statistics
 from healer_ops.detect.engine.decide import decide
 
 DAY = 288  # 5-minute rows
@@ -155,6 +155,11 @@ def test_the_scale_is_chosen_by_the_kind_of_data_from_the_first_rows_only():
     assert statistics.stabilizer(latency, 100)[0] == "log"
     assert statistics.stabilizer(temperature, 100)[0] == "none"
     assert statistics.stabilizer(temperature - 25, 100)[0] == "none"  # negative values
+    # an error share in percent, mostly zero with rare bursts: a count in disguise
+    error_share = np.where(rng.random(500) < 0.2, rng.gamma(1.0, 3.0, 500), 0.0).round(3)
+    assert statistics.stabilizer(error_share, 100)[0] == "sqrt"
+    assert statistics.stabilizer(np.zeros(500), 100)[0] == "sqrt"  # zeros so far
+    assert statistics.stabilizer(np.full(500, 7.0), 100)[0] == "none"  # constant, not zero
     later = latency.copy()
     later[100:] = -5.0  # what comes after the first rows never changes the choice
     name, transform = statistics.stabilizer(later, 100)
@@ -204,3 +209,38 @@ def test_score_to_pvalue_reads_back_the_p_of_a_score():
         scores = calibrate.pvalue_to_score(pvalues, alert_pvalue)
         back = calibrate.score_to_pvalue(scores, alert_pvalue)
         assert np.allclose(back, pvalues, rtol=1e-6, atol=0)
+
+
+def test_a_count_after_a_run_of_zeros_is_judged_against_poisson_noise_not_a_zero_iqr():
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(0.3, 2000).astype(float)
+    config = engine.DEFAULT_CONFIG
+    name, transform = statistics.stabilizer(counts, config.min_history_rows)
+    floor = core.count_noise_floor(counts, name, config)
+    assert name == "sqrt" and floor == config.count_noise_floor > 0
+    run = np.r_[np.zeros(16), 1.0]  # a one after 16 zeros: an IQR of 0 in the window
+    z = statistics.robust_zscore(transform(run), 16, np.maximum(floor, 1e-9))[-1]
+    assert 0 < z <= (transform(1.0) - transform(0.0)) / floor + 1e-9
+    assert statistics.robust_zscore(transform(run), 16, 1e-9)[-1] > 1e6  # without it
+    error_share = np.where(rng.random(2000) < 0.2, rng.gamma(1.0, 3.0, 2000), 0.0).round(3)
+    assert core.count_noise_floor(error_share, "sqrt", config) == 0.0  # not Poisson noise
+    assert core.count_noise_floor(counts, "log", config) == 0.0
+
+
+def test_after_a_paged_problem_is_over_a_much_worse_one_of_another_kind_pages_again():
+    pvalues = np.ones(400)
+    kinds = np.zeros(400, dtype=int)
+    pvalues[100], kinds[100] = 1e-4, engine.EVIDENCE.index("spike")  # pages, then is over
+    pvalues[150], kinds[150] = 1e-9, engine.EVIDENCE.index("flat")  # within the hold
+    hold = 100
+
+    def paged(pvalues, after_recovery):
+        _, alert, _ = decide(pvalues, hold, 5, 0.002, 0.03, 2.0, hold, escalation=-2.0,
+                             kinds=kinds, after_recovery=after_recovery)
+        return list(np.flatnonzero(alert))
+
+    assert paged(pvalues, after_recovery=True) == [100, 150]
+    assert paged(pvalues, after_recovery=False) == [100]  # a paged problem hid it
+    lasting = pvalues.copy()
+    lasting[101:150] = 0.01  # the first problem goes on: the same problem, paged once
+    assert paged(lasting, after_recovery=True) == [100]

@@ -13,49 +13,23 @@ MIN_EXCEEDANCES = 10  # fewer points above the threshold cannot fit a tail
 
 
 def _lowered_to_the_tail(share: np.ndarray, earlier: np.ndarray, block: np.ndarray,
-                         quantile: float, max_shape: float = 0.0) -> np.ndarray:
+                         quantile: float) -> np.ndarray:
     """`share` (of sorted history `earlier` at or above each of `block`), lowered above the
-    history's `quantile` to a tail fitted to the excesses over it, when there are enough of
-    them to fit: exponential (``max_shape`` 0), or a generalized Pareto whose shape (its
-    probability-weighted-moments estimate, Hosking and Wallis 1987) may reach ``max_shape``,
-    so a heavy-tailed history does not call its own next burst impossible."""
+    history's `quantile` to an exponential tail fitted to the excesses over it, when there
+    are enough of them to fit."""
     count = len(earlier)
     threshold = earlier[int(quantile * (count - 1))]
     excess = earlier[earlier > threshold] - threshold
     if len(excess) < MIN_EXCEEDANCES:
         return share
-    shape, scale = _tail_shape_and_scale(excess, max_shape)
+    scale = max(float(excess.mean()), 1e-12)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if shape > 0:
-            survival = np.power(1.0 + shape * np.maximum(block - threshold, 0.0) / scale,
-                                -1.0 / shape)
-        else:
-            survival = np.exp(-(block - threshold) / scale)
-        tail = len(excess) / count * survival
+        tail = len(excess) / count * np.exp(-(block - threshold) / scale)
     return np.where(block > threshold, np.minimum(share, tail), share)
 
 
-def _tail_shape_and_scale(excess: np.ndarray, max_shape: float) -> tuple[float, float]:
-    """(shape, scale) of the tail of the excesses: shape 0 (exponential, scale their mean)
-    unless ``max_shape`` > 0 lets a heavier tail show."""
-    mean = max(float(excess.mean()), 1e-12)
-    if max_shape <= 0:
-        return 0.0, mean
-    ordered = np.sort(excess)
-    k = len(ordered)
-    weighted = float(np.mean((1.0 - (np.arange(1, k + 1) - 0.35) / k) * ordered))
-    denominator = mean - 2.0 * weighted
-    if denominator <= 1e-12 * mean:
-        return 0.0, mean
-    shape = min(max_shape, max(0.0, 2.0 - mean / denominator))
-    if shape == 0.0:
-        return 0.0, mean
-    return shape, mean * (1.0 - shape)  # the mean of a GPD excess is scale / (1 - shape)
-
-
 def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 100,
-                 history: int = 8640, warmup: int = 200, max_shape: float = 0.0
-                 ) -> np.ndarray:
+                 history: int = 8640, warmup: int = 200) -> np.ndarray:
     """One-sided p-value of each value of ``stat`` against the earlier values (causal).
 
     Every ``refit_every`` rows the earlier ``history`` values are sorted; a value's p is the
@@ -76,7 +50,7 @@ def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 10
         block = stat[start:start + refit_every]
         count = len(earlier)
         empirical = (count - np.searchsorted(earlier, block, side="left") + 1) / (count + 1)
-        empirical = _lowered_to_the_tail(empirical, earlier, block, quantile, max_shape)
+        empirical = _lowered_to_the_tail(empirical, earlier, block, quantile)
         pvalues[start:start + refit_every] = np.where(np.isfinite(block), empirical, 1.0)
     return pvalues
 
@@ -120,7 +94,7 @@ def combine(pvalues: list[np.ndarray], weights: list[float]) -> np.ndarray:
 
 def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30.0,
                    quantile: float = 0.98, refit_every: int = 50,
-                   history: int = 8640, max_shape: float = 0.0) -> np.ndarray:
+                   history: int = 8640) -> np.ndarray:
     """One-sided p of each value of ``stat`` (larger = more anomalous), valid from row one.
 
     A model p-value ``prior`` (e.g. a heavy-tailed t distribution for a robust z) counts as
@@ -144,7 +118,7 @@ def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30
         share = np.zeros(len(block))
         if count:
             share = (count - np.searchsorted(earlier, block, side="left")) / count
-            share = _lowered_to_the_tail(share, earlier, block, quantile, max_shape)
+            share = _lowered_to_the_tail(share, earlier, block, quantile)
         p = (count * share + pseudo_count * prior[start:start + refit_every]) / (
             count + pseudo_count)
         pvalues[start:start + refit_every] = np.where(np.isfinite(block), p, 1.0)

@@ -24,9 +24,10 @@ class EngineConfig:
     min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
     hold_seconds: float = 17 * 3600.0  # one detection per problem within this data time
     repeat_fraction: float = 1.0  # a score must beat this share of a hold before it
-    openings_only: bool = False  # only rows that open a detection (p <= silence) score
     escalation: float = -2.0  # p <= (p of the open detection) ** |this| scores anyway;
     # negative: only while that detection did not alert (decide.escalates)
+    escalate_after_recovery: bool = True  # ... and anyway once its episode is over (a new
+    # problem, not the same one going on; with max_episode_holds > 1)
     context_rows: int = 4032  # history score_new needs (14 days of 5-minute rows)
     stabilize: bool = True  # statistics on sqrt (small counts) / log (right-skewed) scale
     # steps: about an hour of rows (at least one row, at most max_rows_per_step)
@@ -39,15 +40,7 @@ class EngineConfig:
     novelty_warmup_steps: int = 30
     # day-over-day reference: median of the same clock time on the last days
     reference_seasons: int = 5
-    weekly_weight: float = 0.0  # week-over-week novelty (same weekday), its share
-    weekly_seasons: int = 3
     seasonal_detrend: bool = False  # seasonal points: each day's shape around its own level
-    # shifts over the last hours (every step): the mean (on the values and on the seasonal
-    # difference) and the spread against the days before, their share of the budget
-    shift_steps: tuple[int, ...] = (3, 12)
-    shift_baseline_steps: int = 48
-    level_weight: float = 0.0
-    variance_weight: float = 0.0
     # point statistics (a small share of the false-alarm budget: extreme points only)
     point_windows: tuple[int, ...] = (16, 64, 288)
     seasonal_window: int = 288
@@ -55,10 +48,9 @@ class EngineConfig:
     mean_window: int = 576
     point_warmup_rows: int = 200
     scale_floor_fraction: float = 0.05
-    long_scale_share: float = 0.0  # spike scales: at least this share of the longest window's
+    count_noise_floor: float = 0.5  # counts: scales of at least this share of Poisson noise
     point_weight: float = 0.001
     tail_quantile: float = 0.98
-    max_tail_shape: float = 0.0  # calibration tails: exponential (0) or up to this GPD shape
     # new extremes (evidence.record) and frozen values (evidence.flat), their shares
     extreme_weight: float = 0.1
     extreme_margin: float = 0.1  # the model p falls by e per this share of the range

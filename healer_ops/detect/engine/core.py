@@ -39,11 +39,9 @@ from healer_ops.detect.engine.decide import Episode, decide, episodes_of
 from healer_ops.detect.engine.novelty import window_novelty
 from healer_ops.detect.engine.statistics import (
     mean_shift_zscore,
-    robust_scale,
     robust_zscore,
     scale_floor,
     seasonal_difference,
-    spread_shift,
     stabilizer,
 )
 
@@ -104,69 +102,25 @@ def day_over_day(values: np.ndarray, timestamps, spacing: float,
                                spacing / 2)
 
 
-def week_over_week(values: np.ndarray, timestamps, spacing: float | None, reference,
-                   config: EngineConfig) -> np.ndarray | None:
-    """``x_t`` minus the median of the same clock time and weekday on the last weeks, or
-    None (weekly share 0, a caller's reference, or too coarse a spacing)."""
-    if (config.weekly_weight <= 0 or reference is not None
-            or not (spacing and DAY_SECONDS / spacing >= 4)):
-        return None
-    stamps = pd.DatetimeIndex(timestamps)
-    seconds = np.asarray((stamps - stamps[0]).total_seconds(), dtype=float)
-    return seasonal_difference(values, 7 * DAY_SECONDS, config.weekly_seasons, seconds,
-                               spacing / 2)
-
-
 def point_evidence(values: np.ndarray, difference: np.ndarray | None,
-                   config: EngineConfig) -> dict[str, np.ndarray]:
+                   config: EngineConfig, noise_floor: float = 0.0) -> dict[str, np.ndarray]:
     """Bonferroni-corrected p of the point statistics, per kind: spike, level, seasonal
     (``difference``: against the seasonal reference)."""
     tail = dict(quantile=config.tail_quantile, refit_every=100, history=8640,
-                warmup=config.point_warmup_rows, max_shape=config.max_tail_shape)
-    floor = scale_floor(values, config.scale_floor_fraction)
-    spike_floor = floor
-    if config.long_scale_share > 0:  # a short window of repeats (IQR 0) is not a scale
-        spike_floor = np.maximum(floor, config.long_scale_share * robust_scale(
-            values, max(config.point_windows)))
-    statistics = {"spike": [robust_zscore(values, window, spike_floor)
+                warmup=config.point_warmup_rows)
+    floor = np.maximum(scale_floor(values, config.scale_floor_fraction), noise_floor)
+    statistics = {"spike": [robust_zscore(values, window, floor)
                             for window in config.point_windows],
                   "level": [mean_shift_zscore(values, config.mean_rows, config.mean_window,
                                               floor)]}
     if difference is not None:
         statistics["seasonal"] = [robust_zscore(
             difference, config.seasonal_window,
-            scale_floor(difference, config.scale_floor_fraction))]
+            np.maximum(scale_floor(difference, config.scale_floor_fraction), noise_floor))]
     count = sum(len(group) for group in statistics.values())
     return {name: np.minimum(1.0, count * np.min([two_sided_pvalues(z, **tail)
                                                   for z in group], axis=0))
             for name, group in statistics.items()}
-
-
-def shift_evidence(values: np.ndarray, difference: np.ndarray | None, step_rows: int,
-                   config: EngineConfig) -> dict[str, np.ndarray]:
-    """Per complete step, Bonferroni-corrected p of the shifts over the last hours: of the
-    mean (``level``: of the values and of the seasonal ``difference``) and of the spread
-    (``variance``), each against the ``shift_baseline_steps`` before it, calibrated
-    two-sided against its own history."""
-    baseline = config.shift_baseline_steps * step_rows
-    floor = scale_floor(values, config.scale_floor_fraction)
-    statistics = {"level": [], "variance": []}
-    for steps in config.shift_steps:
-        rows = steps * step_rows
-        statistics["level"].append(mean_shift_zscore(values, rows, baseline, floor))
-        if difference is not None:
-            statistics["level"].append(mean_shift_zscore(
-                difference, rows, baseline,
-                scale_floor(difference, config.scale_floor_fraction)))
-        statistics["variance"].append(spread_shift(values, rows, baseline))
-    tail = dict(quantile=config.tail_quantile, refit_every=10, history=8640,
-                warmup=config.novelty_warmup_steps, max_shape=config.max_tail_shape)
-    out = {}
-    for name, group in statistics.items():
-        at_ends = [z[step_rows - 1::step_rows] for z in group]
-        out[name] = np.minimum(1.0, len(group) * np.min(
-            [two_sided_pvalues(z, **tail) for z in at_ends], axis=0))
-    return out
 
 
 def novelty_pvalues(values: np.ndarray, step_rows: int, first_row: int,
@@ -177,8 +131,7 @@ def novelty_pvalues(values: np.ndarray, step_rows: int, first_row: int,
     first_complete = -(-first_row // step_rows) + config.window_steps - 1
     novelty[:first_complete] = np.nan
     return tail_pvalues(novelty, quantile=config.tail_quantile, refit_every=10,
-                        history=8640, warmup=config.novelty_warmup_steps,
-                        max_shape=config.max_tail_shape)
+                        history=8640, warmup=config.novelty_warmup_steps)
 
 
 def at_step_ends(step_pvalues: np.ndarray, rows: int, step_rows: int) -> np.ndarray:
@@ -227,8 +180,10 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     raw_difference = seasonal_reference(values, timestamps, spacing, reference, config)
     expected = expected_values(values, raw_difference, config)
     raw = values
+    noise_floor = 0.0
     if config.stabilize:  # every statistic on the transformed scale; expected stays raw
-        _, transform = stabilizer(values, config.min_history_rows)
+        name, transform = stabilizer(values, config.min_history_rows)
+        noise_floor = count_noise_floor(values, name, config)
         values = transform(values)
         reference = None if reference is None else transform(reference)
         difference = seasonal_reference(values, timestamps, spacing, reference, config)
@@ -239,31 +194,18 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         known = np.flatnonzero(np.isfinite(difference))
         novelty["seasonal"] = novelty_pvalues(difference, step_rows,
                                               known[0] if len(known) else n, config)
-    shift_weights = {"level": config.level_weight, "variance": config.variance_weight}
-    weekly = week_over_week(values, timestamps, spacing, reference, config)
-    weekly_weight = config.weekly_weight if weekly is not None else 0.0
-    novelty_weight = (1.0 - config.point_weight - sum(shift_weights.values())
-                      - weekly_weight) / len(novelty)
+    novelty_weight = (1.0 - config.point_weight) / len(novelty)
     weighted = {name: at_step_ends(p / novelty_weight, n, step_rows)
                 for name, p in novelty.items()}
-    if weekly is not None:  # the same hours a week before: a weekday unlike the weekend
-        known = np.flatnonzero(np.isfinite(weekly))
-        p = novelty_pvalues(weekly, step_rows, known[0] if len(known) else n, config)
-        weighted["seasonal"] = np.minimum(weighted["seasonal"],
-                                          at_step_ends(p / weekly_weight, n, step_rows))
-    if any(weight > 0 for weight in shift_weights.values()):
-        for name, p in shift_evidence(values, difference, step_rows, config).items():
-            if shift_weights[name] > 0:
-                weighted[name] = at_step_ends(p / shift_weights[name], n, step_rows)
     if config.point_weight > 0:  # Bonferroni over the rows of a step too
         point_difference = difference
         if reference is None and config.seasonal_detrend:
             point_difference = daily_shape_difference(values, timestamps, spacing, config)
-        for name, p in point_evidence(values, point_difference, config).items():
+        for name, p in point_evidence(values, point_difference, config,
+                                      noise_floor).items():
             point = p * step_rows / config.point_weight
             weighted[name] = np.minimum(weighted.get(name, np.ones(n)), point)
-    calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history,
-                       max_shape=config.max_tail_shape)
+    calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history)
     if config.extreme_weight > 0:
         up, down = evidence.record(values, config.extreme_margin, config.extreme_window,
                                    **calibration)
@@ -275,6 +217,18 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         weighted["flat"] = evidence.flat(raw, loosen_only=config.flat_loosen_only,
                                          **calibration) / config.flat_weight
     return weighted, step_rows, expected
+
+
+def count_noise_floor(values: np.ndarray, transform: str, config: EngineConfig) -> float:
+    """The least scale of the point statistics on a count: a share of the Poisson noise,
+    whose spread is 1 on the Anscombe scale at every rate, so a short window of repeats
+    (0, 0, 1, 0: an IQR of 0) does not make the next small count a spike. 0 for other
+    series (and for a mostly-zero series that is not integers: its noise is not Poisson)."""
+    first = values[:config.min_history_rows]
+    first = first[np.isfinite(first)]
+    if transform != "sqrt" or not np.all(first == np.round(first)):
+        return 0.0
+    return config.count_noise_floor
 
 
 def expected_values(values: np.ndarray, difference: np.ndarray | None,
@@ -323,8 +277,8 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     hold = hold_rows(config, step_rows, spacing)
     score, alert, active = decide(pvalues, hold, step_rows, config.alert_pvalue,
                                   config.silence_pvalue, config.max_episode_holds,
-                                  round(config.repeat_fraction * hold), config.openings_only,
-                                  config.escalation, codes)
+                                  round(config.repeat_fraction * hold), config.escalation,
+                                  codes, config.escalate_after_recovery)
     return Detection(score, pvalues, alert, active, direction, codes, expected)
 
 

@@ -19,8 +19,8 @@ from healer_ops.detect.engine.calibrate import shrunk_pvalues
 
 
 def flat(values: np.ndarray, pseudo_count: float, history: int,
-         prior_rows: float = 5.0, min_changes: int = 10, loosen_only: bool = True,
-         max_shape: float = 0.0) -> np.ndarray:
+         prior_rows: float = 5.0, min_changes: int = 10, loosen_only: bool = True
+         ) -> np.ndarray:
     """p of the current run of identical values (a stuck sensor, a metric that stopped).
 
     Model: independent repeats at the rate this series repeats THIS value (its earlier
@@ -49,13 +49,12 @@ def flat(values: np.ndarray, pseudo_count: float, history: int,
     stat = np.where(judged, run, np.nan)
     # the series' history may only loosen the model (long runs are routine here), never
     # tighten it: within one run every row is a new longest run
-    shrunk = shrunk_pvalues(stat, prior, pseudo_count, history=history, max_shape=max_shape)
+    shrunk = shrunk_pvalues(stat, prior, pseudo_count, history=history)
     return np.maximum(prior, shrunk) if loosen_only else shrunk
 
 
 def record(values: np.ndarray, margin_scale: float, window: int, pseudo_count: float,
-           history: int, rarity: bool = True, max_shape: float = 0.0
-           ) -> tuple[np.ndarray, np.ndarray]:
+           history: int, rarity: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """A new extreme: how far x_t passes the highest (lowest) of the last ``window`` rows,
     in units of their range.
 
@@ -77,5 +76,5 @@ def record(values: np.ndarray, margin_scale: float, window: int, pseudo_count: f
             prior = np.where(margin > 0, rare * np.exp(-margin / margin_scale), 1.0)
         stat = np.where(np.isfinite(margin), margin, np.nan)
         out.append(shrunk_pvalues(stat, np.nan_to_num(prior, nan=1.0), pseudo_count,
-                                  history=history, max_shape=max_shape))
+                                  history=history))
     return out[0], out[1]

@@ -1,8 +1,7 @@
 """Causal statistics of a series (plain functions on numpy arrays).
 
 Every function here is causal: its output at row t depends on rows 0..t only:
-:func:`robust_scale`, :func:`robust_zscore`, :func:`mean_shift_zscore`, :func:`spread_shift`,
-:func:`seasonal_difference` (with
+:func:`robust_zscore`, :func:`mean_shift_zscore`, :func:`seasonal_difference` (with
 :func:`scale_floor` for flat stretches). Calibration into p-values is in ``calibrate``.
 """
 
@@ -37,12 +36,6 @@ def _iqr_before(rolling, lag: int) -> np.ndarray:
     return (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(lag).to_numpy()
 
 
-def robust_scale(values: np.ndarray, window: int) -> np.ndarray:
-    """IQR / 1.349 of the ``window`` values before each row (NaN -> 0 until known)."""
-    iqr = _iqr_before(_rolling(pd.Series(values, dtype=float), window), 1)
-    return np.nan_to_num(iqr / IQR_TO_SIGMA, nan=0.0)
-
-
 def robust_zscore(values: np.ndarray, window: int, floor: np.ndarray | float = 0.0) -> np.ndarray:
     """Signed robust z of each value against the ``window`` values before it (not itself).
 
@@ -65,23 +58,6 @@ def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
     median = rolling.median().shift(rows).to_numpy()
     return (recent_mean - median) / np.maximum(_iqr_before(rolling, rows) / IQR_TO_SIGMA,
                                                floor)
-
-
-def spread_shift(values: np.ndarray, rows: int, window: int) -> np.ndarray:
-    """Log ratio of the mean absolute change of the last ``rows`` values to that of the
-    ``window`` rows before them: a change of variance, whatever the level.
-
-    First differences ignore the level and a slow season; a row change of zero (a count at
-    0, a repeated value) is fine, the means are floored by a tiny share of the earlier
-    scale. NaN until enough rows are known.
-    """
-    step = pd.Series(np.abs(np.diff(np.asarray(values, dtype=float), prepend=np.nan)))
-    recent = step.rolling(rows, min_periods=max(2, rows // 2)).mean().to_numpy()
-    before = step.rolling(window, min_periods=max(3, window // 4)).mean().shift(rows)
-    before = before.to_numpy()
-    floor = 1e-3 * np.nan_to_num(before, nan=0.0) + 1e-12
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.log((recent + floor) / (before + floor))
 
 
 def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
@@ -118,6 +94,7 @@ def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
 
 
 COUNT_MEAN = 20.0  # integer series with a smaller mean are judged as counts (Poisson-like)
+MOSTLY_ZERO = 0.5  # non-negative series with at least this share of zeros: sparse, count-like
 RIGHT_SKEW = 1.5  # (q90 - q50) / (q50 - q10) beyond this: a right-skewed, multiplicative metric
 
 
@@ -126,6 +103,9 @@ def stabilizer(values: np.ndarray, rows: int):
 
     - small non-negative counts (integers, mean under ``COUNT_MEAN``): Anscombe's
       ``2 sqrt(x + 3/8)``, under which Poisson noise has the same spread at every rate;
+      and the same for any non-negative series that is mostly zeros (``MOSTLY_ZERO``: an
+      error share, a sparse rate), a count in disguise: unchanged, its rare bursts would
+      set every scale, and a log would put its zeros far below everything else;
     - non-negative right-skewed metrics (latencies, byte counts, volumes: the spread grows
       with the level, rare large values): ``log(x + c)`` with ``c`` a small share of the
       typical value, so a tail of stragglers no longer dominates the spread and a drop to
@@ -137,7 +117,11 @@ def stabilizer(values: np.ndarray, rows: int):
     """
     first = np.asarray(values[:rows], dtype=float)
     first = first[np.isfinite(first)]
-    if len(first) < 10 or first.min() < 0 or first.max() == first.min():
+    if len(first) < 10 or first.min() < 0:
+        return "none", _identity
+    if first.min() == 0 and np.mean(first == 0) >= MOSTLY_ZERO:
+        return "sqrt", _anscombe
+    if first.max() == first.min():
         return "none", _identity
     if np.all(first == np.round(first)) and first.mean() < COUNT_MEAN:
         return "sqrt", _anscombe
