@@ -225,22 +225,3 @@ def test_a_count_after_a_run_of_zeros_is_judged_against_poisson_noise_not_a_zero
     error_share = np.where(rng.random(2000) < 0.2, rng.gamma(1.0, 3.0, 2000), 0.0).round(3)
     assert core.count_noise_floor(error_share, "sqrt", config) == 0.0  # not Poisson noise
     assert core.count_noise_floor(counts, "log", config) == 0.0
-
-
-def test_after_a_paged_problem_is_over_a_much_worse_one_of_another_kind_pages_again():
-    pvalues = np.ones(400)
-    kinds = np.zeros(400, dtype=int)
-    pvalues[100], kinds[100] = 1e-4, engine.EVIDENCE.index("spike")  # pages, then is over
-    pvalues[150], kinds[150] = 1e-9, engine.EVIDENCE.index("flat")  # within the hold
-    hold = 100
-
-    def paged(pvalues, after_recovery):
-        _, alert, _ = decide(pvalues, hold, 5, 0.002, 0.03, 2.0, hold, escalation=-2.0,
-                             kinds=kinds, after_recovery=after_recovery)
-        return list(np.flatnonzero(alert))
-
-    assert paged(pvalues, after_recovery=True) == [100, 150]
-    assert paged(pvalues, after_recovery=False) == [100]  # a paged problem hid it
-    lasting = pvalues.copy()
-    lasting[101:150] = 0.01  # the first problem goes on: the same problem, paged once
-    assert paged(lasting, after_recovery=True) == [100]

@@ -26,8 +26,6 @@ class EngineConfig:
     repeat_fraction: float = 1.0  # a score must beat this share of a hold before it
     escalation: float = -2.0  # p <= (p of the open detection) ** |this| scores anyway;
     # negative: only while that detection did not alert (decide.escalates)
-    escalate_after_recovery: bool = True  # ... and anyway once its episode is over (a new
-    # problem, not the same one going on; with max_episode_holds > 1)
     context_rows: int = 4032  # history score_new needs (14 days of 5-minute rows)
     stabilize: bool = True  # statistics on sqrt (small counts) / log (right-skewed) scale
     # steps: about an hour of rows (at least one row, at most max_rows_per_step)

@@ -96,7 +96,7 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
 def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
            silence_pvalue: float | None = None, max_episode_holds: float = 1.0,
            repeat_rows: int | None = None, escalation: float = 0.0,
-           kinds: np.ndarray | None = None, after_recovery: bool = False
+           kinds: np.ndarray | None = None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(thinned score, alert 0/1, active) per row from the combined p-value per row.
 
@@ -108,9 +108,7 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     paging can be stricter than ranking without changing which rows keep a score. With
     ``escalation`` k > 0 a row whose p is at most the open detection's p^k and of another
     kind (``kinds``: the evidence code per row) keeps its score (a weak detection does not
-    hide a much worse problem that follows); negative k: only while the open detection did
-    not alert or, with ``after_recovery``, once its episode is over (its evidence weak for
-    ``recover_rows``): a paged problem is paged once, a new one after it is paged too.
+    hide a much worse problem that follows).
     """
     silence_pvalue = alert_pvalue if silence_pvalue is None else silence_pvalue
     scores = pvalue_to_score(pvalues, alert_pvalue)
@@ -118,20 +116,18 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     longest = max(hold, int(round(max_episode_holds * hold)))
     repeat_rows = hold if repeat_rows is None else max(1, repeat_rows)
     scores = silence_episodes(suppress_repeats(scores, repeat_rows), pvalues, silence_score, hold,
-                              longest, recover_rows, escalation, kinds, after_recovery)
+                              longest, recover_rows, escalation, kinds)
     alert = (scores >= ALERT_SCORE).astype(np.int8)
     return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)
 
 
 def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, hold: int,
                      longest: int, recover_rows: int, escalation: float = 0.0,
-                     kinds: np.ndarray | None = None, after_recovery: bool = False
-                     ) -> np.ndarray:
+                     kinds: np.ndarray | None = None) -> np.ndarray:
     """Zero every score after a detection (score >= ``threshold``) for ``hold`` rows and,
     beyond, while its evidence lasts (at most ``longest`` rows in all), unless a score
     ``escalates`` (a much worse problem keeps its score; the silence does not restart, so
-    an escalation never hides a later problem); with ``after_recovery`` a negative
-    ``escalation`` counts as positive once the open detection's episode is over."""
+    an escalation never hides a later problem)."""
     if longest <= hold:
         return silence_after_alerts(scores, threshold, hold, escalation, kinds)
     raw = np.asarray(scores, dtype=float)
@@ -142,9 +138,7 @@ def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, 
     quiet_until, opened_at, opened_row = -1, 0.0, 0
     for row in np.flatnonzero(raw >= threshold):
         if row <= quiet_until:
-            over = after_recovery and recovered[opened_row + 1:row].any()
-            if escalates(raw[row], opened_at, abs(escalation) if over else escalation,
-                         kinds[row] == kinds[opened_row]):
+            if escalates(raw[row], opened_at, escalation, kinds[row] == kinds[opened_row]):
                 opened_at = out[row] = raw[row]  # it scores; the silence stays
             continue
         stop = min(len(out), row + longest + 1)

@@ -293,9 +293,6 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # engine4: the point statistics' least scale on counts, a share of the Poisson noise
     "no-count-floor": {"count_noise_floor": 0.0},
     "count-floor-1": {"count_noise_floor": 1.0},
-    # engine4: escalation after a paged detection once its episode is over (the default)
-    "no-escalation-after-recovery": {"escalate_after_recovery": False},
-    "escalate-2": {"escalation": 2.0},  # also during a paged episode (pages it twice)
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
