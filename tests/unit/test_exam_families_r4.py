@@ -32,10 +32,11 @@ def test_four_new_families_of_8_to_10_files():
     assert all(8 <= exam_families_r4.FILES_PER_FAMILY[family] <= 10 for family in FAMILIES)
 
 
-def test_none_is_a_tuning_family_or_an_earlier_exam():
+def test_they_are_the_validation_exam_and_never_tuning_or_an_earlier_exam():
     earlier = (set(validate.TUNING_FAMILIES) | set(exam_families.EXAM_FAMILIES)
                | set(exam_families_r3.EXAM_FAMILIES_R3))
     assert not set(FAMILIES) & earlier
+    assert validate.EXAM_FAMILIES == FAMILIES
 
 
 @pytest.mark.parametrize("family", FAMILIES)

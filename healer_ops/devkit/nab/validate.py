@@ -31,7 +31,7 @@ import pandas as pd
 from healer_ops.detect import engine  # imported before workers fork: one code version
 from healer_ops.detect.engine.calibrate import score_to_pvalue
 from healer_ops.detect.series_io import read_series
-from healer_ops.devkit.nab import exam_families, exam_families_r3
+from healer_ops.devkit.nab import exam_families, exam_families_r3, exam_families_r4
 
 PROBATION = 0.15
 
@@ -269,7 +269,7 @@ class FastScorer:
 TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                     "synthSparse", "synthLatency", "synthGappy") + exam_families.EXAM_FAMILIES
                    + exam_families_r3.EXAM_FAMILIES_R3)
-EXAM_FAMILIES: tuple[str, ...] = ()  # the next exam, written blind, never used to choose
+EXAM_FAMILIES = exam_families_r4.EXAM_FAMILIES_R4  # written blind, never used to choose
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},
