@@ -49,133 +49,27 @@ file. ``generate`` mirrors ``synthetic.generate``; everything is drawn from the 
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from healer_ops.devkit.nab import exam_r4_common as common
+from healer_ops.devkit.nab.exam_r4_cron import cron_duration_series
 from healer_ops.devkit.nab.synthetic import (
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
-    hour_of_day,
 )
 
 EXAM_FAMILIES_R4 = ("synthCacheHit", "synthCronDuration", "synthHostLoad", "synthBandwidth")
 FILES_PER_FAMILY = {"synthCacheHit": 9, "synthCronDuration": 9, "synthHostLoad": 8,
                     "synthBandwidth": 8}
-ROWS_BY_STEP = {1: (5000, 16000), 2: (3000, 10000), 5: (2000, 8000), 10: (2000, 4000),
-                15: (2000, 3000)}
-ANOMALY_COUNTS = (0, 1, 1, 2, 2, 3)  # anomalies per file: one draw
-EPOCH = pd.Timestamp("2025-09-01")  # a Monday
-MINUTES_PER_DAY = 1440
-
-
-def _start_minute(rng: np.random.Generator, step: int = 1) -> int:
-    """Minutes after EPOCH where a file starts: somewhere in the first week, on the grid."""
-    return step * int(rng.integers(0, 7 * MINUTES_PER_DAY // step))
-
-
-def _stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int
-            ) -> pd.DatetimeIndex:
-    """Scrape times every ``minutes`` (relative jitter), with ``holes`` gaps of hours."""
-    rows = int(rng.integers(*ROWS_BY_STEP[minutes]))
-    steps = minutes * rng.uniform(1 - jitter, 1 + jitter, rows)
-    for _ in range(holes):
-        steps[int(rng.integers(1, rows))] = rng.uniform(60, 60 * 8)
-    steps[0] = _start_minute(rng)
-    return pd.DatetimeIndex(EPOCH + pd.to_timedelta(np.cumsum(steps), unit="min").round("s"))
-
-
-def _elapsed_minutes(stamps: pd.DatetimeIndex) -> np.ndarray:
-    return np.asarray((stamps - stamps[0]).total_seconds()) / 60.0
-
-
-def _until(elapsed: np.ndarray, start: int, minutes: float) -> int:
-    """The first row at least ``minutes`` after row ``start`` (a span in time, not rows)."""
-    return max(start + 1, int(np.searchsorted(elapsed, elapsed[start] + minutes)))
-
-
-def _daily_cycle(hours: np.ndarray, peak: float, width: float) -> np.ndarray:
-    """0..1: a bell around ``peak`` o'clock, wrapping at midnight."""
-    return np.exp(-((((hours - peak + 12) % 24) - 12) ** 2) / (2 * width ** 2))
-
-
-def _traffic(stamps: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
-    """Visitors of hosted sites, mean 1: a day peak, a night trough, quieter weekends."""
-    daily = _daily_cycle(hour_of_day(stamps), rng.uniform(10, 21), rng.uniform(3, 6))
-    floor = rng.uniform(0.05, 0.4)
-    weekend = np.where(np.asarray(stamps.day_of_week) >= 5, rng.uniform(0.5, 0.95), 1.0)
-    shape = (floor + (1 - floor) * daily) * weekend
-    return shape / shape.mean()
-
-
-def _wander(rng: np.random.Generator, rows: int, span: int) -> np.ndarray:
-    """A slow random walk of unit scale: changes over about ``span`` rows."""
-    smooth = np.convolve(rng.normal(0, 1, rows + span), np.ones(span) / np.sqrt(span), "same")
-    return smooth[span // 2: span // 2 + rows]
-
-
-def _daily_rows(stamps: pd.DatetimeIndex, hour: float) -> np.ndarray:
-    """The first row at or after ``hour`` o'clock each day."""
-    shifted = (hour_of_day(stamps) - hour) % 24
-    return np.flatnonzero(np.r_[False, np.diff(shifted) < 0])
-
-
-def _office_hour_rows(rng: np.random.Generator, stamps: pd.DatetimeIndex,
-                      per_day: float) -> np.ndarray:
-    """Rows of deploys: weekdays 09-18 only, ``per_day`` of them a day on average."""
-    hours = hour_of_day(stamps)
-    office = (np.asarray(stamps.day_of_week) < 5) & (hours >= 9) & (hours < 18)
-    elapsed = _elapsed_minutes(stamps)
-    spacing = np.diff(elapsed, prepend=elapsed[0])
-    chance = per_day * spacing / (9 * 60) * 7 / 5
-    return np.flatnonzero(office & (rng.random(len(stamps)) < chance))
-
-
-def _snap(candidates: np.ndarray, start: int, others: list[int], rows: int) -> int | None:
-    """The candidate row nearest ``start`` if it keeps the onset rules, else None."""
-    if not len(candidates):
-        return None
-    row = int(candidates[np.abs(candidates - start).argmin()])
-    gap = int(0.1 * rows / (len(others) + 1)) + 2
-    if not 0.15 * rows <= row < 0.96 * rows or any(abs(row - o) <= gap for o in others):
-        return None
-    return row
-
-
-def _snap_onsets(needing: tuple[str, ...], fallback: str, candidates: np.ndarray,
-                 starts: list[int], kinds: list[str], rows: int) -> None:
-    """Move onsets of the ``needing`` kinds onto a candidate row; where none fits, the
-    anomaly becomes ``fallback`` (an anomaly of that kind is only seen at those rows)."""
-    for i, kind in enumerate(kinds):
-        if kind in needing:
-            snapped = _snap(candidates, starts[i], starts[:i] + starts[i + 1:], rows)
-            if snapped is None:
-                kinds[i] = fallback
-            else:
-                starts[i] = snapped
-
-
-def _kinds(rng: np.random.Generator, starts: list[int], choices: tuple[str, ...],
-           once: str | None = None) -> list[str]:
-    """One kind per onset; ``once``: a lasting change that may occur once a file (two would
-    compound), later draws of it become the first choice."""
-    kinds = [str(rng.choice(choices)) for _ in starts]
-    if once in kinds:
-        first = kinds.index(once)
-        kinds = [choices[0] if k == once and i > first else k for i, k in enumerate(kinds)]
-    return kinds
-
-
 # ---------------------------------------------------------------- cache hit ratio
 
 
 def _purge(hit_share: np.ndarray, elapsed: np.ndarray, row: int, depth: float,
            recovery_minutes: float) -> None:
     """A purge at ``row``: most requests miss, then the cache fills again."""
-    stop = _until(elapsed, row, 5 * recovery_minutes)
+    stop = common.until(elapsed, row, 5 * recovery_minutes)
     since = elapsed[row:stop] - elapsed[row]
     hit_share[row:stop] *= 1 - depth * np.exp(-since / recovery_minutes)
 
@@ -189,32 +83,32 @@ def _ratio_of_counts(hits: np.ndarray, requests: np.ndarray, fallback: float) ->
 def cache_hit_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     cdn = name.startswith("cdn")
     minutes = int(rng.choice([1, 2, 5]))
-    stamps = _stamps(rng, minutes, 0.05, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), _elapsed_minutes(stamps)
-    traffic = _traffic(stamps, rng)
+    stamps = common.stamps(rng, minutes, 0.05, int(rng.integers(0, 3)))
+    rows, elapsed = len(stamps), common.elapsed_minutes(stamps)
+    traffic = common.traffic(stamps, rng)
     volume = float(np.exp(rng.uniform(np.log(5), np.log(2000)))) * minutes  # requests a row
     steady_miss = rng.uniform(0.015, 0.12) if cdn else rng.uniform(0.04, 0.3)
     # busy hours repeat the popular pages, so the ratio is a little better at the peak
-    miss = (steady_miss * np.exp(0.25 * _wander(rng, rows, 240))
+    miss = (steady_miss * np.exp(0.25 * common.wander(rng, rows, 240))
             * traffic ** -rng.uniform(0, 0.3))
     hit_share = 1 - np.clip(miss, 0, 0.95)
-    for row in _office_hour_rows(rng, stamps, rng.uniform(0.3, 1.5)):  # deploys purge
+    for row in common.office_hour_rows(rng, stamps, rng.uniform(0.3, 1.5)):  # deploys purge
         _purge(hit_share, elapsed, row, rng.uniform(0.4, 0.95), rng.uniform(3, 25))
     warmer = np.zeros(rows)  # a nightly crawler warming the long tail: mostly misses
-    for row in _daily_rows(stamps, rng.uniform(1, 5)):
-        warmer[row:_until(elapsed, row, rng.uniform(15, 60))] = volume * rng.uniform(0.3, 2)
+    for row in common.daily_rows(stamps, rng.uniform(1, 5)):
+        warmer[row:common.until(elapsed, row, rng.uniform(15, 60))] = volume * rng.uniform(0.3, 2)
     warmer_hit_share = rng.uniform(0.1, 0.6)
-    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
-    kinds = _kinds(rng, starts, ("eviction_storm", "cache_down", "key_explosion",
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, common.ANOMALY_COUNTS))
+    kinds = common.kinds(rng, starts, ("eviction_storm", "cache_down", "key_explosion",
                                  "purge_loop", "pinned_high"), once="key_explosion")
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "eviction_storm":  # lasting when the cache was resized down for good
             hours = rng.uniform(6, 48) if rng.random() < 0.6 else np.inf
-            stop = _until(elapsed, start, hours * 60) if np.isfinite(hours) else rows
+            stop = common.until(elapsed, start, hours * 60) if np.isfinite(hours) else rows
             factor = rng.uniform(3, 6)
             hit_share[start:stop] = 1 - np.clip((1 - hit_share[start:stop]) * factor, 0, 0.9)
         elif kind == "cache_down":
-            stop = _until(elapsed, start, rng.uniform(20, 240))
+            stop = common.until(elapsed, start, rng.uniform(20, 240))
             hit_share[start:stop] = rng.uniform(0, 0.03)  # the warmer's requests miss too
         elif kind == "key_explosion":  # a plugin adds a query string to every cache key
             ramp = rng.uniform(12, 72) * 60
@@ -227,9 +121,9 @@ def cache_hit_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
             row = start
             while row < rows and elapsed[row] < stop_minute:
                 _purge(hit_share, elapsed, row, rng.uniform(0.5, 0.9), rng.uniform(5, 20))
-                row = _until(elapsed, row, every * rng.uniform(0.8, 1.2))
+                row = common.until(elapsed, row, every * rng.uniform(0.8, 1.2))
         else:  # a CDN serving stale while the origin is down; a bot on one cached page
-            stop = _until(elapsed, start, rng.uniform(30, 240))
+            stop = common.until(elapsed, start, rng.uniform(30, 240))
             hit_share[start:stop] = 1 - rng.uniform(0, 0.004)
     requests = rng.poisson(volume * traffic * rng.lognormal(0, 0.1, rows))
     crawled = rng.poisson(warmer)
@@ -240,137 +134,6 @@ def cache_hit_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     return SyntheticSeries(name, stamps, values, starts, kinds)
 
 
-# ---------------------------------------------------------------- recurring job durations
-
-
-@dataclass
-class _CronJob:
-    """How long a job's runs take: ``duration`` of a run starting at a minute after EPOCH."""
-
-    every: int  # minutes between cron slots
-    base_seconds: float
-    daytime_extra: float  # daytime runs have more work (users queue it)
-    peak_hour: float
-    top_of_hour_factor: float  # some jobs do extra work once an hour
-    heavy_minute: float  # minute of the day of the daily heavy run
-    heavy_factor: float
-    sunday_factor: float  # the weekly full pass rides on the daily one
-    growth_per_day: float  # data grows, runs get a little longer
-    first_minute: float
-
-    def duration(self, minute: float) -> float:
-        hour, weekday = (minute / 60) % 24, int(minute // MINUTES_PER_DAY) % 7
-        from_peak = (hour - self.peak_hour + 12) % 24 - 12
-        daytime = math.exp(-from_peak ** 2 / 32) * (0.6 if weekday >= 5 else 1.0)
-        seconds = self.base_seconds * (1 + self.daytime_extra * daytime)
-        if minute % 60 < self.every:
-            seconds *= self.top_of_hour_factor
-        if (minute - self.heavy_minute) % MINUTES_PER_DAY < self.every:
-            seconds *= self.heavy_factor * (self.sunday_factor if weekday == 6 else 1.0)
-        days = (minute - self.first_minute) / MINUTES_PER_DAY
-        return seconds * (1 + self.growth_per_day * days)
-
-
-def _cron_job(rng: np.random.Generator, every: int) -> _CronJob:
-    first_minute = float(_start_minute(rng, every))
-    return _CronJob(
-        every=every,
-        base_seconds=float(np.exp(rng.uniform(np.log(1.5), np.log(0.25 * every * 60)))),
-        daytime_extra=rng.uniform(0, 0.8), peak_hour=rng.uniform(10, 20),
-        top_of_hour_factor=rng.uniform(1.5, 4) if rng.random() < 0.5 else 1.0,
-        heavy_minute=rng.uniform(0, 6) * 60, heavy_factor=rng.uniform(5, 40),
-        sunday_factor=rng.uniform(1.5, 3) if rng.random() < 0.5 else 1.0,
-        growth_per_day=rng.uniform(0, 0.01), first_minute=first_minute)
-
-
-@dataclass
-class _RunAnomaly:
-    kind: str
-    row: int
-    hours: float  # how long it lasts (inf: to the end of the file)
-    factor: float
-    share: float = 0.0  # bimodal: the share of runs on the slow path
-    minute: float = np.nan  # set when its first run starts
-
-
-def _run_anomaly(rng: np.random.Generator, kind: str, row: int) -> _RunAnomaly:
-    if kind == "slowdown_drift":  # a table without an index: slower every day, for good
-        return _RunAnomaly(kind, row, np.inf, rng.uniform(0.3, 2))
-    if kind == "stuck_run":  # a hung call until the job's timeout kills it
-        return _RunAnomaly(kind, row, rng.uniform(2, 12), 0.0)
-    if kind == "runs_stop":  # cron dead or the container not rescheduled; then a catch-up
-        return _RunAnomaly(kind, row, rng.uniform(2, 12), rng.uniform(2, 6))
-    if kind == "bimodal":  # a change sends some runs down a slow path
-        hours = np.inf if rng.random() < 0.5 else rng.uniform(24, 72)
-        return _RunAnomaly(kind, row, hours, rng.uniform(2.5, 6), rng.uniform(0.25, 0.6))
-    return _RunAnomaly(kind, row, rng.uniform(2, 24), 0.0)  # fails_fast: a config error
-
-
-def _with_anomalies(seconds: float, row: int, minute: float, anomalies: list[_RunAnomaly],
-                    draw: float) -> float:
-    """The duration of run ``row`` once the anomalies that have begun are applied."""
-    for a in anomalies:
-        if row < a.row or minute >= a.minute + a.hours * 60:
-            continue
-        if a.kind == "slowdown_drift":
-            seconds *= min(15.0, 1 + a.factor * (minute - a.minute) / MINUTES_PER_DAY)
-        elif a.kind == "stuck_run" and row == a.row:
-            seconds = a.hours * 3600
-        elif a.kind == "runs_stop" and row < a.row + 3:  # the backlog, in a few runs
-            seconds *= a.factor ** (1 / (1 + row - a.row))
-        elif a.kind == "bimodal" and draw < a.share:
-            seconds *= a.factor
-        elif a.kind == "fails_fast":
-            seconds = 0.05 + 0.5 * draw
-    return seconds
-
-
-def _simulate_runs(rng: np.random.Generator, job: _CronJob, rows: int,
-                   anomalies: list[_RunAnomaly]) -> tuple[np.ndarray, np.ndarray]:
-    """Start minutes and durations of ``rows`` runs. Cron skips a slot while the previous run
-    holds the lock (flock -n), and now and then misses one."""
-    noise = rng.lognormal(0, rng.uniform(0.08, 0.35), rows)
-    noise *= np.where(rng.random(rows) < 0.01, rng.uniform(2, 8, rows), 1.0)  # lock waits
-    delay_minutes = rng.uniform(1, 20, rows) / 60  # cron latency, container start
-    draws = rng.random(rows)
-    missed_chance = rng.uniform(0.001, 0.008)
-    gaps = {a.row: a.hours for a in anomalies if a.kind == "runs_stop"}
-    starts, durations = np.empty(rows), np.empty(rows)
-    slot_minute, busy_until, row = job.first_minute, -np.inf, 0
-    while row < rows:
-        minute, slot_minute = slot_minute, slot_minute + job.every
-        if minute < busy_until or rng.random() < missed_chance:
-            continue
-        if row in gaps:  # no runs for hours: the next run that happens is this row
-            slot_minute += job.every * int(gaps.pop(row) * 60 / job.every)
-            continue
-        for a in anomalies:
-            if a.row == row:
-                a.minute = minute
-        seconds = _with_anomalies(job.duration(minute) * noise[row], row, minute, anomalies,
-                                  draws[row])
-        starts[row], durations[row] = minute + delay_minutes[row], seconds
-        busy_until = starts[row] + seconds / 60
-        row += 1
-    return starts, durations
-
-
-def cron_duration_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
-    stamped_at_end = name.startswith("pushed")  # a jobs table keeps the start instead
-    every = int(rng.choice([2, 5, 5, 10, 15]))
-    rows = int(rng.integers(*ROWS_BY_STEP[every]))
-    job = _cron_job(rng, every)
-    onsets = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
-    kinds = _kinds(rng, onsets, ("stuck_run", "slowdown_drift", "runs_stop", "bimodal",
-                                 "fails_fast"), once="slowdown_drift")
-    anomalies = [_run_anomaly(rng, kind, row) for kind, row in zip(kinds, onsets, strict=True)]
-    starts, durations = _simulate_runs(rng, job, rows, anomalies)
-    minutes = starts + durations / 60 if stamped_at_end else starts
-    # whole seconds, as written; a run starts at least a second after the last one ended
-    stamps = pd.DatetimeIndex(EPOCH + pd.to_timedelta(minutes, unit="min").floor("s"))
-    return SyntheticSeries(name, stamps, np.round(durations, 3), onsets, kinds)
-
-
 # ---------------------------------------------------------------- shared host load / CPU
 
 
@@ -378,11 +141,11 @@ def _backup_rows(stamps: pd.DatetimeIndex, hour: float, moved: tuple[int, float]
                  ) -> np.ndarray:
     """Rows where the nightly backup starts; ``moved``: (row, hour): from the night of that
     row on, it starts at the other hour."""
-    rows = _daily_rows(stamps, hour)
+    rows = common.daily_rows(stamps, hour)
     if moved is None:
         return rows
     since, other_hour = moved
-    later = _daily_rows(stamps, other_hour)
+    later = common.daily_rows(stamps, other_hour)
     return np.r_[rows[rows < since], later[later > since]]
 
 
@@ -390,12 +153,13 @@ def _add_backups(busy: np.ndarray, stamps: pd.DatetimeIndex, rows: np.ndarray,
                  rng: np.random.Generator, cores_used: float) -> None:
     """A backup compresses and reads the disk (iowait counts in the load): a bump of about
     ``cores_used`` for 30-90 minutes, two to three times longer on Sundays (a full one)."""
-    elapsed = _elapsed_minutes(stamps)
+    elapsed = common.elapsed_minutes(stamps)
     minutes = rng.uniform(30, 90)
     sunday = np.asarray(stamps.day_of_week) == 6
     full = rng.uniform(2, 3)
     for row in rows:
-        stop = _until(elapsed, row, minutes * (full if sunday[row] else 1) * rng.uniform(0.8, 1.2))
+        length = minutes * (full if sunday[row] else 1) * rng.uniform(0.8, 1.2)
+        stop = common.until(elapsed, row, length)
         busy[row:stop] += cores_used * rng.lognormal(0, 0.15, stop - row)
 
 
@@ -403,9 +167,9 @@ def _neighbour_steal(rng: np.random.Generator, elapsed: np.ndarray) -> np.ndarra
     """Share of the CPU taken by other tenants of the hypervisor: short bursts, a few a day."""
     rows = len(elapsed)
     steal = rng.uniform(0, 0.02) * rng.random(rows)
-    days = elapsed[-1] / MINUTES_PER_DAY
+    days = elapsed[-1] / common.MINUTES_PER_DAY
     for row in rng.integers(0, rows, rng.poisson(rng.uniform(1, 4) * days)):
-        stop = _until(elapsed, int(row), rng.uniform(5, 40))
+        stop = common.until(elapsed, int(row), rng.uniform(5, 40))
         steal[row:stop] += rng.uniform(0.05, 0.25) * rng.uniform(0.5, 1.5, stop - row)
     return steal
 
@@ -413,38 +177,38 @@ def _neighbour_steal(rng: np.random.Generator, elapsed: np.ndarray) -> np.ndarra
 def host_load_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     as_load = name.startswith("load")
     minutes = int(rng.choice([1, 2, 5]))
-    stamps = _stamps(rng, minutes, 0.03, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), _elapsed_minutes(stamps)
+    stamps = common.stamps(rng, minutes, 0.03, int(rng.integers(0, 3)))
+    rows, elapsed = len(stamps), common.elapsed_minutes(stamps)
     cores = int(rng.choice([2, 4, 8, 16, 32]))
-    web = cores * rng.uniform(0.08, 0.45) * _traffic(stamps, rng)
+    web = cores * rng.uniform(0.08, 0.45) * common.traffic(stamps, rng)
     web *= rng.lognormal(0, rng.uniform(0.05, 0.2), rows)
     top_of_hour = np.r_[True, np.diff(np.asarray(stamps.hour)) != 0]  # WP-cron of every site
     web[top_of_hour] += cores * rng.uniform(0.05, 0.3) * rng.random(int(top_of_hour.sum()))
     backup_hour = rng.uniform(0, 5)
-    nightly = _daily_rows(stamps, backup_hour)
+    nightly = common.daily_rows(stamps, backup_hour)
     steal = _neighbour_steal(rng, elapsed)
-    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
-    kinds = _kinds(rng, starts, ("runaway_process", "noisy_neighbour", "backup_missing",
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, common.ANOMALY_COUNTS))
+    kinds = common.kinds(rng, starts, ("runaway_process", "noisy_neighbour", "backup_missing",
                                  "backup_moved", "host_idle"), once="backup_moved")
     # a crontab edited in another time zone, say: seen first as a night without backup
-    _snap_onsets(("backup_moved",), "runaway_process", nightly, starts, kinds, rows)
+    common.snap_onsets(("backup_moved",), "runaway_process", nightly, starts, kinds, rows)
     moved = next(((start, (backup_hour + rng.uniform(4, 10)) % 24)
                   for start, kind in zip(starts, kinds, strict=True) if kind == "backup_moved"),
                  None)
     backups = _backup_rows(stamps, backup_hour, moved)
-    _snap_onsets(("backup_missing",), "runaway_process", backups, starts, kinds, rows)
+    common.snap_onsets(("backup_missing",), "runaway_process", backups, starts, kinds, rows)
     backups = np.setdiff1d(backups, [start for start, kind in zip(starts, kinds, strict=True)
                                      if kind == "backup_missing"])
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "host_idle":  # PHP-FPM down, or the sites moved to another host
-            stop = _until(elapsed, start, rng.uniform(1, 12) * 60)
+            stop = common.until(elapsed, start, rng.uniform(1, 12) * 60)
             web[start:stop] = cores * rng.uniform(0.003, 0.02) * rng.lognormal(0, 0.3,
                                                                                stop - start)
         elif kind == "runaway_process":  # a PHP loop spinning until someone kills it
-            stop = _until(elapsed, start, rng.uniform(2, 24) * 60)
+            stop = common.until(elapsed, start, rng.uniform(2, 24) * 60)
             web[start:stop] += int(rng.integers(1, min(cores, 4) + 1))
         elif kind == "noisy_neighbour":
-            stop = _until(elapsed, start, rng.uniform(3, 24) * 60)
+            stop = common.until(elapsed, start, rng.uniform(3, 24) * 60)
             steal[start:stop] += rng.uniform(0.15, 0.45) * rng.gamma(2, 0.5, stop - start)
     backup_cores = rng.uniform(0.5, 1.5) + cores * rng.uniform(0.1, 0.3)  # sites in parallel
     _add_backups(web, stamps, backups, rng, backup_cores)
@@ -464,52 +228,52 @@ def _bot_scrapes(rng: np.random.Generator, elapsed: np.ndarray, mean_bytes: floa
                  ) -> np.ndarray:
     """Crawlers and scrapers: a few a day, minutes to two hours, heavy-tailed in size."""
     extra = np.zeros(len(elapsed))
-    days = elapsed[-1] / MINUTES_PER_DAY
+    days = elapsed[-1] / common.MINUTES_PER_DAY
     for row in rng.integers(0, len(elapsed), rng.poisson(rng.uniform(0.3, 3) * days)):
-        stop = _until(elapsed, int(row), rng.uniform(10, 120))
+        stop = common.until(elapsed, int(row), rng.uniform(10, 120))
         extra[row:stop] += mean_bytes * 0.2 * (1 + rng.pareto(1.3))
     return extra
 
 
 def bandwidth_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     minutes = int(rng.choice([5, 5, 10, 15]))
-    stamps = _stamps(rng, minutes, 0.02, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), _elapsed_minutes(stamps)
+    stamps = common.stamps(rng, minutes, 0.02, int(rng.integers(0, 3)))
+    rows, elapsed = len(stamps), common.elapsed_minutes(stamps)
     mean_bytes = float(np.exp(rng.uniform(np.log(5e6), np.log(2e10)))) * minutes / 5
     growth = 1 + rng.uniform(-0.1, 0.25) * elapsed / elapsed[-1]
-    visitors = (mean_bytes * _traffic(stamps, rng) * growth
+    visitors = (mean_bytes * common.traffic(stamps, rng) * growth
                 * rng.lognormal(0, rng.uniform(0.05, 0.2), rows))
     link = visitors.max() * rng.uniform(2.5, 6)  # the most bytes a row can carry
     other = _bot_scrapes(rng, elapsed, mean_bytes)
     backs_up = rng.random() < 0.6
     backup_hour, backup_rate = rng.uniform(0, 5), link * rng.uniform(0.2, 0.5)
-    nightly = _daily_rows(stamps, backup_hour) if backs_up else np.array([], dtype=int)
-    starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
-    kinds = _kinds(rng, starts, ("hotlink", "flood", "traffic_loss", "cdn_bypass",
+    nightly = common.daily_rows(stamps, backup_hour) if backs_up else np.array([], dtype=int)
+    starts = anomaly_starts(rng, rows, anomaly_count(rng, common.ANOMALY_COUNTS))
+    kinds = common.kinds(rng, starts, ("hotlink", "flood", "traffic_loss", "cdn_bypass",
                                  "backup_runaway"), once="cdn_bypass")
-    _snap_onsets(("backup_runaway",), "hotlink", nightly, starts, kinds, rows)
+    common.snap_onsets(("backup_runaway",), "hotlink", nightly, starts, kinds, rows)
     sunday = np.asarray(stamps.day_of_week) == 6
     full = rng.uniform(2, 4)  # a full copy on Sundays, increments on other nights
     backup_hours = {row: rng.uniform(0.3, 1.5) * (full if sunday[row] else 1)
                     for row in nightly}  # a rate-limited rsync
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "hotlink":  # another site embeds our images: its visitors, its day
-            stop = _until(elapsed, start, rng.uniform(6, 72) * 60)
-            their_day = _traffic(stamps[start:stop], rng)
+            stop = common.until(elapsed, start, rng.uniform(6, 72) * 60)
+            their_day = common.traffic(stamps[start:stop], rng)
             other[start:stop] += mean_bytes * rng.uniform(0.5, 2.5) * their_day
         elif kind == "flood":
-            stop = _until(elapsed, start, rng.uniform(15, 180))
+            stop = common.until(elapsed, start, rng.uniform(15, 180))
             other[start:stop] += mean_bytes * rng.uniform(5, 30) * rng.lognormal(
                 0, 0.3, stop - start)
         elif kind == "traffic_loss":  # DNS or a route gone for half a day
-            stop = _until(elapsed, start, rng.uniform(6, 16) * 60)
+            stop = common.until(elapsed, start, rng.uniform(6, 16) * 60)
             visitors[start:stop] *= rng.uniform(0.2, 0.45)
         elif kind == "cdn_bypass":  # the origin serves the static files from now on
             visitors[start:] *= rng.uniform(2, 4)
         else:  # a full copy of every site instead of the increment
             backup_hours[start] = rng.uniform(6, 20)
     for row, hours in backup_hours.items():
-        stop = _until(elapsed, row, hours * 60)
+        stop = common.until(elapsed, row, hours * 60)
         other[row:stop] += backup_rate * rng.uniform(0.97, 1.0, stop - row)
     saturated = rng.uniform(0.96, 0.995, rows) * link  # a full link still shows some slack
     values = np.round(np.minimum(visitors + other, saturated))

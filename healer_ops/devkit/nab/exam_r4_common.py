@@ -1,0 +1,112 @@
+"""What the fourth exam families share: sampling steps and timestamps, daily and
+weekly rhythms, and where and which anomalies start (``exam_families_r4``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from healer_ops.devkit.nab.synthetic import hour_of_day
+
+ROWS_BY_STEP = {1: (5000, 16000), 2: (3000, 10000), 5: (2000, 8000), 10: (2000, 4000),
+                15: (2000, 3000)}
+ANOMALY_COUNTS = (0, 1, 1, 2, 2, 3)  # anomalies per file: one draw
+EPOCH = pd.Timestamp("2025-09-01")  # a Monday
+MINUTES_PER_DAY = 1440
+
+
+def start_minute(rng: np.random.Generator, step: int = 1) -> int:
+    """Minutes after EPOCH where a file starts: somewhere in the first week, on the grid."""
+    return step * int(rng.integers(0, 7 * MINUTES_PER_DAY // step))
+
+
+def stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int
+            ) -> pd.DatetimeIndex:
+    """Scrape times every ``minutes`` (relative jitter), with ``holes`` gaps of hours."""
+    rows = int(rng.integers(*ROWS_BY_STEP[minutes]))
+    steps = minutes * rng.uniform(1 - jitter, 1 + jitter, rows)
+    for _ in range(holes):
+        steps[int(rng.integers(1, rows))] = rng.uniform(60, 60 * 8)
+    steps[0] = start_minute(rng)
+    return pd.DatetimeIndex(EPOCH + pd.to_timedelta(np.cumsum(steps), unit="min").round("s"))
+
+
+def elapsed_minutes(stamps: pd.DatetimeIndex) -> np.ndarray:
+    return np.asarray((stamps - stamps[0]).total_seconds()) / 60.0
+
+
+def until(elapsed: np.ndarray, start: int, minutes: float) -> int:
+    """The first row at least ``minutes`` after row ``start`` (a span in time, not rows)."""
+    return max(start + 1, int(np.searchsorted(elapsed, elapsed[start] + minutes)))
+
+
+def daily_cycle(hours: np.ndarray, peak: float, width: float) -> np.ndarray:
+    """0..1: a bell around ``peak`` o'clock, wrapping at midnight."""
+    return np.exp(-((((hours - peak + 12) % 24) - 12) ** 2) / (2 * width ** 2))
+
+
+def traffic(stamps: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
+    """Visitors of hosted sites, mean 1: a day peak, a night trough, quieter weekends."""
+    daily = daily_cycle(hour_of_day(stamps), rng.uniform(10, 21), rng.uniform(3, 6))
+    floor = rng.uniform(0.05, 0.4)
+    weekend = np.where(np.asarray(stamps.day_of_week) >= 5, rng.uniform(0.5, 0.95), 1.0)
+    shape = (floor + (1 - floor) * daily) * weekend
+    return shape / shape.mean()
+
+
+def wander(rng: np.random.Generator, rows: int, span: int) -> np.ndarray:
+    """A slow random walk of unit scale: changes over about ``span`` rows."""
+    smooth = np.convolve(rng.normal(0, 1, rows + span), np.ones(span) / np.sqrt(span), "same")
+    return smooth[span // 2: span // 2 + rows]
+
+
+def daily_rows(stamps: pd.DatetimeIndex, hour: float) -> np.ndarray:
+    """The first row at or after ``hour`` o'clock each day."""
+    shifted = (hour_of_day(stamps) - hour) % 24
+    return np.flatnonzero(np.r_[False, np.diff(shifted) < 0])
+
+
+def office_hour_rows(rng: np.random.Generator, stamps: pd.DatetimeIndex,
+                      per_day: float) -> np.ndarray:
+    """Rows of deploys: weekdays 09-18 only, ``per_day`` of them a day on average."""
+    hours = hour_of_day(stamps)
+    office = (np.asarray(stamps.day_of_week) < 5) & (hours >= 9) & (hours < 18)
+    elapsed = elapsed_minutes(stamps)
+    spacing = np.diff(elapsed, prepend=elapsed[0])
+    chance = per_day * spacing / (9 * 60) * 7 / 5
+    return np.flatnonzero(office & (rng.random(len(stamps)) < chance))
+
+
+def snap(candidates: np.ndarray, start: int, others: list[int], rows: int) -> int | None:
+    """The candidate row nearest ``start`` if it keeps the onset rules, else None."""
+    if not len(candidates):
+        return None
+    row = int(candidates[np.abs(candidates - start).argmin()])
+    gap = int(0.1 * rows / (len(others) + 1)) + 2
+    if not 0.15 * rows <= row < 0.96 * rows or any(abs(row - o) <= gap for o in others):
+        return None
+    return row
+
+
+def snap_onsets(needing: tuple[str, ...], fallback: str, candidates: np.ndarray,
+                 starts: list[int], kinds: list[str], rows: int) -> None:
+    """Move onsets of the ``needing`` kinds onto a candidate row; where none fits, the
+    anomaly becomes ``fallback`` (an anomaly of that kind is only seen at those rows)."""
+    for i, kind in enumerate(kinds):
+        if kind in needing:
+            snapped = snap(candidates, starts[i], starts[:i] + starts[i + 1:], rows)
+            if snapped is None:
+                kinds[i] = fallback
+            else:
+                starts[i] = snapped
+
+
+def kinds(rng: np.random.Generator, starts: list[int], choices: tuple[str, ...],
+           once: str | None = None) -> list[str]:
+    """One kind per onset; ``once``: a lasting change that may occur once a file (two would
+    compound), later draws of it become the first choice."""
+    kinds = [str(rng.choice(choices)) for _ in starts]
+    if once in kinds:
+        first = kinds.index(once)
+        kinds = [choices[0] if k == once and i > first else k for i, k in enumerate(kinds)]
+    return kinds
