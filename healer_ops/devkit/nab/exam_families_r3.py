@@ -48,8 +48,11 @@ from healer_ops.devkit.nab.synthetic import (
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
+    elapsed_minutes,
     hour_of_day,
     label_windows,
+    office_hour_rows,
+    until,
 )
 
 EXAM_FAMILIES_R3 = ("synthMemory", "synthErrorRate", "synthPool", "synthBacklog")
@@ -73,15 +76,6 @@ def _stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int
     return pd.DatetimeIndex(start + pd.to_timedelta(np.cumsum(steps), unit="min").round("s"))
 
 
-def _elapsed_minutes(stamps: pd.DatetimeIndex) -> np.ndarray:
-    return np.asarray((stamps - stamps[0]).total_seconds()) / 60.0
-
-
-def _until(elapsed: np.ndarray, start: int, minutes: float) -> int:
-    """The first row at least ``minutes`` after row ``start`` (a span in time, not rows)."""
-    return max(start + 1, int(np.searchsorted(elapsed, elapsed[start] + minutes)))
-
-
 def _load(stamps: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     """Traffic of a hosting fleet, mean about 1: a day peak, a night trough, weekends."""
     hours = hour_of_day(stamps)
@@ -91,17 +85,6 @@ def _load(stamps: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     weekend = np.where(np.asarray(stamps.day_of_week) >= 5, rng.uniform(0.55, 0.95), 1.0)
     shape = (floor + (1 - floor) * daily) * weekend
     return shape / shape.mean()
-
-
-def _working_hour_events(rng: np.random.Generator, stamps: pd.DatetimeIndex,
-                         per_day: float) -> np.ndarray:
-    """Rows of deploys: weekdays 09-18 only, ``per_day`` of them a day on average."""
-    hours = hour_of_day(stamps)
-    office = (np.asarray(stamps.day_of_week) < 5) & (hours >= 9) & (hours < 18)
-    elapsed = _elapsed_minutes(stamps)
-    spacing = np.diff(elapsed, prepend=elapsed[0])
-    chance = per_day * spacing / (9 * 60) * 7 / 5
-    return np.flatnonzero(office & (rng.random(len(stamps)) < chance))
 
 
 def _daily_at(stamps: pd.DatetimeIndex, hour: float) -> np.ndarray:
@@ -117,7 +100,7 @@ def memory_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     runtime = name.split("_")[0]
     minutes = int(rng.choice([1, 2, 5]))
     stamps = _stamps(rng, minutes, 0.1, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), _elapsed_minutes(stamps)
+    rows, elapsed = len(stamps), elapsed_minutes(stamps)
     spacing = np.diff(elapsed, prepend=0.0)
     load = _load(stamps, rng)
     base = np.full(rows, float(np.exp(rng.uniform(np.log(150), np.log(3000)))))
@@ -130,7 +113,7 @@ def memory_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     warm_minutes = rng.uniform(10, 40)
     limit = base[0] * rng.uniform(3, 4)  # OOM kill above this
     restart = np.zeros(rows, dtype=bool)
-    restart[_working_hour_events(rng, stamps, rng.uniform(0.3, 1.2))] = True
+    restart[office_hour_rows(rng, stamps, rng.uniform(0.3, 1.2))] = True
     if runtime == "phpfpm":
         restart |= _daily_at(stamps, rng.uniform(5, 7))  # log-rotate reload
     extra_rate = np.zeros(rows)
@@ -148,7 +131,7 @@ def memory_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
             up = kind == "deploy_step_up"
             base[start:] *= rng.uniform(1.4, 2.0) if up else rng.uniform(0.4, 0.65)
         else:
-            stop = _until(elapsed, start, rng.uniform(1, 6) * 60 if kind == "oom_loop"
+            stop = until(elapsed, start, rng.uniform(1, 6) * 60 if kind == "oom_loop"
                           else rng.uniform(2, 12) * 60)
             if kind == "oom_loop":
                 restart[stop - 1] = True
@@ -195,7 +178,7 @@ def memory_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 def error_rate_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     minutes = int(rng.choice([1, 1, 2, 5]))
     stamps = _stamps(rng, minutes, 0.05, int(rng.integers(0, 2)))
-    rows, elapsed = len(stamps), _elapsed_minutes(stamps)
+    rows, elapsed = len(stamps), elapsed_minutes(stamps)
     load = _load(stamps, rng)
     volume = float(np.exp(rng.uniform(np.log(20), np.log(3000)))) * minutes
     requests = rng.poisson(volume * load * rng.lognormal(0, 0.1, rows))
@@ -213,20 +196,20 @@ def error_rate_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
             share[start:] = share[start:] * rng.uniform(5, 15) + 4 * base_share
     backup = _daily_at(stamps, rng.uniform(1, 5))
     for row in np.flatnonzero(backup):  # nightly backup: more timeouts, every night
-        share[row:_until(elapsed, row, rng.uniform(10, 30))] *= rng.uniform(3, 8)
-    for row in _working_hour_events(rng, stamps, rng.uniform(0.5, 2)):  # deploy blips
-        share[row:_until(elapsed, row, rng.uniform(1, 4))] += rng.uniform(0.02, 0.2)
+        share[row:until(elapsed, row, rng.uniform(10, 30))] *= rng.uniform(3, 8)
+    for row in office_hour_rows(rng, stamps, rng.uniform(0.5, 2)):  # deploy blips
+        share[row:until(elapsed, row, rng.uniform(1, 4))] += rng.uniform(0.02, 0.2)
     blips = rng.random(rows) < 1 / 500
     share[blips] += rng.uniform(0.005, 0.05, int(blips.sum()))
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "storm":
-            stop = _until(elapsed, start, rng.uniform(15, 120))
+            stop = until(elapsed, start, rng.uniform(15, 120))
             share[start:stop] = rng.uniform(0.05, 0.6) * rng.uniform(0.6, 1.0, stop - start)
         elif kind == "elevated_floor":  # one backend of several failing
-            stop = _until(elapsed, start, rng.uniform(3, 24) * 60)
+            stop = until(elapsed, start, rng.uniform(3, 24) * 60)
             share[start:stop] += max(rng.uniform(0.01, 0.05), 8 * base_share)
         elif kind == "flapping":
-            stop = _until(elapsed, start, rng.uniform(2, 12) * 60)
+            stop = until(elapsed, start, rng.uniform(2, 12) * 60)
             bursts = rng.random(stop - start) < 0.3
             share[start:stop] += bursts * rng.uniform(0.02, 0.3, stop - start)
     errors = rng.binomial(requests, np.clip(share, 0, 1))
@@ -236,7 +219,7 @@ def error_rate_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     for _ in range(int(rng.integers(0, 3))):  # the exporter down for hours: not an anomaly
         for _attempt in range(50):
             first = int(rng.integers(1, rows))
-            last = _until(elapsed, first, rng.uniform(1, 6) * 60)
+            last = until(elapsed, first, rng.uniform(1, 6) * 60)
             if all(last < a or first > b for a, b in windows):
                 missing[first:last] = True
                 break
@@ -251,7 +234,7 @@ def error_rate_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 def pool_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     minutes = int(rng.choice([1, 1, 2, 5]))
     stamps = _stamps(rng, minutes, 0.03, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), _elapsed_minutes(stamps)
+    rows, elapsed = len(stamps), elapsed_minutes(stamps)
     size = int(rng.choice([20, 32, 50, 64, 100, 151]))
     # a database keeps its pool's idle connections; PHP-FPM has health checks, long polls
     min_idle = int(rng.choice([2, 5, 10])) if name.startswith("db") else 0
@@ -263,7 +246,7 @@ def pool_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
               * rng.lognormal(0, 0.1, rows))
     batch_hour = rng.uniform(0, 6)
     for row in np.flatnonzero(_daily_at(stamps, batch_hour)):  # a nightly batch
-        demand[row:_until(elapsed, row, rng.uniform(20, 60))] += size * rng.uniform(0.2, 0.5)
+        demand[row:until(elapsed, row, rng.uniform(20, 60))] += size * rng.uniform(0.2, 0.5)
     starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
     kinds, overrides = [], []
     for start in starts:
@@ -271,13 +254,13 @@ def pool_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
         kinds.append(kind)
         if kind == "leak":  # one more leaked connection every few minutes, until a restart
             climb = rng.uniform(6, 48) * 60
-            stop = _until(elapsed, start, climb + rng.uniform(0, 2) * 60)
+            stop = until(elapsed, start, climb + rng.uniform(0, 2) * 60)
             demand[start:stop] += size * (elapsed[start:stop] - elapsed[start]) / climb
         elif kind == "shift_up":  # new app servers, each with its own pool
             demand[start:] += mean_busy * rng.uniform(0.6, 1.2)
         else:
             hours = {"exhaustion": (0.5, 6), "drop_to_zero": (1 / 3, 2), "stuck": (2, 12)}
-            stop = _until(elapsed, start, rng.uniform(*hours[kind]) * 60)
+            stop = until(elapsed, start, rng.uniform(*hours[kind]) * 60)
             overrides.append((kind, start, stop))
     values = np.clip(rng.poisson(np.maximum(demand, 0)), min_idle, size).astype(float)
     for kind, start, stop in overrides:
@@ -310,7 +293,7 @@ def _snap_to_job(job_rows: np.ndarray, start: int, others: list[int], rows: int)
 def backlog_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     minutes = int(rng.choice([2, 5, 5, 10]))
     stamps = _stamps(rng, minutes, 0.15, int(rng.integers(0, 4)))
-    rows, elapsed = len(stamps), _elapsed_minutes(stamps)
+    rows, elapsed = len(stamps), elapsed_minutes(stamps)
     sample = np.round(elapsed).astype(int)  # the minute of each scrape
     grid = stamps[0] + pd.to_timedelta(np.arange(sample[-1] + 1), unit="min")
     load = _load(grid, rng)

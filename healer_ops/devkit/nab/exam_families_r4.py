@@ -58,6 +58,9 @@ from healer_ops.devkit.nab.synthetic import (
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
+    elapsed_minutes,
+    office_hour_rows,
+    until,
 )
 
 EXAM_FAMILIES_R4 = ("synthCacheHit", "synthCronDuration", "synthHostLoad", "synthBandwidth")
@@ -69,7 +72,7 @@ FILES_PER_FAMILY = {"synthCacheHit": 9, "synthCronDuration": 9, "synthHostLoad":
 def _purge(hit_share: np.ndarray, elapsed: np.ndarray, row: int, depth: float,
            recovery_minutes: float) -> None:
     """A purge at ``row``: most requests miss, then the cache fills again."""
-    stop = common.until(elapsed, row, 5 * recovery_minutes)
+    stop = until(elapsed, row, 5 * recovery_minutes)
     since = elapsed[row:stop] - elapsed[row]
     hit_share[row:stop] *= 1 - depth * np.exp(-since / recovery_minutes)
 
@@ -84,7 +87,7 @@ def cache_hit_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     cdn = name.startswith("cdn")
     minutes = int(rng.choice([1, 2, 5]))
     stamps = common.stamps(rng, minutes, 0.05, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), common.elapsed_minutes(stamps)
+    rows, elapsed = len(stamps), elapsed_minutes(stamps)
     traffic = common.traffic(stamps, rng)
     volume = float(np.exp(rng.uniform(np.log(5), np.log(2000)))) * minutes  # requests a row
     steady_miss = rng.uniform(0.015, 0.12) if cdn else rng.uniform(0.04, 0.3)
@@ -92,11 +95,11 @@ def cache_hit_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     miss = (steady_miss * np.exp(0.25 * common.wander(rng, rows, 240))
             * traffic ** -rng.uniform(0, 0.3))
     hit_share = 1 - np.clip(miss, 0, 0.95)
-    for row in common.office_hour_rows(rng, stamps, rng.uniform(0.3, 1.5)):  # deploys purge
+    for row in office_hour_rows(rng, stamps, rng.uniform(0.3, 1.5)):  # deploys purge
         _purge(hit_share, elapsed, row, rng.uniform(0.4, 0.95), rng.uniform(3, 25))
     warmer = np.zeros(rows)  # a nightly crawler warming the long tail: mostly misses
     for row in common.daily_rows(stamps, rng.uniform(1, 5)):
-        warmer[row:common.until(elapsed, row, rng.uniform(15, 60))] = volume * rng.uniform(0.3, 2)
+        warmer[row:until(elapsed, row, rng.uniform(15, 60))] = volume * rng.uniform(0.3, 2)
     warmer_hit_share = rng.uniform(0.1, 0.6)
     starts = anomaly_starts(rng, rows, anomaly_count(rng, common.ANOMALY_COUNTS))
     kinds = common.kinds(rng, starts, ("eviction_storm", "cache_down", "key_explosion",
@@ -104,11 +107,11 @@ def cache_hit_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "eviction_storm":  # lasting when the cache was resized down for good
             hours = rng.uniform(6, 48) if rng.random() < 0.6 else np.inf
-            stop = common.until(elapsed, start, hours * 60) if np.isfinite(hours) else rows
+            stop = until(elapsed, start, hours * 60) if np.isfinite(hours) else rows
             factor = rng.uniform(3, 6)
             hit_share[start:stop] = 1 - np.clip((1 - hit_share[start:stop]) * factor, 0, 0.9)
         elif kind == "cache_down":
-            stop = common.until(elapsed, start, rng.uniform(20, 240))
+            stop = until(elapsed, start, rng.uniform(20, 240))
             hit_share[start:stop] = rng.uniform(0, 0.03)  # the warmer's requests miss too
         elif kind == "key_explosion":  # a plugin adds a query string to every cache key
             ramp = rng.uniform(12, 72) * 60
@@ -121,9 +124,9 @@ def cache_hit_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
             row = start
             while row < rows and elapsed[row] < stop_minute:
                 _purge(hit_share, elapsed, row, rng.uniform(0.5, 0.9), rng.uniform(5, 20))
-                row = common.until(elapsed, row, every * rng.uniform(0.8, 1.2))
+                row = until(elapsed, row, every * rng.uniform(0.8, 1.2))
         else:  # a CDN serving stale while the origin is down; a bot on one cached page
-            stop = common.until(elapsed, start, rng.uniform(30, 240))
+            stop = until(elapsed, start, rng.uniform(30, 240))
             hit_share[start:stop] = 1 - rng.uniform(0, 0.004)
     requests = rng.poisson(volume * traffic * rng.lognormal(0, 0.1, rows))
     crawled = rng.poisson(warmer)
@@ -153,13 +156,13 @@ def _add_backups(busy: np.ndarray, stamps: pd.DatetimeIndex, rows: np.ndarray,
                  rng: np.random.Generator, cores_used: float) -> None:
     """A backup compresses and reads the disk (iowait counts in the load): a bump of about
     ``cores_used`` for 30-90 minutes, two to three times longer on Sundays (a full one)."""
-    elapsed = common.elapsed_minutes(stamps)
+    elapsed = elapsed_minutes(stamps)
     minutes = rng.uniform(30, 90)
     sunday = np.asarray(stamps.day_of_week) == 6
     full = rng.uniform(2, 3)
     for row in rows:
         length = minutes * (full if sunday[row] else 1) * rng.uniform(0.8, 1.2)
-        stop = common.until(elapsed, row, length)
+        stop = until(elapsed, row, length)
         busy[row:stop] += cores_used * rng.lognormal(0, 0.15, stop - row)
 
 
@@ -169,7 +172,7 @@ def _neighbour_steal(rng: np.random.Generator, elapsed: np.ndarray) -> np.ndarra
     steal = rng.uniform(0, 0.02) * rng.random(rows)
     days = elapsed[-1] / common.MINUTES_PER_DAY
     for row in rng.integers(0, rows, rng.poisson(rng.uniform(1, 4) * days)):
-        stop = common.until(elapsed, int(row), rng.uniform(5, 40))
+        stop = until(elapsed, int(row), rng.uniform(5, 40))
         steal[row:stop] += rng.uniform(0.05, 0.25) * rng.uniform(0.5, 1.5, stop - row)
     return steal
 
@@ -178,7 +181,7 @@ def host_load_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     as_load = name.startswith("load")
     minutes = int(rng.choice([1, 2, 5]))
     stamps = common.stamps(rng, minutes, 0.03, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), common.elapsed_minutes(stamps)
+    rows, elapsed = len(stamps), elapsed_minutes(stamps)
     cores = int(rng.choice([2, 4, 8, 16, 32]))
     web = cores * rng.uniform(0.08, 0.45) * common.traffic(stamps, rng)
     web *= rng.lognormal(0, rng.uniform(0.05, 0.2), rows)
@@ -201,14 +204,14 @@ def host_load_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
                                      if kind == "backup_missing"])
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "host_idle":  # PHP-FPM down, or the sites moved to another host
-            stop = common.until(elapsed, start, rng.uniform(1, 12) * 60)
+            stop = until(elapsed, start, rng.uniform(1, 12) * 60)
             web[start:stop] = cores * rng.uniform(0.003, 0.02) * rng.lognormal(0, 0.3,
                                                                                stop - start)
         elif kind == "runaway_process":  # a PHP loop spinning until someone kills it
-            stop = common.until(elapsed, start, rng.uniform(2, 24) * 60)
+            stop = until(elapsed, start, rng.uniform(2, 24) * 60)
             web[start:stop] += int(rng.integers(1, min(cores, 4) + 1))
         elif kind == "noisy_neighbour":
-            stop = common.until(elapsed, start, rng.uniform(3, 24) * 60)
+            stop = until(elapsed, start, rng.uniform(3, 24) * 60)
             steal[start:stop] += rng.uniform(0.15, 0.45) * rng.gamma(2, 0.5, stop - start)
     backup_cores = rng.uniform(0.5, 1.5) + cores * rng.uniform(0.1, 0.3)  # sites in parallel
     _add_backups(web, stamps, backups, rng, backup_cores)
@@ -230,7 +233,7 @@ def _bot_scrapes(rng: np.random.Generator, elapsed: np.ndarray, mean_bytes: floa
     extra = np.zeros(len(elapsed))
     days = elapsed[-1] / common.MINUTES_PER_DAY
     for row in rng.integers(0, len(elapsed), rng.poisson(rng.uniform(0.3, 3) * days)):
-        stop = common.until(elapsed, int(row), rng.uniform(10, 120))
+        stop = until(elapsed, int(row), rng.uniform(10, 120))
         extra[row:stop] += mean_bytes * 0.2 * (1 + rng.pareto(1.3))
     return extra
 
@@ -238,7 +241,7 @@ def _bot_scrapes(rng: np.random.Generator, elapsed: np.ndarray, mean_bytes: floa
 def bandwidth_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     minutes = int(rng.choice([5, 5, 10, 15]))
     stamps = common.stamps(rng, minutes, 0.02, int(rng.integers(0, 3)))
-    rows, elapsed = len(stamps), common.elapsed_minutes(stamps)
+    rows, elapsed = len(stamps), elapsed_minutes(stamps)
     mean_bytes = float(np.exp(rng.uniform(np.log(5e6), np.log(2e10)))) * minutes / 5
     growth = 1 + rng.uniform(-0.1, 0.25) * elapsed / elapsed[-1]
     visitors = (mean_bytes * common.traffic(stamps, rng) * growth
@@ -258,22 +261,22 @@ def bandwidth_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
                     for row in nightly}  # a rate-limited rsync
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "hotlink":  # another site embeds our images: its visitors, its day
-            stop = common.until(elapsed, start, rng.uniform(6, 72) * 60)
+            stop = until(elapsed, start, rng.uniform(6, 72) * 60)
             their_day = common.traffic(stamps[start:stop], rng)
             other[start:stop] += mean_bytes * rng.uniform(0.5, 2.5) * their_day
         elif kind == "flood":
-            stop = common.until(elapsed, start, rng.uniform(15, 180))
+            stop = until(elapsed, start, rng.uniform(15, 180))
             other[start:stop] += mean_bytes * rng.uniform(5, 30) * rng.lognormal(
                 0, 0.3, stop - start)
         elif kind == "traffic_loss":  # DNS or a route gone for half a day
-            stop = common.until(elapsed, start, rng.uniform(6, 16) * 60)
+            stop = until(elapsed, start, rng.uniform(6, 16) * 60)
             visitors[start:stop] *= rng.uniform(0.2, 0.45)
         elif kind == "cdn_bypass":  # the origin serves the static files from now on
             visitors[start:] *= rng.uniform(2, 4)
         else:  # a full copy of every site instead of the increment
             backup_hours[start] = rng.uniform(6, 20)
     for row, hours in backup_hours.items():
-        stop = common.until(elapsed, row, hours * 60)
+        stop = until(elapsed, row, hours * 60)
         other[row:stop] += backup_rate * rng.uniform(0.97, 1.0, stop - row)
     saturated = rng.uniform(0.96, 0.995, rows) * link  # a full link still shows some slack
     values = np.round(np.minimum(visitors + other, saturated))

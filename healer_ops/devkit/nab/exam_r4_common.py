@@ -31,15 +31,6 @@ def stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int
     return pd.DatetimeIndex(EPOCH + pd.to_timedelta(np.cumsum(steps), unit="min").round("s"))
 
 
-def elapsed_minutes(stamps: pd.DatetimeIndex) -> np.ndarray:
-    return np.asarray((stamps - stamps[0]).total_seconds()) / 60.0
-
-
-def until(elapsed: np.ndarray, start: int, minutes: float) -> int:
-    """The first row at least ``minutes`` after row ``start`` (a span in time, not rows)."""
-    return max(start + 1, int(np.searchsorted(elapsed, elapsed[start] + minutes)))
-
-
 def daily_cycle(hours: np.ndarray, peak: float, width: float) -> np.ndarray:
     """0..1: a bell around ``peak`` o'clock, wrapping at midnight."""
     return np.exp(-((((hours - peak + 12) % 24) - 12) ** 2) / (2 * width ** 2))
@@ -64,17 +55,6 @@ def daily_rows(stamps: pd.DatetimeIndex, hour: float) -> np.ndarray:
     """The first row at or after ``hour`` o'clock each day."""
     shifted = (hour_of_day(stamps) - hour) % 24
     return np.flatnonzero(np.r_[False, np.diff(shifted) < 0])
-
-
-def office_hour_rows(rng: np.random.Generator, stamps: pd.DatetimeIndex,
-                      per_day: float) -> np.ndarray:
-    """Rows of deploys: weekdays 09-18 only, ``per_day`` of them a day on average."""
-    hours = hour_of_day(stamps)
-    office = (np.asarray(stamps.day_of_week) < 5) & (hours >= 9) & (hours < 18)
-    elapsed = elapsed_minutes(stamps)
-    spacing = np.diff(elapsed, prepend=elapsed[0])
-    chance = per_day * spacing / (9 * 60) * 7 / 5
-    return np.flatnonzero(office & (rng.random(len(stamps)) < chance))
 
 
 def snap(candidates: np.ndarray, start: int, others: list[int], rows: int) -> int | None:

@@ -94,6 +94,26 @@ def hour_of_day(stamps: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(stamps.hour + stamps.minute / 60.0)
 
 
+def elapsed_minutes(stamps: pd.DatetimeIndex) -> np.ndarray:
+    return np.asarray((stamps - stamps[0]).total_seconds()) / 60.0
+
+
+def until(elapsed: np.ndarray, start: int, minutes: float) -> int:
+    """The first row at least ``minutes`` after row ``start`` (a span in time, not rows)."""
+    return max(start + 1, int(np.searchsorted(elapsed, elapsed[start] + minutes)))
+
+
+def office_hour_rows(rng: np.random.Generator, stamps: pd.DatetimeIndex,
+                     per_day: float) -> np.ndarray:
+    """Rows of deploys: weekdays 09-18 only, ``per_day`` of them a day on average."""
+    hours = hour_of_day(stamps)
+    office = (np.asarray(stamps.day_of_week) < 5) & (hours >= 9) & (hours < 18)
+    elapsed = elapsed_minutes(stamps)
+    spacing = np.diff(elapsed, prepend=elapsed[0])
+    chance = per_day * spacing / (9 * 60) * 7 / 5
+    return np.flatnonzero(office & (rng.random(len(stamps)) < chance))
+
+
 # ---------------------------------------------------------------- AWS CloudWatch-like
 
 
