@@ -3,6 +3,7 @@ run, and a lasting level shift is one alert that resolves once it is the new nor
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -13,6 +14,7 @@ from test_detect_fleet import CORE, END, _alerts
 
 from healer_ops.detect.fleet import RULES, detect_fleet
 from healer_ops.devkit.fleet.generator import generate_fleet
+from healer_ops.timeutil import minute_text
 
 ENGINE = replace(RULES, engine=True)
 
@@ -107,6 +109,13 @@ def test_one_answer_twenty_times_slower_than_ever_is_one_alert(db_url, conn):
     detect_fleet(db_url, END - timedelta(days=5), END)
     rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
     assert [r["opened_at"] for r in rows] == [spike], rows
+    # the hour around it is ordinary, so the message leads with the answer that paged
+    prediction = conn.execute("SELECT prediction FROM predictive_alerts WHERE site_id = %s",
+                              [site_id]).fetchone()[0]
+    said = re.match(r"one answer took (\d+\.\d\d) s at (.+ UTC), (\d+)x the baseline",
+                    prediction)
+    assert said and said[2] == minute_text(spike) and 12 <= int(said[3]) <= 30, prediction
+    assert 3 <= float(said[1]) <= 10 and "over the last hour" in prediction
 
 
 def test_a_site_that_spikes_like_this_every_few_hours_gets_no_spike_alert(db_url, conn):
