@@ -52,6 +52,7 @@ from healer_ops.devkit.nab.synthetic import (
     hour_of_day,
     label_windows,
     office_hour_rows,
+    snap_onsets,
     until,
 )
 
@@ -279,17 +280,6 @@ def pool_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 # ---------------------------------------------------------------- job queue backlog
 
 
-def _snap_to_job(job_rows: np.ndarray, start: int, others: list[int], rows: int) -> int | None:
-    """The daily job row nearest ``start`` if it keeps the onset rules, else None."""
-    if not len(job_rows):
-        return None
-    row = int(job_rows[np.abs(job_rows - start).argmin()])
-    gap = int(0.1 * rows / (len(others) + 1)) + 2
-    if not 0.15 * rows <= row < 0.96 * rows or any(abs(row - o) <= gap for o in others):
-        return None
-    return row
-
-
 def backlog_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     minutes = int(rng.choice([2, 5, 5, 10]))
     stamps = _stamps(rng, minutes, 0.15, int(rng.integers(0, 4)))
@@ -314,17 +304,10 @@ def backlog_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     job_rows = np.searchsorted(elapsed, daily)
     job_rows = job_rows[job_rows < rows]
     starts = anomaly_starts(rng, rows, anomaly_count(rng, ANOMALY_COUNTS))
-    kinds = []
-    for i, start in enumerate(starts):
-        kind = str(rng.choice(["missed_job", "consumers_down", "oversized_job",
-                               "poison_floor", "slow_consumers"]))
-        if kind in ("missed_job", "oversized_job", "slow_consumers"):  # seen at the job
-            snapped = _snap_to_job(job_rows, start, starts[:i] + starts[i + 1:], rows)
-            if snapped is None:
-                kind = "consumers_down"
-            else:
-                starts[i] = start = snapped
-        kinds.append(kind)
+    kinds = [str(rng.choice(["missed_job", "consumers_down", "oversized_job", "poison_floor",
+                             "slow_consumers"])) for _ in starts]
+    snap_onsets(("missed_job", "oversized_job", "slow_consumers"), "consumers_down", job_rows,
+                starts, kinds, rows)  # seen at the job
     floor = np.zeros(len(grid))
     for start, kind in zip(starts, kinds, strict=True):
         at = sample[start]

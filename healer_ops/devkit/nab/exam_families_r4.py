@@ -60,12 +60,15 @@ from healer_ops.devkit.nab.synthetic import (
     anomaly_starts,
     elapsed_minutes,
     office_hour_rows,
+    snap_onsets,
     until,
 )
 
 EXAM_FAMILIES_R4 = ("synthCacheHit", "synthCronDuration", "synthHostLoad", "synthBandwidth")
 FILES_PER_FAMILY = {"synthCacheHit": 9, "synthCronDuration": 9, "synthHostLoad": 8,
                     "synthBandwidth": 8}
+
+
 # ---------------------------------------------------------------- cache hit ratio
 
 
@@ -194,12 +197,12 @@ def host_load_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     kinds = common.kinds(rng, starts, ("runaway_process", "noisy_neighbour", "backup_missing",
                                  "backup_moved", "host_idle"), once="backup_moved")
     # a crontab edited in another time zone, say: seen first as a night without backup
-    common.snap_onsets(("backup_moved",), "runaway_process", nightly, starts, kinds, rows)
+    snap_onsets(("backup_moved",), "runaway_process", nightly, starts, kinds, rows)
     moved = next(((start, (backup_hour + rng.uniform(4, 10)) % 24)
                   for start, kind in zip(starts, kinds, strict=True) if kind == "backup_moved"),
                  None)
     backups = _backup_rows(stamps, backup_hour, moved)
-    common.snap_onsets(("backup_missing",), "runaway_process", backups, starts, kinds, rows)
+    snap_onsets(("backup_missing",), "runaway_process", backups, starts, kinds, rows)
     backups = np.setdiff1d(backups, [start for start, kind in zip(starts, kinds, strict=True)
                                      if kind == "backup_missing"])
     for start, kind in zip(starts, kinds, strict=True):
@@ -254,7 +257,7 @@ def bandwidth_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     starts = anomaly_starts(rng, rows, anomaly_count(rng, common.ANOMALY_COUNTS))
     kinds = common.kinds(rng, starts, ("hotlink", "flood", "traffic_loss", "cdn_bypass",
                                  "backup_runaway"), once="cdn_bypass")
-    common.snap_onsets(("backup_runaway",), "hotlink", nightly, starts, kinds, rows)
+    snap_onsets(("backup_runaway",), "hotlink", nightly, starts, kinds, rows)
     sunday = np.asarray(stamps.day_of_week) == 6
     full = rng.uniform(2, 4)  # a full copy on Sundays, increments on other nights
     backup_hours = {row: rng.uniform(0.3, 1.5) * (full if sunday[row] else 1)

@@ -57,30 +57,6 @@ def daily_rows(stamps: pd.DatetimeIndex, hour: float) -> np.ndarray:
     return np.flatnonzero(np.r_[False, np.diff(shifted) < 0])
 
 
-def snap(candidates: np.ndarray, start: int, others: list[int], rows: int) -> int | None:
-    """The candidate row nearest ``start`` if it keeps the onset rules, else None."""
-    if not len(candidates):
-        return None
-    row = int(candidates[np.abs(candidates - start).argmin()])
-    gap = int(0.1 * rows / (len(others) + 1)) + 2
-    if not 0.15 * rows <= row < 0.96 * rows or any(abs(row - o) <= gap for o in others):
-        return None
-    return row
-
-
-def snap_onsets(needing: tuple[str, ...], fallback: str, candidates: np.ndarray,
-                 starts: list[int], kinds: list[str], rows: int) -> None:
-    """Move onsets of the ``needing`` kinds onto a candidate row; where none fits, the
-    anomaly becomes ``fallback`` (an anomaly of that kind is only seen at those rows)."""
-    for i, kind in enumerate(kinds):
-        if kind in needing:
-            snapped = snap(candidates, starts[i], starts[:i] + starts[i + 1:], rows)
-            if snapped is None:
-                kinds[i] = fallback
-            else:
-                starts[i] = snapped
-
-
 def kinds(rng: np.random.Generator, starts: list[int], choices: tuple[str, ...],
            once: str | None = None) -> list[str]:
     """One kind per onset; ``once``: a lasting change that may occur once a file (two would
