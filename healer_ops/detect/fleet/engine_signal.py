@@ -284,9 +284,16 @@ def extreme_rows(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
     engine says whether this site spikes like this routinely."""
     if rules.engine_spike_ratio is None:
         return np.zeros(grid.shape, dtype=bool)
+    return extreme_answers(grid.rt, base.rt_med, base.rt_scale, rules)
+
+
+def extreme_answers(rt: np.ndarray, median: np.ndarray, scale: np.ndarray, rules
+                    ) -> np.ndarray:
+    """Where a response time is ``engine_spike_ratio`` x its baseline `median` or more, and
+    ``engine_material_z`` robust sigmas (`scale`) above it (element by element)."""
     with np.errstate(invalid="ignore"):
-        return ((grid.rt >= rules.engine_spike_ratio * base.rt_med)
-                & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
+        return ((rt >= rules.engine_spike_ratio * median)
+                & (rt - median >= rules.engine_material_z * scale))
 
 
 def for_half_the_hour(cells: np.ndarray, rules) -> np.ndarray:

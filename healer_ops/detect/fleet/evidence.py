@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from healer_ops.detect.fleet.baselines import BaselineGrid
+from healer_ops.detect.fleet.engine_signal import extreme_answers
 from healer_ops.detect.fleet.grid import Grid
 from healer_ops.detect.fleet.rules import HOUR_S, Rules, cell_time, num, rounded
 from healer_ops.detect.fleet.signals import Signals
@@ -46,7 +47,7 @@ def _performance_evidence(grid, base, signals, site, cell, rules) -> dict:
     growth, eta = v["rt_growth_per_day"][cell, site], v["rt_eta_hours"][cell, site]
     text = (f"response time {_ms(median)} (p95 {_ms(p95)}) over the last hour vs "
             f"{_ms(base_med)} baseline (p95 {_ms(base_p95)}), {ratio:.1f}x")
-    spike = _spike_text(grid, base_med, site, cell, rules)
+    spike = _spike_text(grid, base, site, cell, rules)
     if spike and ratio < rules.perf_ratio:  # the hour is ordinary: the spike is the news
         text = f"{spike}; {text}"
     predicted_at = None
@@ -104,19 +105,21 @@ def _error_outlook(level: float, slope: float, eta: float, rules: Rules) -> str:
     return text
 
 
-def _spike_text(grid: Grid, base_med: float, site: int, cell: int, rules: Rules) -> str:
-    """The last hour's slowest answer where it is ``engine_spike_ratio`` x the baseline or
-    more (``engine_signal.extreme_rows``: such an answer alone can be the alert), else ''."""
-    recent = _window(grid.rt, cell, site, rules.perf_window)
-    if rules.engine_spike_ratio is None or not np.isfinite(recent).any():
+def _spike_text(grid: Grid, base: BaselineGrid, site: int, cell: int, rules: Rules) -> str:
+    """The last hour's slowest answer that alone could be the alert (``extreme_answers``:
+    ``engine_spike_ratio`` x its baseline and more), else ''."""
+    if rules.engine_spike_ratio is None:
         return ""
-    slowest = int(np.nanargmax(recent))
-    value = float(recent[slowest])
-    if not value >= rules.engine_spike_ratio * base_med:
+    rt, median, scale = (_window(values, cell, site, rules.perf_window)
+                         for values in (grid.rt, base.rt_med, base.rt_scale))
+    extreme = extreme_answers(rt, median, scale, rules)
+    if not extreme.any():
         return ""
-    at = cell_time(grid.start + cell - (len(recent) - 1 - slowest), grid.step)
-    return (f"one answer took {_ms(value)} at {minute_text(at)}, {value / base_med:.0f}x "
-            "the baseline, far beyond this site's usual slow answers")
+    slowest = int(np.argmax(np.where(extreme, rt, -np.inf)))
+    at = cell_time(grid.start + cell - (len(rt) - 1 - slowest), grid.step)
+    return (f"one answer took {_ms(rt[slowest])} at {minute_text(at)}, "
+            f"{rt[slowest] / median[slowest]:.0f}x the baseline, far beyond this site's usual "
+            "slow answers")
 
 
 def _window(values: np.ndarray, cell: int, site: int, cells: int) -> np.ndarray:
