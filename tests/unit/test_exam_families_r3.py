@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exam_family_checks import check_builds_a_validation_corpus, check_deterministic_per_seed
 
 from healer_ops.devkit.nab import exam_families_r3, validate
-from healer_ops.devkit.nab.synthetic import generate_any, label_windows
+from healer_ops.devkit.nab.synthetic import label_windows
 
 FAMILIES = exam_families_r3.EXAM_FAMILIES_R3
 KINDS = {"synthMemory": {"leak_accelerates", "oom_loop", "deploy_step_up", "deploy_step_down",
@@ -32,17 +33,7 @@ def test_four_new_families_of_8_to_10_files():
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_deterministic_per_seed(family, generated):
-    again = exam_families_r3.generate(family, 1)
-    for first, second in zip(generated[(family, 1)], again, strict=True):
-        assert first.name == second.name
-        assert (first.timestamps == second.timestamps).all()
-        np.testing.assert_array_equal(first.values, second.values)
-        assert first.anomaly_rows == second.anomaly_rows
-        assert first.anomaly_kinds == second.anomaly_kinds
-    other = generated[(family, 2)]
-    assert any(len(a.values) != len(b.values) or not np.array_equal(a.values, b.values,
-                                                                     equal_nan=True)
-               for a, b in zip(generated[(family, 1)], other, strict=True))
+    check_deterministic_per_seed(exam_families_r3, family, generated)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -99,13 +90,7 @@ def test_missing_data_of_error_rates_is_never_labelled(generated):
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_families_build_a_validation_corpus(family):
-    assert [s.name for s in generate_any(family, 1)] == [
-        s.name for s in exam_families_r3.generate(family, 1)]
-    corpus = validate.synthetic_corpus((family,), (1,))
-    assert len(corpus) == exam_families_r3.FILES_PER_FAMILY[family]
-    for f in corpus:
-        assert f.category == f"{family}1" and len(f.stamps) == len(f.values)
-        assert all(len(window) == 2 and window[0] <= window[1] for window in f.windows)
+    check_builds_a_validation_corpus(exam_families_r3, family)
 
 
 def test_once_scored_they_joined_the_tuning_families():

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exam_family_checks import check_builds_a_validation_corpus, check_deterministic_per_seed
 
 from healer_ops.devkit.nab import exam_families, exam_families_r3, exam_families_r4, validate
-from healer_ops.devkit.nab.synthetic import generate_any, label_windows
+from healer_ops.devkit.nab.synthetic import label_windows
 
 FAMILIES = exam_families_r4.EXAM_FAMILIES_R4
 KINDS = {"synthCacheHit": {"eviction_storm", "cache_down", "key_explosion", "purge_loop",
@@ -41,16 +42,7 @@ def test_they_are_the_validation_exam_and_never_tuning_or_an_earlier_exam():
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_deterministic_per_seed(family, generated):
-    again = exam_families_r4.generate(family, 1)
-    for first, second in zip(generated[(family, 1)], again, strict=True):
-        assert first.name == second.name
-        assert (first.timestamps == second.timestamps).all()
-        np.testing.assert_array_equal(first.values, second.values)
-        assert first.anomaly_rows == second.anomaly_rows
-        assert first.anomaly_kinds == second.anomaly_kinds
-    other = generated[(family, 2)]
-    assert any(len(a.values) != len(b.values) or not np.array_equal(a.values, b.values)
-               for a, b in zip(generated[(family, 1)], other, strict=True))
+    check_deterministic_per_seed(exam_families_r4, family, generated)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -126,10 +118,4 @@ def test_cron_rows_are_runs_at_irregular_times(generated):
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_families_build_a_validation_corpus(family):
-    assert [s.name for s in generate_any(family, 1)] == [
-        s.name for s in exam_families_r4.generate(family, 1)]
-    corpus = validate.synthetic_corpus((family,), (1,))
-    assert len(corpus) == exam_families_r4.FILES_PER_FAMILY[family]
-    for f in corpus:
-        assert f.category == f"{family}1" and len(f.stamps) == len(f.values)
-        assert all(len(window) == 2 and window[0] <= window[1] for window in f.windows)
+    check_builds_a_validation_corpus(exam_families_r4, family)
