@@ -41,6 +41,8 @@ file. ``generate`` mirrors ``synthetic.generate``; everything is drawn from the 
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -52,6 +54,7 @@ from healer_ops.devkit.nab.synthetic import (
     hour_of_day,
     label_windows,
     office_hour_rows,
+    scrape_stamps,
     snap_onsets,
     until,
 )
@@ -60,21 +63,12 @@ EXAM_FAMILIES_R3 = ("synthMemory", "synthErrorRate", "synthPool", "synthBacklog"
 FILES_PER_FAMILY = {"synthMemory": 9, "synthErrorRate": 10, "synthPool": 8,
                     "synthBacklog": 8}
 ROWS_BY_SPACING = {1: (5000, 16000), 2: (3000, 10000), 5: (2000, 8000), 10: (2000, 4000)}
+# scrape times: every 1-10 minutes with jitter, holes of 1-10 hours
+_stamps = partial(scrape_stamps, rows_by_step=ROWS_BY_SPACING, epoch=pd.Timestamp("2025-03-03"),
+                  longest_hole_minutes=10 * 60)
 
 
 ANOMALY_COUNTS = (0, 1, 1, 2, 2, 3)  # anomalies per file: one draw
-
-
-def _stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int
-            ) -> pd.DatetimeIndex:
-    """Scrape times every ``minutes`` (relative jitter), with ``holes`` gaps of hours."""
-    rows = int(rng.integers(*ROWS_BY_SPACING[minutes]))
-    steps = minutes * rng.uniform(1 - jitter, 1 + jitter, rows)
-    for _ in range(holes):
-        steps[int(rng.integers(1, rows))] = rng.uniform(60, 60 * 10)
-    steps[0] = 0
-    start = pd.Timestamp("2025-03-03") + pd.Timedelta(minutes=int(rng.integers(0, 7 * 1440)))
-    return pd.DatetimeIndex(start + pd.to_timedelta(np.cumsum(steps), unit="min").round("s"))
 
 
 def _load(stamps: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:

@@ -3,32 +3,21 @@ weekly rhythms, and where and which anomalies start (``exam_families_r4``)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
-from healer_ops.devkit.nab.synthetic import hour_of_day
+from healer_ops.devkit.nab.synthetic import hour_of_day, scrape_stamps
 
 ROWS_BY_STEP = {1: (5000, 16000), 2: (3000, 10000), 5: (2000, 8000), 10: (2000, 4000),
                 15: (2000, 3000)}
 ANOMALY_COUNTS = (0, 1, 1, 2, 2, 3)  # anomalies per file: one draw
 EPOCH = pd.Timestamp("2025-09-01")  # a Monday
 MINUTES_PER_DAY = 1440
-
-
-def start_minute(rng: np.random.Generator, step: int = 1) -> int:
-    """Minutes after EPOCH where a file starts: somewhere in the first week, on the grid."""
-    return step * int(rng.integers(0, 7 * MINUTES_PER_DAY // step))
-
-
-def stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int
-            ) -> pd.DatetimeIndex:
-    """Scrape times every ``minutes`` (relative jitter), with ``holes`` gaps of hours."""
-    rows = int(rng.integers(*ROWS_BY_STEP[minutes]))
-    steps = minutes * rng.uniform(1 - jitter, 1 + jitter, rows)
-    for _ in range(holes):
-        steps[int(rng.integers(1, rows))] = rng.uniform(60, 60 * 8)
-    steps[0] = start_minute(rng)
-    return pd.DatetimeIndex(EPOCH + pd.to_timedelta(np.cumsum(steps), unit="min").round("s"))
+# scrape times: every 1-15 minutes with jitter, holes of 1-8 hours
+stamps = partial(scrape_stamps, rows_by_step=ROWS_BY_STEP, epoch=EPOCH,
+                 longest_hole_minutes=8 * 60)
 
 
 def daily_cycle(hours: np.ndarray, peak: float, width: float) -> np.ndarray:

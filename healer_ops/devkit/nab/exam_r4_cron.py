@@ -14,6 +14,7 @@ from healer_ops.devkit.nab.synthetic import (
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
+    first_week_minute,
 )
 
 
@@ -46,7 +47,7 @@ class _CronJob:
 
 
 def _cron_job(rng: np.random.Generator, every: int) -> _CronJob:
-    first_minute = float(common.start_minute(rng, every))
+    first_minute = float(first_week_minute(rng, every))
     return _CronJob(
         every=every,
         base_seconds=float(np.exp(rng.uniform(np.log(1.5), np.log(0.25 * every * 60)))),

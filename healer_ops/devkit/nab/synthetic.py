@@ -138,6 +138,24 @@ def snap_onsets(needing: tuple[str, ...], fallback: str, candidates: np.ndarray,
                 starts[i] = snapped
 
 
+def first_week_minute(rng: np.random.Generator, step: int = 1) -> int:
+    """Minutes after an epoch where a file starts: somewhere in its first week, on the grid
+    of ``step`` minutes."""
+    return step * int(rng.integers(0, 7 * 1440 // step))
+
+
+def scrape_stamps(rng: np.random.Generator, minutes: int, jitter: float, holes: int, *,
+                  rows_by_step: dict[int, tuple[int, int]], epoch: pd.Timestamp,
+                  longest_hole_minutes: float) -> pd.DatetimeIndex:
+    """Scrape times every ``minutes`` (relative jitter) from a minute of the first week after
+    ``epoch``, as many as ``rows_by_step`` allows, with ``holes`` gaps of an hour or more."""
+    rows = int(rng.integers(*rows_by_step[minutes]))
+    steps = minutes * rng.uniform(1 - jitter, 1 + jitter, rows)
+    for _ in range(holes):
+        steps[int(rng.integers(1, rows))] = rng.uniform(60, longest_hole_minutes)
+    steps[0] = first_week_minute(rng)
+    return pd.DatetimeIndex(epoch + pd.to_timedelta(np.cumsum(steps), unit="min").round("s"))
+
 # ---------------------------------------------------------------- AWS CloudWatch-like
 
 
