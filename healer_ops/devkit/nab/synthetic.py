@@ -338,7 +338,13 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
     """``generate`` for a NAB kind here or a family of ``families`` or the exam modules."""
     if kind in KINDS:
         return generate(kind, seed, count)
-    from healer_ops.devkit.nab import exam_families, exam_families_r3, exam_families_r4, families
+    from healer_ops.devkit.nab import (
+        exam_families,
+        exam_families_r3,
+        exam_families_r4,
+        exam_families_r5,
+        families,
+    )
 
     if kind in exam_families.EXAM_FAMILIES:
         return exam_families.generate(kind, seed, count)
@@ -346,6 +352,8 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
         return exam_families_r3.generate(kind, seed, count)
     if kind in exam_families_r4.EXAM_FAMILIES_R4:
         return exam_families_r4.generate(kind, seed, count)
+    if kind in exam_families_r5.EXAM_FAMILIES_R5:
+        return exam_families_r5.generate(kind, seed, count)
 
     return families.generate(kind, seed, count)
 

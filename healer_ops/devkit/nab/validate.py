@@ -31,7 +31,12 @@ import pandas as pd
 from healer_ops.detect import engine  # imported before workers fork: one code version
 from healer_ops.detect.engine.calibrate import score_to_pvalue
 from healer_ops.detect.series_io import read_series
-from healer_ops.devkit.nab import exam_families, exam_families_r3, exam_families_r4
+from healer_ops.devkit.nab import (
+    exam_families,
+    exam_families_r3,
+    exam_families_r4,
+    exam_families_r5,
+)
 
 PROBATION = 0.15
 
@@ -264,12 +269,13 @@ class FastScorer:
 
 # every family the engine was ever tuned or diagnosed on (synthLatency and synthGappy were
 # the first exam families, synthOrders, synthBimodal and synthDisk the second, synthMemory,
-# synthErrorRate, synthPool and synthBacklog the third; once scored and looked at, they
-# joined the tuning categories)
+# synthErrorRate, synthPool and synthBacklog the third, synthCacheHit, synthCronDuration,
+# synthHostLoad and synthBandwidth the fourth; once scored and looked at, they joined the
+# tuning categories)
 TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                     "synthSparse", "synthLatency", "synthGappy") + exam_families.EXAM_FAMILIES
-                   + exam_families_r3.EXAM_FAMILIES_R3)
-EXAM_FAMILIES = exam_families_r4.EXAM_FAMILIES_R4  # written blind, never used to choose
+                   + exam_families_r3.EXAM_FAMILIES_R3 + exam_families_r4.EXAM_FAMILIES_R4)
+EXAM_FAMILIES = exam_families_r5.EXAM_FAMILIES_R5  # written blind, never used to choose
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},

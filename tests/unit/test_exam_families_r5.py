@@ -1,0 +1,159 @@
+"""The fifth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from exam_family_checks import check_builds_a_validation_corpus, check_deterministic_per_seed
+
+from healer_ops.devkit.nab import (
+    exam_families,
+    exam_families_r3,
+    exam_families_r4,
+    exam_families_r5,
+    families,
+    synthetic,
+    validate,
+)
+from healer_ops.devkit.nab.synthetic import label_windows
+
+FAMILIES = exam_families_r5.EXAM_FAMILIES_R5
+KINDS = {"synthProbeRegions": {"region_degraded", "all_slow", "region_dropout",
+                               "region_blocked"},
+         "synthPageWeight": {"error_page", "spam_injection", "debug_dump", "flapping_page"},
+         "synthReplicaLag": {"replication_stopped", "lag_stuck", "flapping_link",
+                             "cannot_keep_up"},
+         "synthLoginPosts": {"brute_force", "credential_stuffing", "login_broken",
+                             "waf_lost"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r5.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def _minutes(s) -> np.ndarray:
+    return np.diff(s.timestamps.asi8) / 6e10
+
+
+def test_four_new_families_of_8_to_10_files():
+    assert len(FAMILIES) == 4 and len(set(FAMILIES)) == 4
+    assert all(family.startswith("synth") for family in FAMILIES)
+    assert all(8 <= exam_families_r5.FILES_PER_FAMILY[family] <= 10 for family in FAMILIES)
+
+
+def test_they_are_the_validation_exam_and_never_tuning_or_an_earlier_exam():
+    earlier = (set(validate.TUNING_FAMILIES) | set(exam_families.EXAM_FAMILIES)
+               | set(exam_families_r3.EXAM_FAMILIES_R3) | set(exam_families_r4.EXAM_FAMILIES_R4)
+               | set(synthetic.KINDS) | set(families.FAMILIES))
+    assert not set(FAMILIES) & earlier
+    assert validate.EXAM_FAMILIES == FAMILIES
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    check_deterministic_per_seed(exam_families_r5, family, generated)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    for seed in (1, 2):
+        series = generated[(family, seed)]
+        assert len(series) == exam_families_r5.FILES_PER_FAMILY[family]
+        assert len({s.name for s in series}) == len(series)
+        for s in series:
+            rows = len(s.values)
+            assert 2000 <= rows <= 16000 and len(s.timestamps) == rows
+            assert (s.timestamps == s.timestamps.floor("s")).all()  # as written to CSV
+            minutes = _minutes(s)
+            assert (minutes > 0).all() and 0.8 <= np.median(minutes) <= 16
+            assert np.isfinite(s.values).all()
+            assert len(s.anomaly_rows) == len(s.anomaly_kinds) <= 4
+            assert set(s.anomaly_kinds) <= KINDS[family]
+            assert all(0.15 * rows <= row < rows for row in s.anomaly_rows)
+            windows = label_windows(rows, s.anomaly_rows)
+            for (first, last), (next_first, _) in zip(windows, windows[1:], strict=False):
+                assert 0 <= first <= last < next_first
+            assert all(0 <= first <= last < rows for first, last in windows)
+    assert any(s.anomaly_rows for seed in (1, 2) for s in generated[(family, seed)])
+
+
+def test_some_files_have_no_anomaly(generated):
+    every = [s for series in generated.values() for s in series]
+    assert sum(not s.anomaly_rows for s in every) >= 0.05 * len(every)
+
+
+def test_files_vary_in_step_and_length_and_some_have_holes(generated):
+    for family in FAMILIES:
+        every = [s for seed in (1, 2) for s in generated[(family, seed)]]
+        steps = {round(float(np.median(_minutes(s)))) for s in every}
+        assert len(steps) >= 2 and len({len(s.values) for s in every}) == len(every)
+        holes = [(_minutes(s) > 10 * np.median(_minutes(s))).any() for s in every]
+        assert 0 < sum(holes) < len(every) or family == "synthProbeRegions"
+
+
+def test_values_are_of_their_kind(generated):
+    for seed in (1, 2):
+        for s in generated[("synthProbeRegions", seed)]:
+            most = 30 if s.name.startswith("probe_seconds") else 30000
+            assert s.values.min() >= 0 and s.values.max() <= most
+        for s in generated[("synthPageWeight", seed)]:
+            assert s.values.min() > 0 and (s.values == np.round(s.values)).all()
+        for s in generated[("synthReplicaLag", seed)]:
+            assert s.values.min() >= 0
+            if s.name.startswith("seconds_behind"):
+                assert (s.values == np.round(s.values)).all()
+                assert np.median(s.values[:int(0.15 * len(s.values))]) <= 2
+        for s in generated[("synthLoginPosts", seed)]:
+            assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
+
+
+def _anomalies(generated, family):
+    for seed in (1, 2):
+        for s in generated[(family, seed)]:
+            for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+                yield s, row, kind
+
+
+def test_anomalies_have_their_shapes(generated):
+    """A few signatures that follow from the mechanisms: a stopped replica falls behind one
+    second per second, a stale reading repeats, a broken login counts nothing, an error page
+    is far smaller than the page."""
+    seen = set()
+    for s, row, kind in _anomalies(generated, "synthReplicaLag"):
+        after = s.values[row:row + 20]
+        if kind == "lag_stuck":
+            assert (after == after[0]).all()
+        elif kind == "replication_stopped":
+            elapsed = (s.timestamps[row + 10] - s.timestamps[row]).total_seconds()
+            assert s.values[row + 10] - s.values[row] >= 0.8 * elapsed
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthLoginPosts"):
+        if kind == "login_broken":
+            assert (s.values[row:row + 8] == 0).all()
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthPageWeight"):
+        if kind in ("error_page", "flapping_page"):
+            assert s.values[row] < 0.5 * np.median(s.values[:row])
+        seen.add(kind)
+    assert {"lag_stuck", "replication_stopped", "login_broken", "error_page"} <= seen
+
+
+def test_probe_rows_come_from_regions_in_rotation(generated):
+    """Successive rows from different regions: the values of consecutive rows differ far more
+    than rows one rotation apart in some files (a multimodal, interleaved normal)."""
+    interleaved = 0
+    for seed in (1, 2):
+        for s in generated[("synthProbeRegions", seed)]:
+            head = np.log(s.values[:int(0.15 * len(s.values))])
+            lag_one = np.median(np.abs(np.diff(head)))
+            best_lag = min(np.median(np.abs(head[k:] - head[:-k])) for k in range(3, 7))
+            interleaved += lag_one > 2 * best_lag
+    assert interleaved >= 4
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    check_builds_a_validation_corpus(exam_families_r5, family)
