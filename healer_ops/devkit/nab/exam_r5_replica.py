@@ -91,7 +91,8 @@ def replica_lag_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     starts = anomaly_starts(rng, rows, anomaly_count(rng, common.ANOMALY_COUNTS))
     kinds = common.kinds(rng, starts, ("replication_stopped", "lag_stuck", "flapping_link",
                                        "cannot_keep_up"), once="cannot_keep_up")
-    lag += _nightly_imports(rng, stamps, elapsed, nights)
+    if rng.random() < 0.75:  # some sites import nothing at night
+        lag += _nightly_imports(rng, stamps, elapsed, nights)
     for start, kind in zip(starts, kinds, strict=True):
         if kind == "replication_stopped":
             _replication_stopped(rng, lag, elapsed, start)
