@@ -29,7 +29,7 @@ at a known rate, saws and frozen readings, and sparse attack-driven counts.
   for hours), a page flipping between the real page and an error page (one bad backend).
 - ``synthReplicaLag``: a MySQL replica's lag in seconds every 1-5 minutes, whole seconds
   (Seconds_Behind_Master) or fractions over a floor (pt-heartbeat). Normal: zero or a few
-  seconds in busy hours, a nightly import (a plateau of tens of seconds to half an hour,
+  seconds in busy hours, in most a nightly import (a plateau of tens of seconds to half an hour,
   longer on Sundays in some), a rare single reading jumping when a big transaction commits.
   Anomalies: replication stopped (lag growing one second per second for hours, then a
   catch-up), a stale reading repeated for hours, a flapping link (a saw of growing lag and
