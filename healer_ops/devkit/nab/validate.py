@@ -279,7 +279,9 @@ EXAM_FAMILIES = exam_families_r5.EXAM_FAMILIES_R5  # written blind, never used t
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},
-    "short-hold": {"max_episode_holds": 1.0, "hold_seconds": 8 * 3600.0},
+    # engine5: the default hold is 8 hours (it was 17: "long-hold"); "short-hold" (8 h, one
+    # hold) became "one-hold"
+    "long-hold": {"hold_seconds": 17 * 3600.0},
     "short-repeat": {"max_episode_holds": 1.0, "repeat_fraction": 0.25},
     "raw-scale": {"stabilize": False},
     "raw-scale-one-hold": {"stabilize": False, "max_episode_holds": 1.0},
