@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from healer_ops.devkit.nab import validate
-from healer_ops.devkit.nab.synthetic import generate_any
+from healer_ops.devkit.nab.synthetic import generate_any, label_windows
 
 
 def check_deterministic_per_seed(module, family: str, generated: dict) -> None:
@@ -32,3 +32,29 @@ def check_builds_a_validation_corpus(module, family: str) -> None:
     for f in corpus:
         assert f.category == f"{family}1" and len(f.stamps) == len(f.values)
         assert all(len(window) == 2 and window[0] <= window[1] for window in f.windows)
+
+
+def check_well_formed_and_labelled(module, family: str, generated: dict, kinds: set[str],
+                                   most_anomalies: int) -> None:
+    """Files of 2,000 to 16,000 rows stamped to the second, a median step of 1 to 16
+    minutes, finite values, at most `most_anomalies` onsets of the family's `kinds` after
+    NAB's probation, with NAB windows that do not overlap (``exam_families_r4`` on)."""
+    for seed in (1, 2):
+        series = generated[(family, seed)]
+        assert len(series) == module.FILES_PER_FAMILY[family]
+        assert len({s.name for s in series}) == len(series)
+        for s in series:
+            rows = len(s.values)
+            assert 2000 <= rows <= 16000 and len(s.timestamps) == rows
+            assert (s.timestamps == s.timestamps.floor("s")).all()  # as written to CSV
+            minutes = np.diff(s.timestamps.asi8) / 6e10
+            assert (minutes > 0).all() and 0.8 <= np.median(minutes) <= 16
+            assert np.isfinite(s.values).all()
+            assert len(s.anomaly_rows) == len(s.anomaly_kinds) <= most_anomalies
+            assert set(s.anomaly_kinds) <= kinds
+            assert all(0.15 * rows <= row < rows for row in s.anomaly_rows)
+            windows = label_windows(rows, s.anomaly_rows)
+            for (first, last), (next_first, _) in zip(windows, windows[1:], strict=False):
+                assert 0 <= first <= last < next_first
+            assert all(0 <= first <= last < rows for first, last in windows)
+    assert any(s.anomaly_rows for seed in (1, 2) for s in generated[(family, seed)])

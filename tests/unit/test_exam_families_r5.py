@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import check_builds_a_validation_corpus, check_deterministic_per_seed
+from exam_family_checks import (
+    check_builds_a_validation_corpus,
+    check_deterministic_per_seed,
+    check_well_formed_and_labelled,
+)
 
 from healer_ops.devkit.nab import (
     exam_families,
@@ -16,7 +20,6 @@ from healer_ops.devkit.nab import (
     synthetic,
     validate,
 )
-from healer_ops.devkit.nab.synthetic import label_windows
 
 FAMILIES = exam_families_r5.EXAM_FAMILIES_R5
 KINDS = {"synthProbeRegions": {"region_degraded", "all_slow", "region_dropout",
@@ -59,25 +62,7 @@ def test_deterministic_per_seed(family, generated):
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
-    for seed in (1, 2):
-        series = generated[(family, seed)]
-        assert len(series) == exam_families_r5.FILES_PER_FAMILY[family]
-        assert len({s.name for s in series}) == len(series)
-        for s in series:
-            rows = len(s.values)
-            assert 2000 <= rows <= 16000 and len(s.timestamps) == rows
-            assert (s.timestamps == s.timestamps.floor("s")).all()  # as written to CSV
-            minutes = _minutes(s)
-            assert (minutes > 0).all() and 0.8 <= np.median(minutes) <= 16
-            assert np.isfinite(s.values).all()
-            assert len(s.anomaly_rows) == len(s.anomaly_kinds) <= 4
-            assert set(s.anomaly_kinds) <= KINDS[family]
-            assert all(0.15 * rows <= row < rows for row in s.anomaly_rows)
-            windows = label_windows(rows, s.anomaly_rows)
-            for (first, last), (next_first, _) in zip(windows, windows[1:], strict=False):
-                assert 0 <= first <= last < next_first
-            assert all(0 <= first <= last < rows for first, last in windows)
-    assert any(s.anomaly_rows for seed in (1, 2) for s in generated[(family, seed)])
+    check_well_formed_and_labelled(exam_families_r5, family, generated, KINDS[family], 4)
 
 
 def test_some_files_have_no_anomaly(generated):
