@@ -130,6 +130,15 @@ class Rules:
     # three folds of four; with realTweets held out the other categories cannot tell the
     # values apart (no spike window of 7x there) and the tie goes to off. None: off
     engine_spike_ratio: float | None = 10.0
+    # a single answer whose delay beyond the baseline is this many times the site's record
+    # (its longest delay of the last engine_history_days, at least perf_ratio - 1) confirms
+    # itself (engine_signal.record_rows): calibrated by the site's own history, a quiet site
+    # is paged for its first answer far beyond anything it did, a site with a heavy tail is
+    # not paged for its tail. Values below 2.5 page the demo fleet's ordinary slow blips (2:
+    # 3 and 4 false alerts per 50-site fortnight, seeds 7 and 11), so the NAB replay chose
+    # among off, 3 and 2.5, held out by category (`bench fleet-nab --loco`). None: off
+    engine_record_factor: float | None = 2.5
+    engine_record_min_days: float = 7.0  # a record of a shorter history is not yet the site's
     perf_recent_hold: int = 24          # cells: slow this recently = not yet normal (2 h)
     engine_trigger: Trigger = Trigger(k=1, n=1, recover=24)  # the engine decides alone
     engine_config: EngineConfig = FLEET_ENGINE_CONFIG
