@@ -142,6 +142,13 @@ def test_one_answer_far_beyond_the_sites_own_record_is_one_alert(db_url, conn):
     assert "slowest answer of the last 14 days" in prediction, prediction
     conn.execute("DELETE FROM predictive_alerts")
     conn.commit()
+    bounds = [END - timedelta(days=5) + timedelta(hours=h) for h in range(0, 5 * 24 + 1, 7)]
+    for since, until in zip(bounds, bounds[1:] + [END], strict=False):
+        detect_fleet(db_url, since, until)  # the record is the same, whichever run reads it
+    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
+    assert [r["opened_at"] for r in rows] == [spike], rows
+    conn.execute("DELETE FROM predictive_alerts")
+    conn.commit()
     detect_fleet(db_url, END - timedelta(days=5), END,
                  rules=replace(RULES, engine_record_factor=None))
     assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []
