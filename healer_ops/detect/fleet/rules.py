@@ -135,7 +135,9 @@ class Rules:
     # itself (engine_signal.record_rows): calibrated by the site's own history, a quiet site
     # is paged for its first answer far beyond anything it did, a site with a heavy tail is
     # not paged for its tail. Values below 2.5 page the demo fleet's ordinary slow blips (2:
-    # 3 and 4 false alerts per 50-site fortnight, seeds 7 and 11), so the NAB replay chose
+    # 3 and 4 false alerts per 50-site fortnight, seeds 7 and 11; 2.5: none on seeds 7 and
+    # 11 and 150 sites of seed 13, one on seeds 3 and 5, as on their 4-week fleets; 3: one
+    # on seed 5's 4-week fleet), so the NAB replay chose
     # among off, 3 and 2.5, held out by category (`bench fleet-nab --loco`, with the spike
     # ratio's values): 2.5 in all four folds (with realTweets held out, one realKnownCause
     # window decides it). None: off
