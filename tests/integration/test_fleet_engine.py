@@ -95,7 +95,8 @@ def test_slow_answers_around_a_gap_are_not_a_slow_hour(db_url, conn):
                  [site_id, gap - timedelta(minutes=15), gap, gap + timedelta(minutes=40),
                   gap + timedelta(minutes=55)])
     conn.commit()
-    detect_fleet(db_url, END - timedelta(days=5), END)
+    detect_fleet(db_url, END - timedelta(days=5), END,
+                 rules=replace(RULES, engine_record_factor=None))
     assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []
 
 
@@ -120,5 +121,40 @@ def test_one_answer_twenty_times_slower_than_ever_is_one_alert(db_url, conn):
 
 def test_a_site_that_spikes_like_this_every_few_hours_gets_no_spike_alert(db_url, conn):
     _shifted_site(conn, 12, END, 1.0, spike_every=timedelta(hours=3), spike_factor=20)
+    detect_fleet(db_url, END - timedelta(days=5), END)
+    assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []
+
+
+def test_one_answer_far_beyond_the_sites_own_record_is_one_alert(db_url, conn):
+    # 4x the baseline: no fixed spike ratio pages it (engine_spike_ratio is 10), yet this
+    # site never answered even twice as slow in twelve days
+    site_id = _shifted_site(conn, 12, END, 1.0)
+    spike = END - timedelta(days=2)
+    conn.execute("UPDATE site_metrics SET response_time_ms = response_time_ms * 4 "
+                 "WHERE site_id = %s AND observed_at = %s", [site_id, spike])
+    conn.commit()
+    detect_fleet(db_url, END - timedelta(days=5), END)
+    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
+    assert [r["opened_at"] for r in rows] == [spike], rows
+    prediction = conn.execute("SELECT prediction FROM predictive_alerts WHERE site_id = %s",
+                              [site_id]).fetchone()[0]
+    assert prediction.startswith("one answer took ") and minute_text(spike) in prediction
+    assert "slowest answer of the last 14 days" in prediction, prediction
+    conn.execute("DELETE FROM predictive_alerts")
+    conn.commit()
+    bounds = [END - timedelta(days=5) + timedelta(hours=h) for h in range(0, 5 * 24 + 1, 7)]
+    for since, until in zip(bounds, bounds[1:] + [END], strict=False):
+        detect_fleet(db_url, since, until)  # the record is the same, whichever run reads it
+    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
+    assert [r["opened_at"] for r in rows] == [spike], rows
+    conn.execute("DELETE FROM predictive_alerts")
+    conn.commit()
+    detect_fleet(db_url, END - timedelta(days=5), END,
+                 rules=replace(RULES, engine_record_factor=None))
+    assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []
+
+
+def test_a_site_that_answers_4x_slow_every_day_sets_a_record_it_does_not_break(db_url, conn):
+    _shifted_site(conn, 12, END, 1.0, spike_every=timedelta(hours=23), spike_factor=4)
     detect_fleet(db_url, END - timedelta(days=5), END)
     assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []

@@ -20,6 +20,11 @@ Fleet rules sit on top:
 - a single answer ``engine_spike_ratio`` x the baseline (``extreme_rows``) confirms an
   upward engine alert at that very row: a spike far beyond the site's slow blips, new for
   the site, is worth a page though no slow half hour follows it;
+- a single answer whose delay beyond the baseline is ``engine_record_factor`` x the
+  site's record (its longest delay of the last ``engine_history_days``; ``record_rows``)
+  confirms itself: each site's own history calibrates what a page-worthy answer is, so a
+  quiet site is paged for its first answer far beyond anything it did and a site with a
+  heavy tail is never paged for its tail;
 - such an hour that lasts two hours (the hand rules' trigger) alerts where the engine's
   score came near an alert (``engine_lasting_score``): a steady degradation is never quite
   new at any one row;
@@ -65,10 +70,11 @@ def engine_flags(conn, grid: Grid, base: BaselineGrid, first: int, rules,
     """
     cells, sites = grid.shape
     found = EngineCells(*(np.zeros((cells, sites), dtype=bool) for _ in range(3)),
-                        np.zeros((cells, sites)))
+                        np.zeros((cells, sites)), np.zeros((cells, sites)))
     lo = max(0, first - int(rules.lookback_hours * 3600 // grid.step))
     recent = rolling_any(materially_slow(grid, base, rules) | materially_fast(grid, base, rules)
-                         | extreme_rows(grid, base, rules), rules.perf_recent_hold)
+                         | extreme_rows(grid, base, rules) | record_rows(grid, base, rules),
+                         rules.perf_recent_hold)
     wanted = np.flatnonzero((recent | rules_flag)[first:].any(axis=0))
     if not wanted.size:
         return found
@@ -76,7 +82,7 @@ def engine_flags(conn, grid: Grid, base: BaselineGrid, first: int, rules,
     offset = grid.start - history.start  # cell c of `grid` is cell c + offset of `history`
     of_history = engine_cells(history, history_base, lo + offset, rules)
     columns = [history.site_ids.index(grid.site_ids[site]) for site in wanted]
-    for name in ("alert", "active", "young", "score"):
+    for name in ("alert", "active", "young", "score", "record"):
         getattr(found, name)[:, wanted] = getattr(of_history, name)[offset:, columns]
     return found
 
@@ -86,12 +92,15 @@ class EngineCells:
     """Per (cell x site): the engine opens an alert (``alert``), its problem is not yet
     over (``active``), the site is too young for the engine (``young``: fewer than
     ``engine_min_history_days`` since its first row, the hand rules judge it), and the
-    engine's score, the highest of the last ``perf_recent_hold`` cells (``score``)."""
+    engine's score, the highest of the last ``perf_recent_hold`` cells (``score``), and where
+    an answer broke the site's record (``record_rows``), how many times its record it was
+    (``record``, else 0)."""
 
     alert: np.ndarray
     active: np.ndarray
     young: np.ndarray
     score: np.ndarray
+    record: np.ndarray
 
 
 def load_history(conn, grid: Grid, sites: np.ndarray, lo: int, rules
@@ -137,7 +146,9 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     finds when a problem began, the hour confirms it is worth a page; and only once the
     site has ``engine_min_history_days`` of history (before, neither the engine's
     calibration nor the baseline knows its rhythm); a single extreme cell
-    (``extreme_rows``) where the engine alerts upward confirms itself. It is not yet
+    (``extreme_rows``) where the engine alerts upward confirms itself, and so does an
+    answer that broke the site's record (``record_rows``, once the site has
+    ``engine_record_min_days`` of history). It is not yet
     normal while the engine's episode lasts and the hour was materially slow within the last
     ``perf_recent_hold`` cells. A materially slow (or fast) hour that lasts as long as
     the hand rules' trigger also alerts where the engine's score came within reach of an
@@ -151,7 +162,8 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     strength = np.zeros((cells, sites))
     slow, fast = materially_slow(grid, base, rules), materially_fast(grid, base, rules)
     spike = extreme_rows(grid, base, rules)
-    recent = rolling_any(slow | fast | spike, rules.perf_recent_hold)
+    record = record_rows(grid, base, rules) & record_set(grid, rules)
+    recent = rolling_any(slow | fast | spike | record, rules.perf_recent_hold)
     # a cell's result counts where it is recent, or its alert confirms a later recent cell
     matters = rolling_any(recent[::-1], rules.perf_recent_hold)[::-1]
     times = grid.times()
@@ -193,9 +205,11 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
         lasting = (((rolling_sum(slow, k) >= k) | (rolling_sum(fast, k) >= k))
                    & (peak >= rules.engine_lasting_score) & ~young)
         confirmed = confirmed | lasting
+    confirmed = confirmed | record
     started = first_in_each_run(confirmed, recent)
     hot = ((active | rolling_any(lasting, 2 * rules.perf_recent_hold)) & recent) | started
-    return EngineCells(started, hot, young, peak)
+    broke = np.where(record, record_multiples(grid, base, rules), 0.0)
+    return EngineCells(started, hot, young, peak, broke)
 
 
 def engine_calls(known: np.ndarray, times: np.ndarray, block: np.ndarray, scored: np.ndarray,
@@ -294,6 +308,44 @@ def extreme_answers(rt: np.ndarray, median: np.ndarray, scale: np.ndarray, rules
     with np.errstate(invalid="ignore"):
         return ((rt >= rules.engine_spike_ratio * median)
                 & (rt - median >= rules.engine_material_z * scale))
+
+
+def record_rows(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
+    """Cells whose answer broke the site's record (``record_multiples`` at least
+    ``engine_record_factor``) and is ``engine_material_z`` robust sigmas above its baseline;
+    no cell where the factor is None.
+
+    A site's own record calibrates the page: one that never answered much beyond its usual
+    time is worth a look at its first answer far beyond it (a stuck worker, a lock), one
+    that answers 20x slow every few hours has set a record no ordinary spike breaks. The
+    engine's verdict is not asked: its hold after an alert hides a spike that comes
+    minutes after a milder one."""
+    if rules.engine_record_factor is None:
+        return np.zeros(grid.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return ((record_multiples(grid, base, rules) >= rules.engine_record_factor)
+                & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
+
+
+def record_set(grid: Grid, rules) -> np.ndarray:
+    """Cells at least ``engine_record_min_days`` after their site's first answer in `grid`
+    (which holds the engine's history): a record of a few days is not yet the site's."""
+    known = np.isfinite(grid.rt)
+    first = grid.times()[np.argmax(known, axis=0)]
+    return known.any(axis=0) & (grid.times()[:, None]
+                                >= first + rules.engine_record_min_days * 86400.0)
+
+
+def record_multiples(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
+    """Per cell, its answer's delay beyond the baseline (rt / baseline - 1) over the site's
+    record: the longest delay of its last ``engine_history_days`` before the cell, at least
+    ``perf_ratio`` - 1 (a site that never answered slowly has not set a record of nothing).
+    Cells without an answer do not lower the record."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delay = grid.rt / base.rt_med - 1.0
+    window = int(round(rules.engine_history_days * 86400 / grid.step))
+    record = pd.DataFrame(delay).shift(1).rolling(window, min_periods=1).max().to_numpy()
+    return delay / np.fmax(np.nan_to_num(record, nan=0.0), rules.perf_ratio - 1.0)
 
 
 def for_half_the_hour(cells: np.ndarray, rules) -> np.ndarray:

@@ -47,7 +47,8 @@ def _performance_evidence(grid, base, signals, site, cell, rules) -> dict:
     growth, eta = v["rt_growth_per_day"][cell, site], v["rt_eta_hours"][cell, site]
     text = (f"response time {_ms(median)} (p95 {_ms(p95)}) over the last hour vs "
             f"{_ms(base_med)} baseline (p95 {_ms(base_p95)}), {ratio:.1f}x")
-    spike = _spike_text(grid, base, site, cell, rules)
+    spike = (_spike_text(grid, base, site, cell, rules)
+             or _record_text(grid, base, v.get("rt_record"), site, cell, rules))
     if spike and ratio < rules.perf_ratio:  # the hour is ordinary: the spike is the news
         text = f"{spike}; {text}"
     predicted_at = None
@@ -120,6 +121,25 @@ def _spike_text(grid: Grid, base: BaselineGrid, site: int, cell: int, rules: Rul
     return (f"one answer took {_ms(rt[slowest])} at {minute_text(at)}, "
             f"{rt[slowest] / median[slowest]:.0f}x the baseline, far beyond this site's usual "
             "slow answers")
+
+
+def _record_text(grid: Grid, base: BaselineGrid, record: np.ndarray | None, site: int,
+                 cell: int, rules: Rules) -> str:
+    """The last hour's answer that broke the site's record (``engine_signal.record_rows``),
+    else ''."""
+    if record is None:
+        return ""
+    multiples = _window(record, cell, site, rules.perf_window)
+    if not (multiples > 0).any():
+        return ""
+    last = int(np.flatnonzero(multiples > 0)[-1])
+    rt, median = (_window(values, cell, site, rules.perf_window)
+                  for values in (grid.rt, base.rt_med))
+    at = cell_time(grid.start + cell - (len(rt) - 1 - last), grid.step)
+    return (f"one answer took {_ms(rt[last])} at {minute_text(at)}, "
+            f"{rt[last] / median[last]:.1f}x the baseline: {multiples[last]:.1f}x further "
+            f"beyond it than this site's slowest answer of the last "
+            f"{rules.engine_history_days:g} days")
 
 
 def _window(values: np.ndarray, cell: int, site: int, cells: int) -> np.ndarray:

@@ -116,7 +116,7 @@ def _performance(grid, base, rules, values, engine) -> Signal:
         alert = found.alert | forecast
         active = found.active | forecast | (hot & since_forecast)
         engine_score = found.score
-        values.update(rt_engine_score=engine_score)
+        values.update(rt_engine_score=engine_score, rt_record=found.record)
         with np.errstate(divide="ignore"):
             factor = np.fmax(ratio, 1.0 / ratio)  # a much faster site counts as much
         severity = np.select([factor >= 3, factor >= 2, factor >= rules.perf_ratio],
