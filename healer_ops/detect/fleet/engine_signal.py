@@ -162,7 +162,8 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     strength = np.zeros((cells, sites))
     slow, fast = materially_slow(grid, base, rules), materially_fast(grid, base, rules)
     spike = extreme_rows(grid, base, rules)
-    record = record_rows(grid, base, rules) & record_set(grid, rules)
+    multiples = record_multiples(grid, base, rules)
+    record = record_rows(grid, base, rules, multiples) & record_set(grid, rules)
     recent = rolling_any(slow | fast | spike | record, rules.perf_recent_hold)
     # a cell's result counts where it is recent, or its alert confirms a later recent cell
     matters = rolling_any(recent[::-1], rules.perf_recent_hold)[::-1]
@@ -208,7 +209,7 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     confirmed = confirmed | record
     started = first_in_each_run(confirmed, recent)
     hot = ((active | rolling_any(lasting, 2 * rules.perf_recent_hold)) & recent) | started
-    broke = np.where(record, record_multiples(grid, base, rules), 0.0)
+    broke = np.where(record, multiples, 0.0)
     return EngineCells(started, hot, young, peak, broke)
 
 
@@ -310,7 +311,8 @@ def extreme_answers(rt: np.ndarray, median: np.ndarray, scale: np.ndarray, rules
                 & (rt - median >= rules.engine_material_z * scale))
 
 
-def record_rows(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
+def record_rows(grid: Grid, base: BaselineGrid, rules,
+                multiples: np.ndarray | None = None) -> np.ndarray:
     """Cells whose answer broke the site's record (``record_multiples`` at least
     ``engine_record_factor``) and is ``engine_material_z`` robust sigmas above its baseline;
     no cell where the factor is None.
@@ -319,11 +321,13 @@ def record_rows(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
     time is worth a look at its first answer far beyond it (a stuck worker, a lock), one
     that answers 20x slow every few hours has set a record no ordinary spike breaks. The
     engine's verdict is not asked: its hold after an alert hides a spike that comes
-    minutes after a milder one."""
+    minutes after a milder one. `multiples`: ``record_multiples``, when already known."""
     if rules.engine_record_factor is None:
         return np.zeros(grid.shape, dtype=bool)
+    if multiples is None:
+        multiples = record_multiples(grid, base, rules)
     with np.errstate(invalid="ignore"):
-        return ((record_multiples(grid, base, rules) >= rules.engine_record_factor)
+        return ((multiples >= rules.engine_record_factor)
                 & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
 
 
