@@ -102,17 +102,8 @@ def test_slow_answers_around_a_gap_are_not_a_slow_hour(db_url, conn):
 
 def test_one_answer_twenty_times_slower_than_ever_is_one_alert(db_url, conn):
     # no half hour of slowness follows, yet the site never answered like this before
-    site_id = _shifted_site(conn, 12, END, 1.0)
-    spike = END - timedelta(days=2)
-    conn.execute("UPDATE site_metrics SET response_time_ms = response_time_ms * 20 "
-                 "WHERE site_id = %s AND observed_at = %s", [site_id, spike])
-    conn.commit()
-    detect_fleet(db_url, END - timedelta(days=5), END)
-    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
-    assert [r["opened_at"] for r in rows] == [spike], rows
+    spike, prediction = _one_answer_slower(db_url, conn, 20)
     # the hour around it is ordinary, so the message leads with the answer that paged
-    prediction = conn.execute("SELECT prediction FROM predictive_alerts WHERE site_id = %s",
-                              [site_id]).fetchone()[0]
     said = re.match(r"one answer took (\d+\.\d\d) s at (.+ UTC), (\d+)x the baseline",
                     prediction)
     assert said and said[2] == minute_text(spike) and 12 <= int(said[3]) <= 30, prediction
@@ -128,16 +119,7 @@ def test_a_site_that_spikes_like_this_every_few_hours_gets_no_spike_alert(db_url
 def test_one_answer_far_beyond_the_sites_own_record_is_one_alert(db_url, conn):
     # 4x the baseline: no fixed spike ratio pages it (engine_spike_ratio is 10), yet this
     # site never answered even twice as slow in twelve days
-    site_id = _shifted_site(conn, 12, END, 1.0)
-    spike = END - timedelta(days=2)
-    conn.execute("UPDATE site_metrics SET response_time_ms = response_time_ms * 4 "
-                 "WHERE site_id = %s AND observed_at = %s", [site_id, spike])
-    conn.commit()
-    detect_fleet(db_url, END - timedelta(days=5), END)
-    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
-    assert [r["opened_at"] for r in rows] == [spike], rows
-    prediction = conn.execute("SELECT prediction FROM predictive_alerts WHERE site_id = %s",
-                              [site_id]).fetchone()[0]
+    spike, prediction = _one_answer_slower(db_url, conn, 4)
     assert prediction.startswith("one answer took ") and minute_text(spike) in prediction
     assert "slowest answer of the last 14 days" in prediction, prediction
     conn.execute("DELETE FROM predictive_alerts")
@@ -158,3 +140,19 @@ def test_a_site_that_answers_4x_slow_every_day_sets_a_record_it_does_not_break(d
     _shifted_site(conn, 12, END, 1.0, spike_every=timedelta(hours=23), spike_factor=4)
     detect_fleet(db_url, END - timedelta(days=5), END)
     assert [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"] == []
+
+
+def _one_answer_slower(db_url, conn, factor: float):
+    """A quiet 12-day site whose answer two days before END took `factor` x as long, run
+    over its last 5 days: that answer is the one performance alert. (its time, the alert's
+    text)"""
+    site_id = _shifted_site(conn, 12, END, 1.0)
+    spike = END - timedelta(days=2)
+    conn.execute("UPDATE site_metrics SET response_time_ms = response_time_ms * %s "
+                 "WHERE site_id = %s AND observed_at = %s", [factor, site_id, spike])
+    conn.commit()
+    detect_fleet(db_url, END - timedelta(days=5), END)
+    rows = [r for r in _alerts(conn) if r["alert_type"] == "PERFORMANCE_DEGRADATION"]
+    assert [r["opened_at"] for r in rows] == [spike], rows
+    return spike, conn.execute("SELECT prediction FROM predictive_alerts WHERE site_id = %s",
+                               [site_id]).fetchone()[0]
