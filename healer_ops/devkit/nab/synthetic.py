@@ -343,6 +343,7 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
         exam_families_r3,
         exam_families_r4,
         exam_families_r5,
+        exam_families_r6,
         families,
     )
 
@@ -354,6 +355,8 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
         return exam_families_r4.generate(kind, seed, count)
     if kind in exam_families_r5.EXAM_FAMILIES_R5:
         return exam_families_r5.generate(kind, seed, count)
+    if kind in exam_families_r6.EXAM_FAMILIES_R6:
+        return exam_families_r6.generate(kind, seed, count)
 
     return families.generate(kind, seed, count)
 

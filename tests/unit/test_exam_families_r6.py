@@ -1,0 +1,156 @@
+"""The sixth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from exam_family_checks import (
+    check_builds_a_validation_corpus,
+    check_deterministic_per_seed,
+    check_well_formed_and_labelled,
+)
+
+from healer_ops.devkit.nab import (
+    exam_families,
+    exam_families_r3,
+    exam_families_r4,
+    exam_families_r5,
+    exam_families_r6,
+    families,
+    synthetic,
+    validate,
+)
+
+FAMILIES = exam_families_r6.EXAM_FAMILIES_R6
+KINDS = {"synthFpmWorkers": {"pinned_at_max", "worker_leak", "pool_shrunk", "fpm_down"},
+         "synthMailQueue": {"relay_stuck", "spam_outbreak", "deferred_growth", "runner_slowed"},
+         "synthCartSessions": {"checkout_broken", "session_wipe", "cart_bot", "cleanup_stopped",
+                               "store_down"},
+         "synthInodes": {"file_flood", "cleanup_broken", "mass_deletion", "backup_leftover"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r6.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def _minutes(s) -> np.ndarray:
+    return np.diff(s.timestamps.asi8) / 6e10
+
+
+def test_four_new_families_of_8_to_10_files():
+    assert len(FAMILIES) == 4 and len(set(FAMILIES)) == 4
+    assert all(family.startswith("synth") for family in FAMILIES)
+    assert all(8 <= exam_families_r6.FILES_PER_FAMILY[family] <= 10 for family in FAMILIES)
+
+
+def test_they_are_the_validation_exam_and_never_tuning_or_an_earlier_exam():
+    earlier = (set(validate.TUNING_FAMILIES) | set(exam_families.EXAM_FAMILIES)
+               | set(exam_families_r3.EXAM_FAMILIES_R3) | set(exam_families_r4.EXAM_FAMILIES_R4)
+               | set(exam_families_r5.EXAM_FAMILIES_R5) | set(synthetic.KINDS)
+               | set(families.FAMILIES))
+    assert not set(FAMILIES) & earlier
+    assert validate.EXAM_FAMILIES == FAMILIES
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    check_deterministic_per_seed(exam_families_r6, family, generated)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    check_well_formed_and_labelled(exam_families_r6, family, generated, KINDS[family], 4)
+
+
+def test_some_files_have_no_anomaly(generated):
+    every = [s for series in generated.values() for s in series]
+    assert sum(not s.anomaly_rows for s in every) >= 0.05 * len(every)
+
+
+def test_files_vary_in_step_and_length_and_some_have_holes(generated):
+    for family in FAMILIES:
+        every = [s for seed in (1, 2) for s in generated[(family, seed)]]
+        steps = {round(float(np.median(_minutes(s)))) for s in every}
+        assert len(steps) >= 2 and len({len(s.values) for s in every}) == len(every)
+        holes = [(_minutes(s) > 10 * np.median(_minutes(s))).any() for s in every]
+        assert 0 < sum(holes) < len(every)
+
+
+def test_values_are_of_their_kind(generated):
+    """Worker counts and queue, cart and inode counts are whole and never negative;
+    percentages stay within 0-100."""
+    for family in FAMILIES:
+        for seed in (1, 2):
+            for s in generated[(family, seed)]:
+                assert s.values.min() >= 0
+                if "percent" in s.name:
+                    assert s.values.max() <= 100
+                else:
+                    assert (s.values == np.round(s.values)).all()
+
+
+def _anomalies(generated, family):
+    for seed in (1, 2):
+        for s in generated[(family, seed)]:
+            for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+                yield s, row, kind
+
+
+def test_anomalies_have_their_shapes(generated):
+    """Signatures that follow from the mechanisms: FPM down reports no worker, a pinned pool
+    sits at its ceiling (at least its recent busy readings), a stuck relay never drains, a
+    closed store has no carts, a mass deletion leaves fewer inodes used."""
+    seen = set()
+    for s, row, kind in _anomalies(generated, "synthFpmWorkers"):
+        if kind == "fpm_down":
+            assert s.values[row] == 0
+        elif kind == "pinned_at_max":
+            assert s.values[row] >= np.percentile(s.values[row - 200:row], 90)
+            assert s.values[row] == 100 or "percent" not in s.name
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthMailQueue"):
+        if kind == "relay_stuck":
+            assert (np.diff(s.values[row:row + 6]) >= -0.05 * s.values[row:row + 6].max()).all()
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthCartSessions"):
+        if kind == "store_down":
+            assert s.values[row] == 0
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthInodes"):
+        if kind == "mass_deletion":
+            assert s.values[row] < 0.9 * s.values[row - 1]
+        seen.add(kind)
+    assert {"fpm_down", "pinned_at_max", "relay_stuck", "mass_deletion"} <= seen
+
+
+def test_fpm_workers_saturate_at_a_ceiling(generated):
+    """Bounded integers: in several files the busiest readings of the normal part repeat the
+    same maximum (the pool's max_children), not a tail of ever larger values."""
+    saturated = 0
+    for seed in (1, 2):
+        for s in generated[("synthFpmWorkers", seed)]:
+            head = s.values[:int(0.15 * len(s.values))]
+            saturated += (head == head.max()).sum() >= 3
+    assert saturated >= 4
+
+
+def test_mail_queue_and_inodes_are_sawtooths(generated):
+    """Drops come from a schedule: the queue runner empties the queue in one step, the nightly
+    cleanup removes the day's files in one step, so the falls are fewer and larger than the
+    rises in most files."""
+    saws = 0
+    for family in ("synthMailQueue", "synthInodes"):
+        for seed in (1, 2):
+            for s in generated[(family, seed)]:
+                steps = np.diff(s.values[:int(0.15 * len(s.values))])
+                rises, falls = steps[steps > 0], steps[steps < 0]
+                saws += len(falls) < len(rises) and -falls.mean() > rises.mean()
+    assert saws >= 16
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    check_builds_a_validation_corpus(exam_families_r6, family)
