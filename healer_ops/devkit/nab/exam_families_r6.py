@@ -71,7 +71,7 @@ def _worker_demand(rng: np.random.Generator, stamps: pd.DatetimeIndex, elapsed: 
     """Busy workers the traffic asks for (requests a second times seconds each): visitors,
     a slow wander, and wp-cron's hourly run holding a few workers for minutes."""
     rows = len(stamps)
-    demand = ceiling * rng.uniform(0.08, 0.55) * common.traffic(stamps, rng)
+    demand = ceiling * rng.uniform(0.08, 0.45) * common.traffic(stamps, rng)
     demand *= np.exp(0.25 * common.wander(rng, rows, 400))
     cron = (elapsed + rng.uniform(0, 60)) % 60 < rng.uniform(2, 8)
     return demand + cron * rng.uniform(1, 4) * (rng.random() < 0.6)
@@ -156,11 +156,25 @@ def _session_rows(rng: np.random.Generator, stamps: pd.DatetimeIndex, elapsed: n
     cleanups.sort()
     last = np.searchsorted(cleanups, np.arange(len(elapsed)), side="right") - 1
     cleaned_at = np.where(last >= 0, elapsed[cleanups[np.maximum(last, 0)]], elapsed[0])
-    # the table did not start empty: before the first row, sessions came at the mean rate
+    # the table did not start empty: before the first row, sessions came as in the first days
     expiry = cleaned_at - 2 * common.MINUTES_PER_DAY
-    made_then = np.where(expiry >= 0, np.interp(expiry, elapsed, made),
-                         expiry * new_per_minute.mean())
+    early_rate = new_per_minute[elapsed < 2 * common.MINUTES_PER_DAY].mean()
+    made_then = np.where(expiry >= 0, np.interp(expiry, elapsed, made), expiry * early_rate)
     return made - made_then
+
+
+def _table_values(rng: np.random.Generator, stamps: pd.DatetimeIndex, elapsed: np.ndarray,
+                  new: np.ndarray, cleanup_stops: int, wipes: list[int]) -> np.ndarray:
+    """Rows of the sessions table; from ``cleanup_stops`` on nothing is deleted, after a
+    wipe only the sessions made since are left."""
+    values = _session_rows(rng, stamps, elapsed, new)
+    made = np.cumsum(new * np.diff(elapsed, prepend=elapsed[0]))
+    if cleanup_stops < len(values):
+        values[cleanup_stops:] = values[cleanup_stops] + made[cleanup_stops:] - made[
+            cleanup_stops]
+    for start in wipes:
+        values[start:] = np.minimum(values[start:], made[start:] - made[start - 1])
+    return np.round(values)
 
 
 def cart_sessions_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
@@ -170,8 +184,8 @@ def cart_sessions_series(rng: np.random.Generator, name: str) -> SyntheticSeries
     rows, elapsed = len(stamps), elapsed_minutes(stamps)
     level = float(np.exp(rng.uniform(np.log(3), np.log(3000))))  # carts open at a time
     shoppers = _shoppers(rng, stamps, elapsed)
-    lift, factor = np.zeros(rows), np.ones(rows)
-    cleanup_stops, down = rows, np.zeros(rows, dtype=bool)
+    bots, factor = np.zeros(rows), np.ones(rows)
+    cleanup_stops, down, wipes = rows, np.zeros(rows, dtype=bool), []
     fourth = "cleanup_stopped" if table_rows else "store_down"
     starts = anomaly_starts(rng, rows, anomaly_count(rng, common.ANOMALY_COUNTS))
     kinds = common.kinds(rng, starts, ("checkout_broken", "session_wipe", "cart_bot", fourth),
@@ -181,28 +195,25 @@ def cart_sessions_series(rng: np.random.Generator, name: str) -> SyntheticSeries
             span = common.span_rows(elapsed, start, rng.uniform(2, 24) * 60)
             ramp = (elapsed[span] - elapsed[start]) / rng.uniform(30, 180)
             factor[span] *= 1 + np.minimum(ramp, 1) * rng.uniform(0.6, 2.5)
-        elif kind == "session_wipe":  # the table truncated by a plugin, or the cache flushed
+        elif kind == "session_wipe" and table_rows:  # truncated by a cleanup plugin
+            wipes.append(start)
+        elif kind == "session_wipe":  # the object cache flushed: carts rebuilt as shoppers return
             span = common.span_rows(elapsed, start, rng.uniform(3, 24) * 60)
             since = elapsed[span] - elapsed[start]
             factor[span] *= 1 - np.exp(-since / rng.uniform(20, 240)) * rng.uniform(0.85, 1)
         elif kind == "cart_bot":  # a scraper adding to cart, day and night alike
             span = common.span_rows(elapsed, start, rng.uniform(0.2, 3) * common.MINUTES_PER_DAY)
-            lift[span] += level * rng.uniform(0.5, 2)
+            bots[span] += level * rng.uniform(0.5, 2)
         elif kind == "store_down":
             down[common.span_rows(elapsed, start, rng.uniform(0.3, 4) * 60)] = True
         else:  # cleanup_stopped: WP-Cron disabled and no system cron set up
             cleanup_stops = start
-    open_carts = level * shoppers * factor + lift
-    if table_rows:  # sessions a minute: about one per 30-90 minutes each open cart lasts
-        new = open_carts / rng.uniform(30, 90)
-        values = _session_rows(rng, stamps, elapsed, new)
-        if cleanup_stops < rows:
-            made = np.cumsum(new * np.diff(elapsed, prepend=elapsed[0]))
-            values[cleanup_stops:] = values[cleanup_stops] + made[cleanup_stops:] - made[
-                cleanup_stops]
-        values = np.round(values)
+    open_carts = level * shoppers * factor
+    if table_rows:  # a session per 30-90 minutes a cart is open; a bot without cookies: many
+        new = open_carts / rng.uniform(30, 90) + bots * rng.uniform(0.05, 0.5)
+        values = _table_values(rng, stamps, elapsed, new, cleanup_stops, wipes)
     else:
-        values = rng.poisson(open_carts).astype(float)
+        values = rng.poisson(open_carts + bots).astype(float)
     values[down] = 0
     return SyntheticSeries(name, stamps, np.maximum(values, 0), starts, kinds)
 

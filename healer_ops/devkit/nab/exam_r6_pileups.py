@@ -87,8 +87,9 @@ def mail_queue_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     for row in range(rows):
         waiting = (0.0 if flushed[row] else waiting) + arrivals[row]
         queue[row] = waiting
-    if deferred_only:  # what survived the last run: the floor, and all of it while stuck
-        queue = np.where(stuck, queue, 0.0)
+    if deferred_only:  # mail whose first attempt failed (greylisting, a slow MX) waits for
+        # the next run; while the relay is stuck every message is deferred
+        queue = np.where(stuck, queue, np.round(queue * rng.uniform(0.03, 0.25)))
     queue += deferred + _newsletters(rng, stamps, elapsed)
     return SyntheticSeries(name, stamps, np.round(queue), starts, kinds)
 
