@@ -58,3 +58,21 @@ def check_well_formed_and_labelled(module, family: str, generated: dict, kinds: 
                 assert 0 <= first <= last < next_first
             assert all(0 <= first <= last < rows for first, last in windows)
     assert any(s.anomaly_rows for seed in (1, 2) for s in generated[(family, seed)])
+
+
+def check_some_files_have_no_anomaly(generated: dict) -> None:
+    every = [s for series in generated.values() for s in series]
+    assert sum(not s.anomaly_rows for s in every) >= 0.05 * len(every)
+
+
+def check_steps_lengths_and_holes(families: tuple[str, ...], generated: dict,
+                                  without_holes: tuple[str, ...] = ()) -> None:
+    """Each family mixes steps and lengths, and some (not all) of its files have a hole of
+    more than 10 steps (not required of the families in `without_holes`)."""
+    for family in families:
+        every = [s for seed in (1, 2) for s in generated[(family, seed)]]
+        minutes = [np.diff(s.timestamps.asi8) / 6e10 for s in every]
+        steps = {round(float(np.median(m))) for m in minutes}
+        assert len(steps) >= 2 and len({len(s.values) for s in every}) == len(every)
+        holes = [(m > 10 * np.median(m)).any() for m in minutes]
+        assert 0 < sum(holes) < len(every) or family in without_holes
