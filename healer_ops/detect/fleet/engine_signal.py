@@ -158,12 +158,14 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
     cells, sites = grid.shape
     alert = np.zeros((cells, sites), dtype=bool)
     active = np.zeros((cells, sites), dtype=bool)
-    young = np.zeros((cells, sites), dtype=bool)
+    grown_sites = history_of(grid, rules.engine_min_history_days)
+    young = np.isfinite(grid.rt).any(axis=0) & ~grown_sites
     strength = np.zeros((cells, sites))
     slow, fast = materially_slow(grid, base, rules), materially_fast(grid, base, rules)
     spike = extreme_rows(grid, base, rules)
     multiples = record_multiples(grid, base, rules)
-    record = record_rows(grid, base, rules, multiples) & record_set(grid, rules)
+    record = record_rows(grid, base, rules, multiples) & history_of(
+        grid, rules.engine_record_min_days)
     recent = rolling_any(slow | fast | spike | record, rules.perf_recent_hold)
     # a cell's result counts where it is recent, or its alert confirms a later recent cell
     matters = rolling_any(recent[::-1], rules.perf_recent_hold)[::-1]
@@ -177,8 +179,7 @@ def engine_cells(grid: Grid, base: BaselineGrid, lo: int, rules) -> EngineCells:
         known = np.isfinite(grid.rt[:, site])
         if not known.any():
             continue
-        grown = times >= times[np.argmax(known)] + rules.engine_min_history_days * 86400.0
-        young[:, site] = ~grown
+        grown = grown_sites[:, site]
         for first_row, first_cell, last_cell in engine_calls(
                 known, times, block, cell >= lo, matters[:, site], rules):
             rows = np.flatnonzero(known[:last_cell + 1])
@@ -331,13 +332,14 @@ def record_rows(grid: Grid, base: BaselineGrid, rules,
                 & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
 
 
-def record_set(grid: Grid, rules) -> np.ndarray:
-    """Cells at least ``engine_record_min_days`` after their site's first answer in `grid`
-    (which holds the engine's history): a record of a few days is not yet the site's."""
+def history_of(grid: Grid, days: float) -> np.ndarray:
+    """Cells at least `days` after their site's first answer in `grid` (which holds the
+    engine's history); False for a site with no answer: too young for the engine
+    (``engine_min_history_days``) or for its record to be the site's
+    (``engine_record_min_days``)."""
     known = np.isfinite(grid.rt)
     first = grid.times()[np.argmax(known, axis=0)]
-    return known.any(axis=0) & (grid.times()[:, None]
-                                >= first + rules.engine_record_min_days * 86400.0)
+    return known.any(axis=0) & (grid.times()[:, None] >= first + days * 86400.0)
 
 
 def record_multiples(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
