@@ -347,16 +347,13 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
         families,
     )
 
-    if kind in exam_families.EXAM_FAMILIES:
-        return exam_families.generate(kind, seed, count)
-    if kind in exam_families_r3.EXAM_FAMILIES_R3:
-        return exam_families_r3.generate(kind, seed, count)
-    if kind in exam_families_r4.EXAM_FAMILIES_R4:
-        return exam_families_r4.generate(kind, seed, count)
-    if kind in exam_families_r5.EXAM_FAMILIES_R5:
-        return exam_families_r5.generate(kind, seed, count)
-    if kind in exam_families_r6.EXAM_FAMILIES_R6:
-        return exam_families_r6.generate(kind, seed, count)
+    for module, names in ((exam_families, exam_families.EXAM_FAMILIES),
+                          (exam_families_r3, exam_families_r3.EXAM_FAMILIES_R3),
+                          (exam_families_r4, exam_families_r4.EXAM_FAMILIES_R4),
+                          (exam_families_r5, exam_families_r5.EXAM_FAMILIES_R5),
+                          (exam_families_r6, exam_families_r6.EXAM_FAMILIES_R6)):
+        if kind in names:
+            return module.generate(kind, seed, count)
 
     return families.generate(kind, seed, count)
 
