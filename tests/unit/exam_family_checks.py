@@ -9,6 +9,12 @@ from healer_ops.devkit.nab import validate
 from healer_ops.devkit.nab.synthetic import generate_any, label_windows
 
 
+def check_four_families_of_8_to_10_files(module, families: tuple[str, ...]) -> None:
+    assert len(families) == 4 and len(set(families)) == 4
+    assert all(family.startswith("synth") for family in families)
+    assert all(8 <= module.FILES_PER_FAMILY[family] <= 10 for family in families)
+
+
 def check_deterministic_per_seed(module, family: str, generated: dict) -> None:
     """`generated`: {(family, seed): files} for seeds 1 and 2."""
     again = module.generate(family, 1)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import check_builds_a_validation_corpus, check_deterministic_per_seed
+from exam_family_checks import (
+    check_builds_a_validation_corpus,
+    check_deterministic_per_seed,
+    check_four_families_of_8_to_10_files,
+)
 
 from healer_ops.devkit.nab import exam_families_r3, validate
 from healer_ops.devkit.nab.synthetic import label_windows
@@ -26,9 +30,7 @@ def generated():
 
 
 def test_four_new_families_of_8_to_10_files():
-    assert len(FAMILIES) == 4 and len(set(FAMILIES)) == 4
-    assert all(family.startswith("synth") for family in FAMILIES)
-    assert all(8 <= exam_families_r3.FILES_PER_FAMILY[family] <= 10 for family in FAMILIES)
+    check_four_families_of_8_to_10_files(exam_families_r3, FAMILIES)
 
 
 @pytest.mark.parametrize("family", FAMILIES)

@@ -8,6 +8,7 @@ import pytest
 from exam_family_checks import (
     check_builds_a_validation_corpus,
     check_deterministic_per_seed,
+    check_four_families_of_8_to_10_files,
     check_well_formed_and_labelled,
 )
 
@@ -31,9 +32,7 @@ def generated():
 
 
 def test_four_new_families_of_8_to_10_files():
-    assert len(FAMILIES) == 4 and len(set(FAMILIES)) == 4
-    assert all(family.startswith("synth") for family in FAMILIES)
-    assert all(8 <= exam_families_r4.FILES_PER_FAMILY[family] <= 10 for family in FAMILIES)
+    check_four_families_of_8_to_10_files(exam_families_r4, FAMILIES)
 
 
 def test_they_are_new_to_the_earlier_exams():
