@@ -268,8 +268,15 @@ def materially_slow(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
     ERROR_SPIKE's evidence)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         slow = ((grid.rt >= rules.perf_ratio * base.rt_med)
-                & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
+                & material(grid.rt - base.rt_med, base.rt_scale, rules))
     return for_half_the_hour(slow, rules)
+
+
+def material(excess: np.ndarray, scale: np.ndarray, rules) -> np.ndarray:
+    """Where a deviation from the baseline (`excess`, in the direction that matters) is at
+    least ``engine_material_z`` robust sigmas (`scale`): beyond this site's routine swing at
+    this hour."""
+    return excess >= rules.engine_material_z * scale
 
 
 def materially_fast(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
@@ -286,7 +293,7 @@ def materially_fast(grid: Grid, base: BaselineGrid, rules) -> np.ndarray:
         return np.zeros(grid.shape, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         fast = ((grid.rt * rules.perf_ratio <= base.rt_med)
-                & (base.rt_med - grid.rt >= rules.engine_material_z * base.rt_scale))
+                & material(base.rt_med - grid.rt, base.rt_scale, rules))
     return for_half_the_hour(fast, rules)
 
 
@@ -309,7 +316,7 @@ def extreme_answers(rt: np.ndarray, median: np.ndarray, scale: np.ndarray, rules
     ``engine_material_z`` robust sigmas (`scale`) above it (element by element)."""
     with np.errstate(invalid="ignore"):
         return ((rt >= rules.engine_spike_ratio * median)
-                & (rt - median >= rules.engine_material_z * scale))
+                & material(rt - median, scale, rules))
 
 
 def record_rows(grid: Grid, base: BaselineGrid, rules,
@@ -329,7 +336,7 @@ def record_rows(grid: Grid, base: BaselineGrid, rules,
         multiples = record_multiples(grid, base, rules)
     with np.errstate(invalid="ignore"):
         return ((multiples >= rules.engine_record_factor)
-                & (grid.rt - base.rt_med >= rules.engine_material_z * base.rt_scale))
+                & material(grid.rt - base.rt_med, base.rt_scale, rules))
 
 
 def history_of(grid: Grid, days: float) -> np.ndarray:
