@@ -225,3 +225,35 @@ def test_a_count_after_a_run_of_zeros_is_judged_against_poisson_noise_not_a_zero
     error_share = np.where(rng.random(2000) < 0.2, rng.gamma(1.0, 3.0, 2000), 0.0).round(3)
     assert core.count_noise_floor(error_share, "sqrt", config) == 0.0  # not Poisson noise
     assert core.count_noise_floor(counts, "log", config) == 0.0
+
+
+def test_cusum_adds_up_a_lasting_lean_and_forgets_a_passing_one():
+    from healer_ops.detect.engine.drift import cusum
+
+    lean = cusum(np.r_[np.zeros(5), np.full(10, 2.0), np.zeros(20)], slack=1.5)
+    assert lean[4] == 0 and lean[14] == pytest.approx(5.0)  # ten steps of 2 - 1.5
+    assert lean[-1] == 0  # back to nothing once the hours stop leaning
+    assert cusum(np.r_[np.full(10, -2.0)], slack=1.5)[-1] == pytest.approx(5.0)  # downwards
+    assert np.nanmax(cusum(np.r_[0.0, 3.0, -3.0, 3.0, -3.0], slack=1.5)) == 1.5  # no run
+    assert np.isnan(cusum(np.r_[1.0, np.nan], slack=0.5)[1])
+
+
+def test_a_small_lasting_shift_is_seen_as_drift_above_what_a_clean_series_scores():
+    off = replace(engine.DEFAULT_CONFIG, drift_weight=0.0)
+    drift = engine.EVIDENCE.index("drift")
+    shift_at, above_clean = 10 * DAY + 30, 0
+    for seed in range(1, 7):
+        stamps, clean = daily_series(seed, days=16)
+        shifted = clean.copy()
+        shifted[shift_at:] += 12  # 0.8 noise sd: never extreme at any one row
+        eight_hours = slice(shift_at, shift_at + 96)
+        with_drift = engine.score_series(shifted, stamps)
+        without = engine.score_series(shifted, stamps, config=off)
+        best = shift_at + int(np.argmax(with_drift.score[eight_hours]))
+        assert with_drift.evidence[best] == drift, seed
+        assert with_drift.score[best] > without.score[eight_hours].max(), seed
+        quiet = engine.score_series(clean, stamps)
+        clean_drift = quiet.score[quiet.evidence == drift].max(initial=0.0)
+        assert clean_drift < engine.ALERT_SCORE, seed  # wandering noise never pages
+        above_clean += with_drift.score[best] > clean_drift
+    assert above_clean >= 5

@@ -16,9 +16,11 @@ same number means the same on a quiet and on a noisy series:
 3. ``spike`` / ``level`` / ``seasonal`` (every row, a tiny share of the false-alarm budget so
    only extreme points count): robust z-scores of the value against several windows, of
    the mean of the last rows, and of the seasonal difference.
-4. ``extreme`` (every row): a value beyond the highest or lowest of the last weeks by a
+4. ``drift`` (end of each step): a CUSUM of the hourly means
+   against the last week's, for shifts too small to be extreme anywhere (``drift``).
+5. ``extreme`` (every row): a value beyond the highest or lowest of the last weeks by a
    margin of their range (``evidence.record``).
-5. ``flat`` (every row): a run of identical values far longer than this series repeats that
+6. ``flat`` (every row): a run of identical values far longer than this series repeats that
    value (``evidence.flat``).
 
 They are combined by weighted Bonferroni (smallest p / weight; the weights are shares of
@@ -36,6 +38,7 @@ from healer_ops.detect.engine import evidence
 from healer_ops.detect.engine.calibrate import tail_pvalues, two_sided_pvalues
 from healer_ops.detect.engine.config import DEFAULT_CONFIG, EngineConfig
 from healer_ops.detect.engine.decide import Episode, decide, episodes_of
+from healer_ops.detect.engine.drift import drift_pvalues
 from healer_ops.detect.engine.novelty import window_novelty
 from healer_ops.detect.engine.statistics import (
     mean_shift_zscore,
@@ -48,7 +51,7 @@ from healer_ops.detect.engine.statistics import (
 DAY_SECONDS = 86400.0
 # codes are stable (stored by callers): append new names, never reorder
 EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence",
-            "extreme")
+            "extreme", "drift")
 CODE = {name: code for code, name in enumerate(EVIDENCE)}
 
 
@@ -216,6 +219,13 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     if config.flat_weight > 0:
         weighted["flat"] = evidence.flat(raw, loosen_only=config.flat_loosen_only,
                                          **calibration) / config.flat_weight
+    if config.drift_weight > 0:
+        source = values if difference is None else difference
+        drift = drift_pvalues(source, step_rows, config.drift_reference_steps,
+                              config.drift_slack, config.drift_cap,
+                              config.drift_floor_fraction, config.pseudo_count,
+                              config.calibration_history // step_rows)
+        weighted["drift"] = at_step_ends(drift / config.drift_weight, n, step_rows)
     return weighted, step_rows, expected
 
 
@@ -288,7 +298,8 @@ def directions(deviation: np.ndarray, codes: np.ndarray, window_rows: int) -> np
     row = np.sign(np.nan_to_num(deviation))
     recent = np.sign(np.nan_to_num(pd.Series(deviation).rolling(
         window_rows, min_periods=1).mean().to_numpy()))
-    windowed = np.isin(codes, [CODE["shape"], CODE["seasonal"], CODE["level"]])
+    windowed = np.isin(codes, [CODE["shape"], CODE["seasonal"], CODE["level"],
+                                CODE["drift"]])
     out = np.where(windowed, recent, row)
     return np.where(codes == CODE["flat"], 0, out).astype(np.int8)
 

@@ -304,6 +304,10 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # engine4: the point statistics' least scale on counts, a share of the Poisson noise
     "no-count-floor": {"count_noise_floor": 0.0},
     "count-floor-1": {"count_noise_floor": 1.0},
+    # engine6: the default has drift evidence (a CUSUM of the hourly means,
+    # detect/engine/drift.py); "no-drift" is the engine before
+    "no-drift": {"drift_weight": 0.0},
+    "drift-03": {"drift_weight": 0.3},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
