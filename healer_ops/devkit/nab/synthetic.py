@@ -344,6 +344,7 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
         exam_families_r4,
         exam_families_r5,
         exam_families_r6,
+        exam_families_r7,
         families,
     )
 
@@ -351,7 +352,8 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
                           (exam_families_r3, exam_families_r3.EXAM_FAMILIES_R3),
                           (exam_families_r4, exam_families_r4.EXAM_FAMILIES_R4),
                           (exam_families_r5, exam_families_r5.EXAM_FAMILIES_R5),
-                          (exam_families_r6, exam_families_r6.EXAM_FAMILIES_R6)):
+                          (exam_families_r6, exam_families_r6.EXAM_FAMILIES_R6),
+                          (exam_families_r7, exam_families_r7.EXAM_FAMILIES_R7)):
         if kind in names:
             return module.generate(kind, seed, count)
 

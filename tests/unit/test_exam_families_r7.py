@@ -1,0 +1,163 @@
+"""The seventh exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from exam_family_checks import (
+    check_builds_a_validation_corpus,
+    check_deterministic_per_seed,
+    check_four_families_of_8_to_10_files,
+    check_some_files_have_no_anomaly,
+    check_steps_lengths_and_holes,
+    check_well_formed_and_labelled,
+)
+
+from healer_ops.devkit.nab import (
+    exam_families,
+    exam_families_r3,
+    exam_families_r4,
+    exam_families_r5,
+    exam_families_r6,
+    exam_families_r7,
+    families,
+    synthetic,
+    validate,
+)
+
+FAMILIES = exam_families_r7.EXAM_FAMILIES_R7
+KINDS = {"synthCertExpiry": {"renewal_failed", "wrong_cert", "old_cert_node", "cert_reverted"},
+         "synthObjectCache": {"key_explosion", "flush_loop", "cache_disconnected",
+                              "maxmemory_lowered", "maxmemory_lost"},
+         "synthCrawlers": {"crawler_storm", "crawl_trap", "robots_blocked", "server_errors"},
+         "synthHeartbeat": {"heartbeat_storm", "ajax_flood", "admin_blocked",
+                            "heartbeat_disabled"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r7.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def test_four_new_families_of_8_to_10_files():
+    check_four_families_of_8_to_10_files(exam_families_r7, FAMILIES)
+
+
+def test_they_are_new_and_not_yet_the_exam_or_tuning():
+    """The lead decides when r7 becomes the exam: until then r6 stays it."""
+    earlier = (set(validate.TUNING_FAMILIES) | set(exam_families.EXAM_FAMILIES)
+               | set(exam_families_r3.EXAM_FAMILIES_R3) | set(exam_families_r4.EXAM_FAMILIES_R4)
+               | set(exam_families_r5.EXAM_FAMILIES_R5) | set(exam_families_r6.EXAM_FAMILIES_R6)
+               | set(synthetic.KINDS) | set(families.FAMILIES))
+    assert not set(FAMILIES) & earlier
+    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    check_deterministic_per_seed(exam_families_r7, family, generated)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    check_well_formed_and_labelled(exam_families_r7, family, generated, KINDS[family], 4)
+
+
+def test_some_files_have_no_anomaly(generated):
+    check_some_files_have_no_anomaly(generated)
+
+
+def test_files_vary_in_step_and_length_and_some_have_holes(generated):
+    check_steps_lengths_and_holes(FAMILIES, generated)
+
+
+def test_every_kind_occurs(generated):
+    for family in FAMILIES:
+        seen = {kind for seed in (1, 2) for s in generated[(family, seed)]
+                for kind in s.anomaly_kinds}
+        assert seen == KINDS[family], family
+
+
+def test_values_are_of_their_kind(generated):
+    """Counts and bytes are whole and never negative; whole days left are whole, and no
+    certificate outlives a ten-year snakeoil."""
+    for family in FAMILIES:
+        for seed in (1, 2):
+            for s in generated[(family, seed)]:
+                if family == "synthCertExpiry":
+                    assert s.values.max() <= 3650
+                    assert (s.values == np.round(s.values)).all() or "expiry_days" not in s.name
+                else:
+                    assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
+
+
+def _anomalies(generated, family):
+    for seed in (1, 2):
+        for s in generated[(family, seed)]:
+            for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+                yield s, row, kind
+
+
+def test_anomalies_have_their_shapes(generated):
+    """Signatures that follow from the mechanisms: a wrong certificate is days away from the
+    right one, a Redis restarted without its maxmemory starts again from empty (less than
+    it held), admin-ajax blocked serves nothing."""
+    seen = set()
+    for s, row, kind in _anomalies(generated, "synthCertExpiry"):
+        if kind == "wrong_cert":
+            assert abs(s.values[row] - s.values[row - 1]) > 5
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthObjectCache"):
+        if kind == "maxmemory_lost" and "memory" in s.name:
+            assert s.values[row] < s.values[row - 1]
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthHeartbeat"):
+        if kind == "admin_blocked":
+            assert s.values[row] == 0
+        seen.add(kind)
+    assert {"wrong_cert", "maxmemory_lost", "admin_blocked"} <= seen
+
+
+def _normal_part(s):
+    return s.values[:min(s.anomaly_rows, default=len(s.values))]
+
+
+def test_certificates_count_down_a_day_a_day(generated):
+    """Between renewals the days left fall by one a day, whatever the sampling."""
+    for seed in (1, 2):
+        for s in generated[("synthCertExpiry", seed)]:
+            if "expiry_days" in s.name:
+                continue
+            head = int(0.15 * len(s.values))
+            minutes = np.diff(s.timestamps.asi8[:head]) / 6e10
+            per_day = np.diff(s.values[:head]) / minutes * 1440
+            assert np.median(per_day) == pytest.approx(-1, abs=0.05)
+
+
+def test_caches_evict_at_their_ceiling_only(generated):
+    """Evictions come when the cache is full: in busy hours, not after a flush or at night,
+    so most eviction files have both idle and evicting rows before their first anomaly."""
+    both = [((part := _normal_part(s)) == 0).any() and (part > 0).any()
+            for seed in (1, 2) for s in generated[("synthObjectCache", seed)]
+            if "evicted" in s.name]
+    assert sum(both) > len(both) / 2
+
+
+def test_heartbeats_follow_working_days(generated):
+    """Editors work on weekdays: before the first anomaly, heartbeat files beat more on
+    weekdays than at weekends."""
+    busier = []
+    for seed in (1, 2):
+        for s in generated[("synthHeartbeat", seed)]:
+            part = _normal_part(s)
+            weekend = np.asarray(s.timestamps.day_of_week)[:len(part)] >= 5
+            if "heartbeat" in s.name and weekend.any() and (~weekend).any():
+                busier.append(part[~weekend].mean() > part[weekend].mean())
+    assert len(busier) >= 3 and sum(busier) >= 0.75 * len(busier)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    check_builds_a_validation_corpus(exam_families_r7, family)
