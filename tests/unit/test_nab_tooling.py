@@ -10,7 +10,7 @@ import pytest
 from healer_ops.devkit.nab import bench as bench_nab
 from healer_ops.devkit.nab import exam_families, families, validate
 from healer_ops.devkit.nab.reference import cad_ose, relative_entropy
-from healer_ops.devkit.nab.synthetic import label_windows
+from healer_ops.devkit.nab.synthetic import anomaly_starts, label_windows
 
 needs_scorer = pytest.mark.skipif(not bench_nab.DEFAULT_SCORER.is_file(),
                                   reason="NAB scorer not beside the repository")
@@ -139,3 +139,12 @@ def test_the_second_exam_families_are_labelled_and_now_tuning_families(family):
     assert family in validate.TUNING_FAMILIES and family not in validate.EXAM_FAMILIES
     if family == "synthOrders":
         assert all((s.values == np.round(s.values)).all() for s in series)  # counts
+
+
+def test_no_onset_falls_inside_the_scorers_probation():
+    # 15% of 4,062 rows is 609.3; seed 5945 draws int(609.3) = 609, inside probation
+    assert anomaly_starts(np.random.default_rng(5945), 4062, 1) == [610]
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        for rows in (4062, 2001, 9999):
+            assert min(anomaly_starts(rng, rows, 3)) >= 0.15 * rows

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,9 @@ def anomaly_starts(rng: np.random.Generator, rows: int, count: int) -> list[int]
     gap = int(WINDOW_FRACTION * rows / count) + 2
     for _ in range(1000):
         starts = np.sort(rng.integers(int(0.15 * rows), int(0.96 * rows), count))
+        # never inside the scorer's probation (int() rounds 15% down); clamped, not redrawn,
+        # so every file whose onsets were already past it keeps them
+        starts = np.maximum(starts, math.ceil(0.15 * rows))
         if count == 1 or np.diff(starts).min() > gap:
             return [int(s) for s in starts]
     return [int(0.15 * rows + (i + 0.5) * 0.8 * rows / count) for i in range(count)]
