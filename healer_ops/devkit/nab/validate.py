@@ -37,6 +37,7 @@ from healer_ops.devkit.nab import (
     exam_families_r4,
     exam_families_r5,
     exam_families_r6,
+    exam_families_r7,
 )
 
 PROBATION = 0.15
@@ -272,13 +273,14 @@ class FastScorer:
 # the first exam families, synthOrders, synthBimodal and synthDisk the second, synthMemory,
 # synthErrorRate, synthPool and synthBacklog the third, synthCacheHit, synthCronDuration,
 # synthHostLoad and synthBandwidth the fourth, synthProbeRegions, synthPageWeight,
-# synthReplicaLag and synthLoginPosts the fifth; once scored and looked at, they joined the
+# synthReplicaLag and synthLoginPosts the fifth, synthFpmWorkers, synthMailQueue,
+# synthCartSessions and synthInodes the sixth; once scored and looked at, they joined the
 # tuning categories)
 TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                     "synthSparse", "synthLatency", "synthGappy") + exam_families.EXAM_FAMILIES
                    + exam_families_r3.EXAM_FAMILIES_R3 + exam_families_r4.EXAM_FAMILIES_R4
-                   + exam_families_r5.EXAM_FAMILIES_R5)
-EXAM_FAMILIES = exam_families_r6.EXAM_FAMILIES_R6  # written blind, never used to choose
+                   + exam_families_r5.EXAM_FAMILIES_R5 + exam_families_r6.EXAM_FAMILIES_R6)
+EXAM_FAMILIES = exam_families_r7.EXAM_FAMILIES_R7  # written blind, never used to choose
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},
