@@ -1,0 +1,165 @@
+"""The eighth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from exam_family_checks import (
+    check_builds_a_validation_corpus,
+    check_deterministic_per_seed,
+    check_four_families_of_8_to_10_files,
+    check_some_files_have_no_anomaly,
+    check_steps_lengths_and_holes,
+    check_well_formed_and_labelled,
+)
+
+from healer_ops.devkit.nab import (
+    exam_families,
+    exam_families_r3,
+    exam_families_r4,
+    exam_families_r5,
+    exam_families_r6,
+    exam_families_r7,
+    exam_families_r8,
+    families,
+    synthetic,
+    validate,
+)
+
+FAMILIES = exam_families_r8.EXAM_FAMILIES_R8
+KINDS = {"synthGatewayCalls": {"gateway_slow", "gateway_down", "fast_failures",
+                               "resolver_timeout"},
+         "synthImageJobs": {"queue_stalled", "quota_exhausted", "capacity_drop",
+                            "reprocess_loop"},
+         "synthOpcache": {"churn_restarts", "opcache_disabled", "cache_full", "reset_loop"},
+         "synthDnsLookup": {"authoritative_slow", "upstream_timeouts", "cache_bypassed",
+                            "lookups_failing"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r8.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def test_four_new_families_of_8_to_10_files():
+    check_four_families_of_8_to_10_files(exam_families_r8, FAMILIES)
+
+
+def test_they_are_new_and_not_yet_the_exam_or_tuning():
+    earlier = (set(exam_families.EXAM_FAMILIES) | set(exam_families_r3.EXAM_FAMILIES_R3)
+               | set(exam_families_r4.EXAM_FAMILIES_R4) | set(exam_families_r5.EXAM_FAMILIES_R5)
+               | set(exam_families_r6.EXAM_FAMILIES_R6) | set(exam_families_r7.EXAM_FAMILIES_R7)
+               | set(synthetic.KINDS) | set(families.FAMILIES))
+    assert not set(FAMILIES) & earlier
+    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)
+    assert not set(FAMILIES) & set(validate.TUNING_FAMILIES)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    check_deterministic_per_seed(exam_families_r8, family, generated)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    check_well_formed_and_labelled(exam_families_r8, family, generated, KINDS[family], 4)
+
+
+def test_some_files_have_no_anomaly(generated):
+    check_some_files_have_no_anomaly(generated)
+
+
+def test_files_vary_in_step_and_length_and_some_have_holes(generated):
+    check_steps_lengths_and_holes(FAMILIES, generated)
+
+
+def test_every_kind_occurs(generated):
+    for family in FAMILIES:
+        seen = {kind for seed in (1, 2) for s in generated[(family, seed)]
+                for kind in s.anomaly_kinds}
+        assert seen == KINDS[family], family
+
+
+def _every(generated, family):
+    return [s for seed in (1, 2) for s in generated[(family, seed)]]
+
+
+def test_values_are_of_their_kind(generated):
+    """Milliseconds are positive and capped by the longest client timeout; jobs, bytes and
+    scripts are whole and never negative, within the largest OPcache; DNS lookups are
+    never negative and, but for a failed one (0), take some time."""
+    for s in _every(generated, "synthGatewayCalls"):
+        assert s.values.min() > 0 and s.values.max() <= 70000 + 40
+    for family in ("synthImageJobs", "synthOpcache"):
+        for s in _every(generated, family):
+            assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
+            assert s.values.max() <= 2 ** 31
+    for s in _every(generated, "synthDnsLookup"):
+        assert s.values.min() >= 0 and s.values.max() < (15 if "seconds" in s.name else 15000)
+
+
+def _anomalies(generated, family):
+    for s in _every(generated, family):
+        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+            yield s, row, kind
+
+
+def _normal_part(s):
+    return s.values[:min(s.anomaly_rows, default=len(s.values))]
+
+
+def test_anomalies_have_their_shapes(generated):
+    """Signatures that follow from the mechanisms: a gateway down answers at the client's
+    timeout (5 s at least), refused calls are faster than usual; a stalled queue or spent
+    credits finish nothing; OPcache switched off caches nothing; a failed lookup reads 0."""
+    seen = set()
+    for s, row, kind in _anomalies(generated, "synthGatewayCalls"):
+        if kind == "gateway_down":
+            assert s.values[row] >= 5000
+        elif kind == "fast_failures":
+            assert s.values[row] < np.median(_normal_part(s))
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthImageJobs"):
+        if kind in ("queue_stalled", "quota_exhausted"):
+            assert s.values[row] == 0
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthOpcache"):
+        if kind == "opcache_disabled":
+            assert s.values[row] == 0
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthDnsLookup"):
+        if kind == "lookups_failing":
+            assert s.values[row] == 0
+        seen.add(kind)
+    assert {"gateway_down", "fast_failures", "queue_stalled", "opcache_disabled",
+            "lookups_failing"} <= seen
+
+
+def test_gateway_rows_are_calls_or_buckets_with_calls(generated):
+    """A row per call comes at irregular times; a bucket's row comes on the bucket's grid,
+    and a bucket without calls has none."""
+    for s in _every(generated, "synthGatewayCalls"):
+        minutes = np.diff(s.timestamps.asi8) / 6e10
+        if "call_ms" in s.name:
+            assert len(np.unique(np.round(minutes, 3))) > 100
+        else:
+            step = np.median(minutes)
+            assert np.allclose(minutes / step, np.round(minutes / step))
+
+
+def test_caches_refill_after_a_reset(generated):
+    """Before any anomaly, OPcache files drop now and then (resets, restarts) and climb
+    back: most have both a fall to under half their median and a row back above it."""
+    refilled = []
+    for s in _every(generated, "synthOpcache"):
+        part = _normal_part(s)
+        low = np.flatnonzero(part < 0.5 * np.median(part))
+        refilled.append(len(low) > 0 and (part[low[0]:] > np.median(part)).any())
+    assert sum(refilled) > len(refilled) / 2
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    check_builds_a_validation_corpus(exam_families_r8, family)
