@@ -61,7 +61,10 @@ class EngineConfig:
     # of the last week's, at least drift_floor_fraction of the spread of all earlier hours):
     # its share; 0 = off. Plain leave-one-category-out over the tuning categories: mean 58.3
     # vs 56.1 without (validate.VARIANTS "no-drift"); floors 0.05 / 0.2 / 0.75 / 1.0 gave
-    # 57.0 / 56.9 / 58.3 / 57.8, weights 0.03 and 0.3 (floor 0.2) 57.1 and 55.9
+    # 57.0 / 56.9 / 58.3 / 57.8, weights 0.03 and 0.3 (floor 0.2) 57.1 and 55.9. Kept for
+    # the real categories (with r7 among the tuning families 74.5 / 76.1 / 73.9 vs 71.1 /
+    # 74.5 / 67.8 without); on the eight blind families of r6 and r7 it was 1.3 lower on
+    # average (-5 to +1.5 per family), no gain where it was not tuned
     drift_weight: float = 0.1
     drift_reference_steps: int = 168
     drift_slack: float = 1.5
