@@ -13,10 +13,9 @@ series that wanders routinely does not page for wandering.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from healer_ops.detect.engine.calibrate import shrunk_pvalues
-from healer_ops.detect.engine.statistics import IQR_TO_SIGMA, scale_floor
+from healer_ops.detect.engine.statistics import robust_zscore, scale_floor
 
 CERTAIN_PVALUE = 1e-12  # the model p beyond which more leaning adds nothing
 
@@ -36,12 +35,8 @@ def step_zscores(means: np.ndarray, reference_steps: int, cap: float,
     """Robust z of each step mean against the ``reference_steps`` before it, capped; the
     scale at least ``floor_fraction`` of the spread of all earlier means (a week of nearly
     identical hours must not make the next ordinary one a lean)."""
-    series = pd.Series(means)
-    rolling = series.rolling(reference_steps, min_periods=max(3, reference_steps // 4))
-    median = rolling.median().shift(1).to_numpy()
-    iqr = (rolling.quantile(0.75) - rolling.quantile(0.25)).shift(1).to_numpy()
-    scale = np.maximum(iqr / IQR_TO_SIGMA, scale_floor(means, floor_fraction))
-    return np.clip((means - median) / scale, -cap, cap)
+    z = robust_zscore(means, reference_steps, scale_floor(means, floor_fraction))
+    return np.clip(z, -cap, cap)
 
 
 def cusum(z: np.ndarray, slack: float) -> np.ndarray:
