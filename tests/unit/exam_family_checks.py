@@ -1,4 +1,4 @@
-"""Checks every exam-family module must pass (``exam_families_r3`` to ``exam_families_r8``):
+"""Checks every exam-family module must pass (``exam_families_r3`` to ``exam_families_r9``):
 the same seed gives the same files, and the files build a validation corpus."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from healer_ops.devkit.nab import (
     exam_families_r6,
     exam_families_r7,
     exam_families_r8,
+    exam_families_r9,
     families,
     synthetic,
     validate,
@@ -22,7 +23,8 @@ from healer_ops.devkit.nab.synthetic import generate_any, label_windows
 EXAM_SETS = (exam_families.EXAM_FAMILIES, exam_families_r3.EXAM_FAMILIES_R3,
              exam_families_r4.EXAM_FAMILIES_R4, exam_families_r5.EXAM_FAMILIES_R5,
              exam_families_r6.EXAM_FAMILIES_R6, exam_families_r7.EXAM_FAMILIES_R7,
-             exam_families_r8.EXAM_FAMILIES_R8)  # in the order they were written
+             exam_families_r8.EXAM_FAMILIES_R8,
+             exam_families_r9.EXAM_FAMILIES_R9)  # in the order they were written
 
 
 def families_before(exam_set: tuple[str, ...]) -> set[str]:

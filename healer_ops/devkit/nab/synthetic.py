@@ -350,6 +350,7 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
         exam_families_r6,
         exam_families_r7,
         exam_families_r8,
+        exam_families_r9,
         families,
     )
 
@@ -359,7 +360,8 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
                           (exam_families_r5, exam_families_r5.EXAM_FAMILIES_R5),
                           (exam_families_r6, exam_families_r6.EXAM_FAMILIES_R6),
                           (exam_families_r7, exam_families_r7.EXAM_FAMILIES_R7),
-                          (exam_families_r8, exam_families_r8.EXAM_FAMILIES_R8)):
+                          (exam_families_r8, exam_families_r8.EXAM_FAMILIES_R8),
+                          (exam_families_r9, exam_families_r9.EXAM_FAMILIES_R9)):
         if kind in names:
             return module.generate(kind, seed, count)
 

@@ -1,0 +1,157 @@
+"""The ninth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from exam_family_checks import (
+    check_builds_a_validation_corpus,
+    check_deterministic_per_seed,
+    check_every_kind_occurs,
+    check_four_families_of_8_to_10_files,
+    check_some_files_have_no_anomaly,
+    check_steps_lengths_and_holes,
+    check_well_formed_and_labelled,
+    families_before,
+)
+
+from healer_ops.devkit.nab import (
+    exam_families_r9,
+    validate,
+)
+from healer_ops.devkit.nab.synthetic import generate_any
+
+FAMILIES = exam_families_r9.EXAM_FAMILIES_R9
+KINDS = {"synthCheckoutConversion": {"payment_broken", "card_testing", "coupon_leak",
+                                     "payment_method_down"},
+         "synthSlowQueries": {"lock_pileup", "missing_index", "table_bloat", "slow_log_silent"},
+         "synthSearchLag": {"indexer_stuck", "bulk_slow", "queue_flood", "reindex_overrun"},
+         "synthRedisFragmentation": {"swapping", "fragmentation_creep", "oom_restarts",
+                                     "flush_loop"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r9.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def test_four_new_families_of_8_to_10_files():
+    check_four_families_of_8_to_10_files(exam_families_r9, FAMILIES)
+
+
+def test_they_are_new_and_not_yet_the_exam_or_tuning():
+    assert not set(FAMILIES) & families_before(FAMILIES)
+    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)
+    assert not set(FAMILIES) & set(validate.TUNING_FAMILIES)
+
+
+def test_generate_any_reaches_them():
+    for family in FAMILIES:
+        assert [s.name for s in generate_any(family, 3, 2)] == [
+            s.name for s in exam_families_r9.generate(family, 3, 2)]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    check_deterministic_per_seed(exam_families_r9, family, generated)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    check_well_formed_and_labelled(exam_families_r9, family, generated, KINDS[family], 4)
+
+
+def test_some_files_have_no_anomaly(generated):
+    check_some_files_have_no_anomaly(generated)
+
+
+def test_files_vary_in_step_and_length_and_some_have_holes(generated):
+    check_steps_lengths_and_holes(FAMILIES, generated)
+
+
+def test_every_kind_occurs(generated):
+    check_every_kind_occurs(FAMILIES, generated, KINDS)
+
+
+def _every(generated, family):
+    return [s for seed in (1, 2) for s in generated[(family, seed)]]
+
+
+def _anomalies(generated, family):
+    for s in _every(generated, family):
+        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+            yield s, row, kind
+
+
+def _normal_part(s):
+    return s.values[:min(s.anomaly_rows, default=len(s.values))]
+
+
+def test_values_are_of_their_kind(generated):
+    """Conversion is a share of 4 decimals; slow-log entries and lag seconds are whole and
+    never negative; a fragmentation ratio is positive, of 2 decimals as Redis reports it."""
+    for s in _every(generated, "synthCheckoutConversion"):
+        assert s.values.min() >= 0 and s.values.max() <= 1
+        np.testing.assert_array_equal(s.values, np.round(s.values, 4))
+    for family in ("synthSlowQueries", "synthSearchLag"):
+        for s in _every(generated, family):
+            assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
+    for s in _every(generated, "synthRedisFragmentation"):
+        assert s.values.min() > 0
+        np.testing.assert_array_equal(s.values, np.round(s.values, 2))
+
+
+def test_conversion_rows_are_buckets_with_checkouts(generated):
+    """A row comes on the bucket grid (its exporter's run within the minute after), small
+    denominators give the extremes 0 and 1 in the normal part of most files, and the
+    smaller shops have no row for empty night buckets (a hole of over an hour)."""
+    extremes, night_holes = [], []
+    for s in _every(generated, "synthCheckoutConversion"):
+        minute = (s.timestamps.floor("min") - s.timestamps[0].floor("min")).total_seconds() / 60
+        step = round(float(np.median(np.diff(minute))))
+        assert (minute % step == 0).all()
+        part = _normal_part(s)
+        extremes.append((part == 0).any() and (part == 1).any())
+        night_holes.append((np.diff(minute) > 60).any())
+    assert sum(extremes) > len(extremes) / 2
+    assert 0 < sum(night_holes) < len(night_holes)
+
+
+def test_search_lag_grows_no_faster_than_the_clock(generated):
+    """The oldest queued change ages one second per second at most (plus a minute of the
+    sampling's rounding), whatever happens to the queue."""
+    for s in _every(generated, "synthSearchLag"):
+        seconds = np.diff(s.timestamps.asi8) / 1e9
+        assert (np.diff(s.values) <= seconds + 120).all()
+
+
+def test_anomalies_have_their_shapes(generated):
+    """Signatures that follow from the mechanisms: payments broken pay nothing, a silent
+    slow log reads 0, swapping pulls the ratio down within the hour; normal Redis files
+    have their flush or restart spikes before any anomaly."""
+    seen = set()
+    broken = [s.values[row] == 0 for s, row, kind in _anomalies(
+        generated, "synthCheckoutConversion") if kind == "payment_broken"]
+    assert broken and sum(broken) > len(broken) / 2
+    for s, row, kind in _anomalies(generated, "synthSlowQueries"):
+        if kind == "slow_log_silent":
+            assert s.values[row] == 0
+        seen.add(kind)
+    swapped = []
+    for s, row, kind in _anomalies(generated, "synthRedisFragmentation"):
+        if kind == "swapping":  # unless a flush's spike comes in the same hour
+            minutes = (s.timestamps - s.timestamps[row]).total_seconds() / 60
+            hour = s.values[(minutes >= 30) & (minutes <= 60)]
+            swapped.append(len(hour) > 0 and hour.min() < 0.9 * s.values[row])
+        seen.add(kind)
+    assert "slow_log_silent" in seen and swapped and sum(swapped) > 0.75 * len(swapped)
+    spiky = [(_normal_part(s) > 2 * np.median(s.values)).any()
+             for s in _every(generated, "synthRedisFragmentation")]
+    assert sum(spiky) > len(spiky) / 2
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    check_builds_a_validation_corpus(exam_families_r9, family)
