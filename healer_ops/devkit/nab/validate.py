@@ -313,6 +313,9 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # detect/engine/drift.py); "no-drift" is the engine before
     "no-drift": {"drift_weight": 0.0},
     "drift-03": {"drift_weight": 0.3},
+    # engine7: the drift's slack is 2.0 robust sigmas an hour; "drift-slack-15" is the
+    # engine before
+    "drift-slack-15": {"drift_slack": 1.5},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
