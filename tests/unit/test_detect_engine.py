@@ -15,10 +15,10 @@ from healer_ops.detect.engine.decide import decide
 DAY = 288  # 5-minute rows
 
 
-def daily_series(seed: int, days: float = 12, noise: float = 15.0):
+def daily_series(seed: int, days: float = 12, noise: float = 15.0, start: str = "2026-03-02"):
     rng = np.random.default_rng(seed)
     rows = int(days * DAY)
-    stamps = pd.date_range("2026-03-02", periods=rows, freq="5min")
+    stamps = pd.date_range(start, periods=rows, freq="5min")
     t = np.arange(rows)
     return stamps, 500 + 120 * np.sin(2 * np.pi * t / DAY) + rng.normal(0, noise, rows)
 
@@ -39,7 +39,10 @@ def test_score_new_equals_the_tail_of_whole_series_scoring():
 
 
 def test_a_lasting_level_shift_is_one_alert_then_a_new_normal_not_blindness():
-    stamps, values = daily_series(2, days=14)
+    # from a Wednesday: the shift is on a Monday. A shift during a series' first weekend is
+    # seen once more, on its second day, where the weekend reference starts (a weekend
+    # is compared only with weekend days)
+    stamps, values = daily_series(2, days=14, start="2026-03-04")
     shift_at = 5 * DAY + 100
     values[shift_at:] += 200  # a lasting step up, ~13 noise sd
     spike_at = 11 * DAY + 50
@@ -257,3 +260,33 @@ def test_a_small_lasting_shift_is_seen_as_drift_above_what_a_clean_series_scores
         assert clean_drift < engine.ALERT_SCORE, seed  # wandering noise never pages
         above_clean += with_drift.score[best] > clean_drift
     assert above_clean >= 5
+
+
+def test_the_day_over_day_reference_compares_weekdays_with_weekdays_and_weekends_with_weekends():
+    values = np.arange(20.0)
+    weekend = np.tile([0, 0, 0, 0, 0, 1, 1], 3)[:20]
+    typed = statistics.seasonal_difference(values, 1, 2, kinds=weekend, lookback=7)
+    assert typed[12] == 12 - np.median([6, 5])  # a weekend row: the last two weekend rows
+    assert typed[14] == 14 - np.median([11, 10])  # a weekday: skips rows 13 and 12
+    assert np.isnan(typed[5])  # the first weekend has no weekend before it
+
+
+def weekly_series(seed: int, weeks: int = 4):
+    """Office hours on weekdays, almost nothing at weekends (admin-side traffic)."""
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range("2026-03-02", periods=weeks * 7 * DAY, freq="5min")  # a Monday
+    hours = stamps.hour.to_numpy() + stamps.minute.to_numpy() / 60
+    office = np.clip(np.sin(np.pi * (hours - 8) / 10), 0, None)
+    weekday = stamps.dayofweek.to_numpy() < 5
+    return stamps, rng.poisson(2 + 60 * office * weekday).astype(float)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_weekday_as_quiet_as_a_weekend_alerts_and_the_weekends_do_not(seed):
+    stamps, values = weekly_series(seed)
+    outage = np.flatnonzero((stamps >= "2026-03-25 08:00") & (stamps < "2026-03-26 00:00"))
+    values[outage] = np.random.default_rng(seed).poisson(2, len(outage))
+    detection = engine.score_series(values, stamps)
+    weekends = np.flatnonzero((stamps.dayofweek >= 5) & (stamps >= "2026-03-14"))
+    assert detection.alert[outage[0]:outage[0] + 4 * 12].any()  # by noon
+    assert not detection.alert[weekends].any()

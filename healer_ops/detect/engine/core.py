@@ -49,6 +49,7 @@ from healer_ops.detect.engine.statistics import (
 )
 
 DAY_SECONDS = 86400.0
+WEEKEND_LOOKBACK_DAYS = 15  # five weekdays back at most; two to four weekend days
 # codes are stable (stored by callers): append new names, never reorder
 EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence",
             "extreme", "drift")
@@ -98,11 +99,19 @@ def rows_per_step(spacing: float | None, config: EngineConfig) -> int:
 
 def day_over_day(values: np.ndarray, timestamps, spacing: float,
                  config: EngineConfig) -> np.ndarray:
-    """``x_t`` minus the median of the readings at the same clock time on the last days."""
+    """``x_t`` minus the median of the readings at the same clock time on the last days
+    (with ``weekend_reference``: the last days of the same kind, weekday or weekend, within
+    ``WEEKEND_LOOKBACK_DAYS``)."""
     stamps = pd.DatetimeIndex(timestamps)
     seconds = np.asarray((stamps - stamps[0]).total_seconds(), dtype=float)
+    if not config.weekend_reference:
+        return seasonal_difference(values, DAY_SECONDS, config.reference_seasons, seconds,
+                                   spacing / 2)
+    # no reference rather than a wrong one: the first weekend compared with weekdays would
+    # teach the calibration that a weekday as quiet as a Sunday is routine
     return seasonal_difference(values, DAY_SECONDS, config.reference_seasons, seconds,
-                               spacing / 2)
+                               spacing / 2, kinds=np.asarray(stamps.dayofweek >= 5),
+                               lookback=WEEKEND_LOOKBACK_DAYS)
 
 
 def point_evidence(values: np.ndarray, difference: np.ndarray | None,

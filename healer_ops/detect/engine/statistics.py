@@ -62,7 +62,8 @@ def mean_shift_zscore(values: np.ndarray, rows: int, window: int,
 
 def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
                         positions: np.ndarray | None = None,
-                        tolerance: float = 0.0) -> np.ndarray:
+                        tolerance: float = 0.0, kinds: np.ndarray | None = None,
+                        lookback: int | None = None) -> np.ndarray:
     """``x_t`` minus the median of the same time in the last ``seasons`` seasons.
 
     ``positions`` place the rows in time (seconds; default: row numbers, ``season`` in rows).
@@ -70,7 +71,9 @@ def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
     if it is at most ``tolerance`` away from it (a gap leaves that season out), so irregular
     or gappy timestamps compare the same time of day. With several seasons (as far
     as known) the reference ignores one odd day, so an anomaly does not come back as a false
-    "echo" one season later. NaN where no season back is known.
+    "echo" one season later. With ``kinds`` only seasons of the row's own kind count (e.g.
+    weekend days for a weekend row), up to ``seasons`` of them within ``lookback`` seasons.
+    NaN where no season back is known.
     """
     values = np.asarray(values, dtype=float)
     n = len(values)
@@ -80,14 +83,20 @@ def seasonal_difference(values: np.ndarray, season: float, seasons: int = 1,
     # strictly earlier rows (causal) and the search runs on a sorted array
     positions = np.maximum.accumulate(np.asarray(positions, dtype=float))
     earlier = np.full((seasons, n), np.nan)
-    for k in range(1, seasons + 1):
+    found = np.zeros(n, dtype=int)
+    for k in range(1, (lookback or seasons) + 1):
         target = positions - k * season
         after = np.minimum(np.searchsorted(positions, target, side="left"), n - 1)
         before = np.maximum(after - 1, 0)
         rows = np.where(np.abs(positions[before] - target) < np.abs(positions[after] - target),
                         before, after)
-        usable = (np.abs(target - positions[rows]) <= tolerance) & (rows < np.arange(n))
-        earlier[k - 1, usable] = values[rows[usable]]
+        usable = ((np.abs(target - positions[rows]) <= tolerance) & (rows < np.arange(n))
+                  & (found < seasons))
+        if kinds is not None:
+            usable &= kinds[rows] == kinds
+        columns = np.flatnonzero(usable)
+        earlier[found[columns], columns] = values[rows[columns]]
+        found[columns] += 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: first season
         return values - np.nanmedian(earlier, axis=0)

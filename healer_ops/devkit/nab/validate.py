@@ -316,6 +316,9 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # engine7: the drift's slack is 2.0 robust sigmas an hour; "drift-slack-15" is the
     # engine before
     "drift-slack-15": {"drift_slack": 1.5},
+    # engine7: the day-over-day reference compares weekdays with weekdays and weekends
+    # with weekends; "every-day-reference" is the engine before
+    "every-day-reference": {"weekend_reference": False},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
