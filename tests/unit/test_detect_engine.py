@@ -95,6 +95,26 @@ def test_a_stuck_sensor_alerts_as_flat_but_a_sparse_count_sitting_at_zero_does_n
     assert not any(engine.EVIDENCE[quiet.evidence[a]] == "flat" for a in alert_rows(quiet))
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_count_stuck_at_zero_for_days_is_not_paged_again_every_episode(seed):
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range("2026-03-04", periods=14 * DAY, freq="5min")
+    rate = 0.3 + 4 * np.clip(np.sin(2 * np.pi * np.arange(len(stamps)) / DAY), 0, None)
+    values = rng.poisson(rate).astype(float)  # zeros every night: 0 is a routine value
+    stuck_at = 7 * DAY + 100
+    values[stuck_at:] = 0  # a collector reporting zeros for the last 7 days (ten episodes)
+
+    def detections(config):
+        detection = engine.score_series(values, stamps, config=config)
+        rows = np.flatnonzero(detection.score[stuck_at:] >= 0.3) + stuck_at
+        return [engine.EVIDENCE[detection.evidence[row]] for row in rows]
+
+    found = detections(engine.DEFAULT_CONFIG)
+    assert "flat" in found and len(found) == len(set(found))  # each kind of evidence once
+    reopening = detections(replace(engine.DEFAULT_CONFIG, same_kind_until_recovered=False))
+    assert reopening.count("flat") > 2  # the engine before: a new detection every episode
+
+
 def test_a_value_far_beyond_anything_seen_is_an_extreme_from_the_second_day():
     rng = np.random.default_rng(6)
     stamps = pd.date_range("2026-01-01", periods=4000, freq="5min")

@@ -21,6 +21,11 @@ class EngineConfig:
     # precision and recall, precision 0.8 being out of reach)
     silence_pvalue: float = 0.03  # ... and at which it opens a detection (thinning)
     max_episode_holds: float = 2.0  # an episode open this many holds: its level is normal
+    # ... but the same evidence that never recovered is the same problem going on (a frozen
+    # metric: one detection, not one per episode); another kind of evidence opens a new one.
+    # Plain leave-one-category-out (engine7): mean 56.0 vs 55.9, synthObjectCache 19.8 vs
+    # 16.3 (validate.VARIANTS "reopen-after-episode" is the engine before)
+    same_kind_until_recovered: bool = True
     min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
     hold_seconds: float = 8 * 3600.0  # one detection per problem within this data time
     # (8 h, with episodes of up to two holds: plain leave-one-category-out over the tuning

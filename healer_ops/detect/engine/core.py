@@ -297,7 +297,7 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     score, alert, active = decide(pvalues, hold, step_rows, config.alert_pvalue,
                                   config.silence_pvalue, config.max_episode_holds,
                                   round(config.repeat_fraction * hold), config.escalation,
-                                  codes)
+                                  codes, config.same_kind_until_recovered)
     return Detection(score, pvalues, alert, active, direction, codes, expected)
 
 

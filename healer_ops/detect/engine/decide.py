@@ -96,7 +96,7 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
 def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
            silence_pvalue: float | None = None, max_episode_holds: float = 1.0,
            repeat_rows: int | None = None, escalation: float = 0.0,
-           kinds: np.ndarray | None = None
+           kinds: np.ndarray | None = None, same_kind_until_recovered: bool = False
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(thinned score, alert 0/1, active) per row from the combined p-value per row.
 
@@ -116,18 +116,23 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     longest = max(hold, int(round(max_episode_holds * hold)))
     repeat_rows = hold if repeat_rows is None else max(1, repeat_rows)
     scores = silence_episodes(suppress_repeats(scores, repeat_rows), pvalues, silence_score, hold,
-                              longest, recover_rows, escalation, kinds)
+                              longest, recover_rows, escalation, kinds,
+                              same_kind_until_recovered)
     alert = (scores >= ALERT_SCORE).astype(np.int8)
     return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)
 
 
 def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, hold: int,
                      longest: int, recover_rows: int, escalation: float = 0.0,
-                     kinds: np.ndarray | None = None) -> np.ndarray:
+                     kinds: np.ndarray | None = None,
+                     same_kind_until_recovered: bool = False) -> np.ndarray:
     """Zero every score after a detection (score >= ``threshold``) for ``hold`` rows and,
     beyond, while its evidence lasts (at most ``longest`` rows in all), unless a score
     ``escalates`` (a much worse problem keeps its score; the silence does not restart, so
-    an escalation never hides a later problem)."""
+    an escalation never hides a later problem). With ``same_kind_until_recovered``, an
+    episode that ended at ``longest`` without recovering keeps silencing its own kind of
+    evidence until the evidence recovers: a metric frozen for days is one detection, not
+    one every ``longest`` rows."""
     if longest <= hold:
         return silence_after_alerts(scores, threshold, hold, escalation, kinds)
     raw = np.asarray(scores, dtype=float)
@@ -135,15 +140,22 @@ def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, 
     kinds = np.zeros(len(out), dtype=int) if kinds is None else kinds
     weak = pd.Series(pvalues > RECOVERY_PVALUE).rolling(recover_rows, min_periods=1).min()
     recovered = weak.to_numpy() >= 1
-    quiet_until, opened_at, opened_row = -1, 0.0, 0
+    quiet_until, kind_quiet_until, opened_at, opened_row = -1, -1, 0.0, 0
     for row in np.flatnonzero(raw >= threshold):
         if row <= quiet_until:
             if escalates(raw[row], opened_at, escalation, kinds[row] == kinds[opened_row]):
                 opened_at = out[row] = raw[row]  # it scores; the silence stays
             continue
+        if row <= kind_quiet_until and kinds[row] == kinds[opened_row]:
+            out[row] = 0.0  # the same evidence, never recovered: the same problem going on
+            continue
         stop = min(len(out), row + longest + 1)
         done = np.flatnonzero(recovered[row + hold:stop])
         quiet_until = row + hold + int(done[0]) if len(done) else stop - 1
+        kind_quiet_until = quiet_until
+        if same_kind_until_recovered and not len(done):
+            later = np.flatnonzero(recovered[stop:])
+            kind_quiet_until = stop + int(later[0]) if len(later) else len(out)
         opened_at, opened_row = raw[row], row
         out[row + 1:quiet_until + 1] = 0.0
     return out

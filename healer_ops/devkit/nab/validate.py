@@ -319,6 +319,7 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # engine7: the day-over-day reference compares weekdays with weekdays and weekends
     # with weekends; "every-day-reference" is the engine before
     "every-day-reference": {"weekend_reference": False},
+    "reopen-after-episode": {"same_kind_until_recovered": False},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
