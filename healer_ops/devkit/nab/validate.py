@@ -39,6 +39,7 @@ from healer_ops.devkit.nab import (
     exam_families_r6,
     exam_families_r7,
     exam_families_r8,
+    exam_families_r9,
 )
 
 PROBATION = 0.15
@@ -276,14 +277,15 @@ class FastScorer:
 # synthHostLoad and synthBandwidth the fourth, synthProbeRegions, synthPageWeight,
 # synthReplicaLag and synthLoginPosts the fifth, synthFpmWorkers, synthMailQueue,
 # synthCartSessions and synthInodes the sixth, synthCertExpiry, synthObjectCache,
-# synthCrawlers and synthHeartbeat the seventh; once scored and looked at, they joined the
+# synthCrawlers and synthHeartbeat the seventh, synthGatewayCalls, synthImageJobs,
+# synthOpcache and synthDnsLookup the eighth; once scored and looked at, they joined the
 # tuning categories)
 TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                     "synthSparse", "synthLatency", "synthGappy") + exam_families.EXAM_FAMILIES
                    + exam_families_r3.EXAM_FAMILIES_R3 + exam_families_r4.EXAM_FAMILIES_R4
                    + exam_families_r5.EXAM_FAMILIES_R5 + exam_families_r6.EXAM_FAMILIES_R6
-                   + exam_families_r7.EXAM_FAMILIES_R7)
-EXAM_FAMILIES = exam_families_r8.EXAM_FAMILIES_R8  # written blind, never used to choose
+                   + exam_families_r7.EXAM_FAMILIES_R7 + exam_families_r8.EXAM_FAMILIES_R8)
+EXAM_FAMILIES = exam_families_r9.EXAM_FAMILIES_R9  # written blind, never used to choose
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},
