@@ -3,8 +3,9 @@
 From a combined p-value per row: the score (p mapped into [0, 1], 0.5 at the alert
 p-value) is thinned so one problem is one detection (a row keeps its score only if it beats
 the rows of the last hold, and nothing scores in the hold after an alert); an episode opens
-on an alert row and stays open while the evidence lasts (at most one hold: then the level
-it reached is the new normal).
+on an alert row and stays open while the evidence lasts (at most ``max_episode_holds``
+holds: then the level it reached is the new normal, and the same kind of evidence stays
+silent until it recovers).
 """
 
 from __future__ import annotations
