@@ -265,18 +265,6 @@ def _uploads(rng: np.random.Generator, grid: pd.DatetimeIndex) -> np.ndarray:
     return jobs
 
 
-def _runs(rng: np.random.Generator, grid: pd.DatetimeIndex) -> np.ndarray:
-    """Minutes when the queue runner runs: a system cron every 1-5 minutes (a run now and
-    then skipped), or WP-cron, which runs only in a minute with a page view."""
-    span = len(grid)
-    if rng.random() < 0.5:
-        period = int(rng.choice([1, 1, 2, 5]))
-        return ((np.arange(span) + rng.integers(period)) % period == 0) & (
-            rng.random(span) > 0.005)
-    views = rng.uniform(0.3, 20) * common.traffic(grid, rng)
-    return rng.random(span) < 1 - np.exp(-views)
-
-
 def _work_done(jobs: np.ndarray, runs: np.ndarray, batch: np.ndarray) -> np.ndarray:
     """Jobs finished each minute: each run takes up to its batch from the backlog."""
     queued = np.cumsum(jobs)
@@ -312,7 +300,7 @@ def image_jobs_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     start = stamps[0].floor("min") - pd.Timedelta(minutes=minutes)
     at = np.floor((stamps - start).total_seconds() / 60).astype(int)  # each row's minute
     grid = start + pd.to_timedelta(np.arange(at[-1] + 1), unit="min")
-    jobs, runs = _uploads(rng, grid), _runs(rng, grid)
+    jobs, runs = _uploads(rng, grid), common.runner_minutes(rng, grid, (0.3, 20))
     capacity = max(jobs.mean() * rng.uniform(10, 80), 1.0)  # jobs a minute at full tilt
     batch = np.full(len(grid), max(1.0, np.round(capacity / max(runs.mean(), 1e-3))))
     bulk = office_hour_rows(rng, grid, 0.1)

@@ -57,3 +57,17 @@ def spaced_starts(rng: np.random.Generator, rows: int, count: int) -> list[int]:
         if np.diff(starts).min() > 0.2 * rows / count:
             return [int(s) for s in starts]
     return [int(0.15 * rows + (i + 0.5) * 0.8 * rows / count) for i in range(count)]
+
+
+def runner_minutes(rng: np.random.Generator, grid: pd.DatetimeIndex,
+                   views: tuple[float, float]) -> np.ndarray:
+    """Minutes when a WordPress queue runner runs: a system cron every 1-5 minutes (a run
+    now and then skipped), or WP-cron, which runs only in a minute with a page view
+    (``views``: the range the site's page views a minute at its busiest are drawn from)."""
+    span = len(grid)
+    if rng.random() < 0.5:
+        period = int(rng.choice([1, 1, 2, 5]))
+        return ((np.arange(span) + rng.integers(period)) % period == 0) & (
+            rng.random(span) > 0.005)
+    page_views = rng.uniform(*views) * traffic(grid, rng)
+    return rng.random(span) < 1 - np.exp(-page_views)

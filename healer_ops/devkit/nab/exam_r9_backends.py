@@ -40,18 +40,6 @@ def _changes(rng: np.random.Generator, grid: pd.DatetimeIndex) -> np.ndarray:
     return changes
 
 
-def _runner(rng: np.random.Generator, grid: pd.DatetimeIndex) -> np.ndarray:
-    """Whether the sync runs each minute: a system cron every 1-5 minutes (a run skipped now
-    and then), or WP-cron, which runs only in a minute with a page view."""
-    span = len(grid)
-    if rng.random() < 0.5:
-        period = int(rng.choice([1, 1, 2, 5]))
-        return ((np.arange(span) + rng.integers(period)) % period == 0) & (
-            rng.random(span) > 0.005)
-    views = rng.uniform(0.2, 10) * common.traffic(grid, rng)
-    return rng.random(span) < 1 - np.exp(-views)
-
-
 def _reindex_pauses(rng: np.random.Generator, grid: pd.DatetimeIndex) -> np.ndarray:
     """Minutes a nightly (or weekly) full reindex starts, pausing the sync; none in most files."""
     if rng.random() < 0.55:
@@ -99,7 +87,7 @@ def search_lag_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     start = stamps[0].floor("min") - pd.Timedelta(minutes=minutes)
     at = np.floor((stamps - start).total_seconds() / 60).astype(int)  # each row's minute
     grid = start + pd.to_timedelta(np.arange(at[-1] + 1), unit="min")
-    changes, runs = _changes(rng, grid), _runner(rng, grid)
+    changes, runs = _changes(rng, grid), common.runner_minutes(rng, grid, (0.2, 10))
     batch = float(rng.choice([50, 100, 350, 500]))  # documents a bulk request sends
     capacity = runs * batch * rng.uniform(1, 4)  # bulk requests a run manages
     pauses = _reindex_pauses(rng, grid)
