@@ -5,32 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from healer_ops.devkit.nab import (
-    exam_families,
-    exam_families_r3,
-    exam_families_r4,
-    exam_families_r5,
-    exam_families_r6,
-    exam_families_r7,
-    exam_families_r8,
-    exam_families_r9,
-    families,
-    synthetic,
-    validate,
-)
+from healer_ops.devkit.nab import families, synthetic, validate
+from healer_ops.devkit.nab.exam_rounds import written_before
 from healer_ops.devkit.nab.synthetic import generate_any, label_windows
-
-EXAM_SETS = (exam_families.EXAM_FAMILIES, exam_families_r3.EXAM_FAMILIES_R3,
-             exam_families_r4.EXAM_FAMILIES_R4, exam_families_r5.EXAM_FAMILIES_R5,
-             exam_families_r6.EXAM_FAMILIES_R6, exam_families_r7.EXAM_FAMILIES_R7,
-             exam_families_r8.EXAM_FAMILIES_R8,
-             exam_families_r9.EXAM_FAMILIES_R9)  # in the order they were written
 
 
 def families_before(exam_set: tuple[str, ...]) -> set[str]:
     """The first synthetic kinds and families, and every exam set written before this one."""
-    earlier = EXAM_SETS[:EXAM_SETS.index(exam_set)]
-    return set(synthetic.KINDS) | set(families.FAMILIES) | set().union(*earlier)
+    return set(synthetic.KINDS) | set(families.FAMILIES) | set(written_before(exam_set))
 
 
 def check_every_kind_occurs(families_: tuple[str, ...], generated: dict,

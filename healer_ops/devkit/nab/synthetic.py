@@ -342,26 +342,10 @@ def generate_any(kind: str, seed: int, count: int | None = None) -> list[Synthet
     """``generate`` for a NAB kind here or a family of ``families`` or the exam modules."""
     if kind in KINDS:
         return generate(kind, seed, count)
-    from healer_ops.devkit.nab import (
-        exam_families,
-        exam_families_r3,
-        exam_families_r4,
-        exam_families_r5,
-        exam_families_r6,
-        exam_families_r7,
-        exam_families_r8,
-        exam_families_r9,
-        families,
-    )
+    from healer_ops.devkit.nab import families
+    from healer_ops.devkit.nab.exam_rounds import EXAM_ROUNDS
 
-    for module, names in ((exam_families, exam_families.EXAM_FAMILIES),
-                          (exam_families_r3, exam_families_r3.EXAM_FAMILIES_R3),
-                          (exam_families_r4, exam_families_r4.EXAM_FAMILIES_R4),
-                          (exam_families_r5, exam_families_r5.EXAM_FAMILIES_R5),
-                          (exam_families_r6, exam_families_r6.EXAM_FAMILIES_R6),
-                          (exam_families_r7, exam_families_r7.EXAM_FAMILIES_R7),
-                          (exam_families_r8, exam_families_r8.EXAM_FAMILIES_R8),
-                          (exam_families_r9, exam_families_r9.EXAM_FAMILIES_R9)):
+    for module, names in EXAM_ROUNDS:
         if kind in names:
             return module.generate(kind, seed, count)
 

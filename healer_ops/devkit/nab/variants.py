@@ -5,16 +5,8 @@ rotation and new variants are one small diff).
 
 from __future__ import annotations
 
-from healer_ops.devkit.nab import (
-    exam_families,
-    exam_families_r3,
-    exam_families_r4,
-    exam_families_r5,
-    exam_families_r6,
-    exam_families_r7,
-    exam_families_r8,
-    exam_families_r9,
-)
+from healer_ops.devkit.nab import exam_families_r9
+from healer_ops.devkit.nab.exam_rounds import written_before
 
 # every family the engine was ever tuned or diagnosed on (synthLatency and synthGappy were
 # the first exam families, synthOrders, synthBimodal and synthDisk the second, synthMemory,
@@ -25,12 +17,10 @@ from healer_ops.devkit.nab import (
 # synthCrawlers and synthHeartbeat the seventh, synthGatewayCalls, synthImageJobs,
 # synthOpcache and synthDnsLookup the eighth; once scored and looked at, they joined the
 # tuning categories)
-TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
-                    "synthSparse", "synthLatency", "synthGappy") + exam_families.EXAM_FAMILIES
-                   + exam_families_r3.EXAM_FAMILIES_R3 + exam_families_r4.EXAM_FAMILIES_R4
-                   + exam_families_r5.EXAM_FAMILIES_R5 + exam_families_r6.EXAM_FAMILIES_R6
-                   + exam_families_r7.EXAM_FAMILIES_R7 + exam_families_r8.EXAM_FAMILIES_R8)
 EXAM_FAMILIES = exam_families_r9.EXAM_FAMILIES_R9  # written blind, never used to choose
+TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
+                    "synthSparse", "synthLatency", "synthGappy")
+                   + written_before(EXAM_FAMILIES))
 VARIANTS = {  # the alternatives compared while building the engine (declared up front)
     "engine": {},
     "one-hold": {"max_episode_holds": 1.0},

@@ -1,0 +1,32 @@
+"""Every round of blind exam families, in the order they were written: one list that
+``synthetic.generate_any``, the validation's tuning and exam sets, and the exam tests read, so
+a new round is added in one place."""
+
+from __future__ import annotations
+
+from healer_ops.devkit.nab import (
+    exam_families,
+    exam_families_r3,
+    exam_families_r4,
+    exam_families_r5,
+    exam_families_r6,
+    exam_families_r7,
+    exam_families_r8,
+    exam_families_r9,
+)
+
+EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
+               (exam_families_r3, exam_families_r3.EXAM_FAMILIES_R3),
+               (exam_families_r4, exam_families_r4.EXAM_FAMILIES_R4),
+               (exam_families_r5, exam_families_r5.EXAM_FAMILIES_R5),
+               (exam_families_r6, exam_families_r6.EXAM_FAMILIES_R6),
+               (exam_families_r7, exam_families_r7.EXAM_FAMILIES_R7),
+               (exam_families_r8, exam_families_r8.EXAM_FAMILIES_R8),
+               (exam_families_r9, exam_families_r9.EXAM_FAMILIES_R9))
+EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
+
+
+def written_before(exam_set: tuple[str, ...]) -> tuple[str, ...]:
+    """The families of every round written before ``exam_set``, in order."""
+    earlier = EXAM_SETS[:EXAM_SETS.index(exam_set)]
+    return tuple(family for names in earlier for family in names)
