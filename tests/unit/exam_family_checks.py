@@ -10,6 +10,11 @@ from healer_ops.devkit.nab.exam_rounds import written_before
 from healer_ops.devkit.nab.synthetic import generate_any, label_windows
 
 
+def every_file(generated: dict, family: str) -> list:
+    """The family's files of seeds 1 and 2 (``generated`` is keyed by family and seed)."""
+    return [s for seed in (1, 2) for s in generated[(family, seed)]]
+
+
 def families_before(exam_set: tuple[str, ...]) -> set[str]:
     """The first synthetic kinds and families, and every exam set written before this one."""
     return set(synthetic.KINDS) | set(families.FAMILIES) | set(written_before(exam_set))
@@ -90,7 +95,7 @@ def check_steps_lengths_and_holes(families: tuple[str, ...], generated: dict,
     """Each family mixes steps and lengths, and some (not all) of its files have a hole of
     more than 10 steps (not required of the families in `without_holes`)."""
     for family in families:
-        every = [s for seed in (1, 2) for s in generated[(family, seed)]]
+        every = every_file(generated, family)
         minutes = [np.diff(s.timestamps.asi8) / 6e10 for s in every]
         steps = {round(float(np.median(m))) for m in minutes}
         assert len(steps) >= 2 and len({len(s.values) for s in every}) == len(every)

@@ -13,6 +13,7 @@ from exam_family_checks import (
     check_some_files_have_no_anomaly,
     check_steps_lengths_and_holes,
     check_well_formed_and_labelled,
+    every_file,
     families_before,
 )
 
@@ -70,26 +71,22 @@ def test_every_kind_occurs(generated):
     check_every_kind_occurs(FAMILIES, generated, KINDS)
 
 
-def _every(generated, family):
-    return [s for seed in (1, 2) for s in generated[(family, seed)]]
-
-
 def test_values_are_of_their_kind(generated):
     """Milliseconds are positive and capped by the longest client timeout; jobs, bytes and
     scripts are whole and never negative, within the largest OPcache; DNS lookups are
     never negative and, but for a failed one (0), take some time."""
-    for s in _every(generated, "synthGatewayCalls"):
+    for s in every_file(generated, "synthGatewayCalls"):
         assert s.values.min() > 0 and s.values.max() <= 70000 + 40
     for family in ("synthImageJobs", "synthOpcache"):
-        for s in _every(generated, family):
+        for s in every_file(generated, family):
             assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
             assert s.values.max() <= 2 ** 31
-    for s in _every(generated, "synthDnsLookup"):
+    for s in every_file(generated, "synthDnsLookup"):
         assert s.values.min() >= 0 and s.values.max() < (15 if "seconds" in s.name else 15000)
 
 
 def _anomalies(generated, family):
-    for s in _every(generated, family):
+    for s in every_file(generated, family):
         for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
             yield s, row, kind
 
@@ -128,7 +125,7 @@ def test_anomalies_have_their_shapes(generated):
 def test_gateway_rows_are_calls_or_buckets_with_calls(generated):
     """A row per call comes at irregular times; a bucket's row comes on the bucket's grid,
     and a bucket without calls has none."""
-    for s in _every(generated, "synthGatewayCalls"):
+    for s in every_file(generated, "synthGatewayCalls"):
         minutes = np.diff(s.timestamps.asi8) / 6e10
         if "call_ms" in s.name:
             assert len(np.unique(np.round(minutes, 3))) > 100
@@ -141,7 +138,7 @@ def test_caches_refill_after_a_reset(generated):
     """Before any anomaly, OPcache files drop now and then (resets, restarts) and climb
     back: most have both a fall to under half their median and a row back above it."""
     refilled = []
-    for s in _every(generated, "synthOpcache"):
+    for s in every_file(generated, "synthOpcache"):
         part = _normal_part(s)
         low = np.flatnonzero(part < 0.5 * np.median(part))
         refilled.append(len(low) > 0 and (part[low[0]:] > np.median(part)).any())

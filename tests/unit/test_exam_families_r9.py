@@ -13,6 +13,7 @@ from exam_family_checks import (
     check_some_files_have_no_anomaly,
     check_steps_lengths_and_holes,
     check_well_formed_and_labelled,
+    every_file,
     families_before,
 )
 
@@ -75,12 +76,8 @@ def test_every_kind_occurs(generated):
     check_every_kind_occurs(FAMILIES, generated, KINDS)
 
 
-def _every(generated, family):
-    return [s for seed in (1, 2) for s in generated[(family, seed)]]
-
-
 def _anomalies(generated, family):
-    for s in _every(generated, family):
+    for s in every_file(generated, family):
         for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
             yield s, row, kind
 
@@ -92,13 +89,13 @@ def _normal_part(s):
 def test_values_are_of_their_kind(generated):
     """Conversion is a share of 4 decimals; slow-log entries and lag seconds are whole and
     never negative; a fragmentation ratio is positive, of 2 decimals as Redis reports it."""
-    for s in _every(generated, "synthCheckoutConversion"):
+    for s in every_file(generated, "synthCheckoutConversion"):
         assert s.values.min() >= 0 and s.values.max() <= 1
         np.testing.assert_array_equal(s.values, np.round(s.values, 4))
     for family in ("synthSlowQueries", "synthSearchLag"):
-        for s in _every(generated, family):
+        for s in every_file(generated, family):
             assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
-    for s in _every(generated, "synthRedisFragmentation"):
+    for s in every_file(generated, "synthRedisFragmentation"):
         assert s.values.min() > 0
         np.testing.assert_array_equal(s.values, np.round(s.values, 2))
 
@@ -108,7 +105,7 @@ def test_conversion_rows_are_buckets_with_checkouts(generated):
     denominators give the extremes 0 and 1 in the normal part of most files, and the
     smaller shops have no row for empty night buckets (a hole of over an hour)."""
     extremes, night_holes = [], []
-    for s in _every(generated, "synthCheckoutConversion"):
+    for s in every_file(generated, "synthCheckoutConversion"):
         minute = (s.timestamps.floor("min") - s.timestamps[0].floor("min")).total_seconds() / 60
         step = round(float(np.median(np.diff(minute))))
         assert (minute % step == 0).all()
@@ -122,7 +119,7 @@ def test_conversion_rows_are_buckets_with_checkouts(generated):
 def test_search_lag_grows_no_faster_than_the_clock(generated):
     """The oldest queued change ages one second per second at most (plus a minute of the
     sampling's rounding), whatever happens to the queue."""
-    for s in _every(generated, "synthSearchLag"):
+    for s in every_file(generated, "synthSearchLag"):
         seconds = np.diff(s.timestamps.asi8) / 1e9
         assert (np.diff(s.values) <= seconds + 120).all()
 
@@ -148,7 +145,7 @@ def test_anomalies_have_their_shapes(generated):
         seen.add(kind)
     assert "slow_log_silent" in seen and swapped and sum(swapped) > 0.75 * len(swapped)
     spiky = [(_normal_part(s) > 2 * np.median(s.values)).any()
-             for s in _every(generated, "synthRedisFragmentation")]
+             for s in every_file(generated, "synthRedisFragmentation")]
     assert sum(spiky) > len(spiky) / 2
 
 
