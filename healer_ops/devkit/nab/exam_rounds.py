@@ -13,6 +13,7 @@ from healer_ops.devkit.nab import (
     exam_families_r7,
     exam_families_r8,
     exam_families_r9,
+    exam_families_r10,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -22,7 +23,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r6, exam_families_r6.EXAM_FAMILIES_R6),
                (exam_families_r7, exam_families_r7.EXAM_FAMILIES_R7),
                (exam_families_r8, exam_families_r8.EXAM_FAMILIES_R8),
-               (exam_families_r9, exam_families_r9.EXAM_FAMILIES_R9))
+               (exam_families_r9, exam_families_r9.EXAM_FAMILIES_R9),
+               (exam_families_r10, exam_families_r10.EXAM_FAMILIES_R10))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 

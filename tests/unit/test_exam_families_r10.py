@@ -1,0 +1,162 @@
+"""The tenth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
+corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from exam_family_checks import (
+    check_builds_a_validation_corpus,
+    check_deterministic_per_seed,
+    check_every_kind_occurs,
+    check_four_families_of_8_to_10_files,
+    check_some_files_have_no_anomaly,
+    check_steps_lengths_and_holes,
+    check_well_formed_and_labelled,
+    every_file,
+    families_before,
+)
+
+from healer_ops.devkit.nab import (
+    exam_families_r10,
+    validate,
+)
+from healer_ops.devkit.nab.synthetic import generate_any
+
+FAMILIES = exam_families_r10.EXAM_FAMILIES_R10
+KINDS = {"synthClockOffset": {"sync_stopped", "clock_step", "falseticker", "hunting"},
+         "synthEgressQuota": {"hotlinking", "scraper_loop", "cdn_bypass", "stats_frozen"},
+         "synthWebNodes": {"flapping", "launch_failing", "scale_in_stuck", "runaway_scale_out"},
+         "synthCpuTemperature": {"fan_failure", "cooling_failure", "runaway_process",
+                                 "bmc_stale"}}
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return {(family, seed): exam_families_r10.generate(family, seed)
+            for family in FAMILIES for seed in (1, 2)}
+
+
+def test_four_new_families_of_8_to_10_files():
+    check_four_families_of_8_to_10_files(exam_families_r10, FAMILIES)
+
+
+def test_they_are_never_tuning_or_an_earlier_exam():
+    """Written for the next rotation of the exam (``variants.EXAM_FAMILIES`` is set there)."""
+    assert not set(FAMILIES) & families_before(FAMILIES)
+    assert not set(FAMILIES) & set(validate.TUNING_FAMILIES)
+
+
+def test_generate_any_reaches_them():
+    for family in FAMILIES:
+        assert [s.name for s in generate_any(family, 3, 2)] == [
+            s.name for s in exam_families_r10.generate(family, 3, 2)]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deterministic_per_seed(family, generated):
+    check_deterministic_per_seed(exam_families_r10, family, generated)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
+    check_well_formed_and_labelled(exam_families_r10, family, generated, KINDS[family], 4)
+
+
+def test_some_files_have_no_anomaly(generated):
+    check_some_files_have_no_anomaly(generated)
+
+
+def test_files_vary_in_step_and_length_and_some_have_holes(generated):
+    check_steps_lengths_and_holes(FAMILIES, generated)
+
+
+def test_every_kind_occurs(generated):
+    check_every_kind_occurs(FAMILIES, generated, KINDS)
+
+
+def _anomalies(generated, family):
+    for s in every_file(generated, family):
+        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+            yield s, row, kind
+
+
+def _normal_part(s):
+    return s.values[:min(s.anomaly_rows, default=len(s.values))]
+
+
+def _minutes_after(s, row):
+    return (s.timestamps - s.timestamps[row]).total_seconds() / 60
+
+
+def test_values_are_of_their_kind(generated):
+    """Offsets are signed ms to the microsecond, both signs in the normal part of most files;
+    egress is GB of 2 decimals; nodes are whole and never negative; temperatures are in
+    whole degrees or eighths, between a cold room and Tjmax."""
+    both_signs = []
+    for s in every_file(generated, "synthClockOffset"):
+        np.testing.assert_array_equal(s.values, np.round(s.values, 3))
+        part = _normal_part(s)
+        both_signs.append((part < 0).mean() > 0.2 and (part > 0).mean() > 0.2)
+    assert sum(both_signs) > 0.75 * len(both_signs)
+    for s in every_file(generated, "synthEgressQuota"):
+        assert s.values.min() >= 0
+        np.testing.assert_array_equal(s.values, np.round(s.values, 2))
+    for s in every_file(generated, "synthWebNodes"):
+        assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
+    for s in every_file(generated, "synthCpuTemperature"):
+        assert s.values.min() >= 15 and s.values.max() <= 105
+        np.testing.assert_array_equal(s.values, np.round(s.values * 8) / 8)
+
+
+def test_egress_only_climbs_but_for_the_billing_reset(generated):
+    """The period's usage never falls except when a new period starts (to near 0, at most
+    twice a file), and some files (not all) cross a billing day."""
+    resets = []
+    for s in every_file(generated, "synthEgressQuota"):
+        falls = np.flatnonzero(np.diff(s.values) < 0)
+        assert (s.values[falls + 1] < 0.1 * s.values[falls]).all() and len(falls) <= 2
+        resets.append(len(falls) > 0)
+    assert 0 < sum(resets) < len(resets)
+
+
+def test_web_nodes_move_in_steps_of_the_group(generated):
+    """Most readings repeat the last one (the group changes in steps, minutes apart), and
+    busy days take most files above their night's level."""
+    for s in every_file(generated, "synthWebNodes"):
+        assert (np.diff(s.values) == 0).mean() > 0.5
+    scaled = [np.quantile(_normal_part(s), 0.95) > np.quantile(_normal_part(s), 0.05)
+              for s in every_file(generated, "synthWebNodes")]
+    assert sum(scaled) > 0.75 * len(scaled)
+
+
+def test_anomalies_have_their_shapes(generated):
+    """Signatures that follow from the mechanisms: a clock step puts the onset row off by
+    100 ms or more, a stopped sync drifts off within hours, a stale BMC repeats its reading,
+    a runaway scale-out raises the group within hours."""
+    seen, drifted, raised = set(), [], []
+    for s, row, kind in _anomalies(generated, "synthClockOffset"):
+        before = np.median(s.values[max(0, row - 30):row])
+        if kind == "clock_step":
+            assert abs(s.values[row] - before) >= 100
+        elif kind == "sync_stopped":
+            later = s.values[(_minutes_after(s, row) >= 170) & (_minutes_after(s, row) <= 180)]
+            drifted.append(len(later) > 0 and abs(later - s.values[row]).min() >= 5)
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthCpuTemperature"):
+        if kind == "bmc_stale":
+            hold = s.values[(_minutes_after(s, row) >= 0) & (_minutes_after(s, row) < 100)]
+            assert (hold == s.values[row]).all()
+        seen.add(kind)
+    for s, row, kind in _anomalies(generated, "synthWebNodes"):
+        if kind == "runaway_scale_out":
+            hours = s.values[(_minutes_after(s, row) >= 0) & (_minutes_after(s, row) <= 120)]
+            raised.append(hours.max() > s.values[row])
+    assert {"clock_step", "sync_stopped", "bmc_stale"} <= seen
+    assert drifted and sum(drifted) > 0.75 * len(drifted)
+    assert raised and sum(raised) > 0.75 * len(raised)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_families_build_a_validation_corpus(family):
+    check_builds_a_validation_corpus(exam_families_r10, family)
