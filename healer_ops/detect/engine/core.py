@@ -281,9 +281,14 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     weighted, step_rows, expected = weighted_evidence(values, timestamps, reference, config)
     names = list(weighted)
     stacked = np.vstack([weighted[name] for name in names])
-    strongest = np.argmin(stacked, axis=0)
+    order = np.argsort(stacked, axis=0)
+    strongest = order[0]
     pvalues = np.minimum(1.0, stacked[strongest, np.arange(n)])
-    codes = np.array([CODE[name] for name in names], dtype=np.int8)[strongest]
+    code_of = np.array([CODE[name] for name in names], dtype=np.int8)
+    codes = code_of[strongest]
+    runner_up = None
+    if len(names) > 1:
+        runner_up = (np.minimum(1.0, stacked[order[1], np.arange(n)]), code_of[order[1]])
     direction = directions(values - expected, codes, step_rows * config.window_steps)
     if config.direction != "both":
         wanted = 1 if config.direction == "up" else -1
@@ -291,13 +296,15 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     pvalues[:config.min_history_rows] = 1.0
     pvalues[~np.isfinite(values)] = 1.0
     codes[pvalues >= 1.0] = CODE["none"]
+    if runner_up is not None:
+        runner_up[0][pvalues >= 1.0] = 1.0
     direction[pvalues >= 1.0] = 0
     spacing = spacing_seconds(timestamps, config.min_history_rows)
     hold = hold_rows(config, step_rows, spacing)
     score, alert, active = decide(pvalues, hold, step_rows, config.alert_pvalue,
                                   config.silence_pvalue, config.max_episode_holds,
                                   round(config.repeat_fraction * hold), config.escalation,
-                                  codes, config.same_kind_until_recovered)
+                                  codes, config.same_kind_until_recovered, runner_up)
     return Detection(score, pvalues, alert, active, direction, codes, expected)
 
 

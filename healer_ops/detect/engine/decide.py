@@ -97,7 +97,8 @@ def open_episodes(pvalues: np.ndarray, alert: np.ndarray, hold: int,
 def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: float,
            silence_pvalue: float | None = None, max_episode_holds: float = 1.0,
            repeat_rows: int | None = None, escalation: float = 0.0,
-           kinds: np.ndarray | None = None, same_kind_until_recovered: bool = False
+           kinds: np.ndarray | None = None, same_kind_until_recovered: bool = False,
+           runner_up: tuple[np.ndarray, np.ndarray] | None = None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(thinned score, alert 0/1, active) per row from the combined p-value per row.
 
@@ -109,7 +110,9 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     paging can be stricter than ranking without changing which rows keep a score. With
     ``escalation`` k > 0 a row whose p is at most the open detection's p^k and of another
     kind (``kinds``: the evidence code per row) keeps its score (a weak detection does not
-    hide a much worse problem that follows).
+    hide a much worse problem that follows); ``runner_up`` (the p and kind of each row's
+    second strongest evidence) lets another kind escalate on a row where the open
+    detection's own kind is stronger still.
     """
     silence_pvalue = alert_pvalue if silence_pvalue is None else silence_pvalue
     scores = pvalue_to_score(pvalues, alert_pvalue)
@@ -118,7 +121,9 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
     repeat_rows = hold if repeat_rows is None else max(1, repeat_rows)
     scores = silence_episodes(suppress_repeats(scores, repeat_rows), pvalues, silence_score, hold,
                               longest, recover_rows, escalation, kinds,
-                              same_kind_until_recovered)
+                              same_kind_until_recovered,
+                              None if runner_up is None else
+                              (pvalue_to_score(runner_up[0], alert_pvalue), runner_up[1]))
     alert = (scores >= ALERT_SCORE).astype(np.int8)
     return scores, alert, open_episodes(pvalues, alert, longest, recover_rows)
 
@@ -126,7 +131,8 @@ def decide(pvalues: np.ndarray, hold: int, recover_rows: int, alert_pvalue: floa
 def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, hold: int,
                      longest: int, recover_rows: int, escalation: float = 0.0,
                      kinds: np.ndarray | None = None,
-                     same_kind_until_recovered: bool = False) -> np.ndarray:
+                     same_kind_until_recovered: bool = False,
+                     runner_up: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Zero every score after a detection (score >= ``threshold``) for ``hold`` rows and,
     beyond, while its evidence lasts (at most ``longest`` rows in all), unless a score
     ``escalates`` (a much worse problem keeps its score; the silence does not restart, so
@@ -141,13 +147,18 @@ def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, 
     kinds = np.zeros(len(out), dtype=int) if kinds is None else kinds
     weak = pd.Series(pvalues > RECOVERY_PVALUE).rolling(recover_rows, min_periods=1).min()
     recovered = weak.to_numpy() >= 1
-    quiet_until, kind_quiet_until, opened_at, opened_row = -1, -1, 0.0, 0
+    quiet_until, kind_quiet_until, opened_at, opened_kind = -1, -1, 0.0, None
     for row in np.flatnonzero(raw >= threshold):
         if row <= quiet_until:
-            if escalates(raw[row], opened_at, escalation, kinds[row] == kinds[opened_row]):
-                opened_at = out[row] = raw[row]  # it scores; the silence stays
+            score, kind = raw[row], kinds[row]
+            if kind == opened_kind and runner_up is not None:
+                score, kind = runner_up[0][row], runner_up[1][row]
+            if escalates(score, opened_at, escalation, kind == opened_kind):
+                # it scores and is now the problem the episode follows; the silence stays
+                out[row] = raw[row]
+                opened_at, opened_kind = score, kind
             continue
-        if row <= kind_quiet_until and kinds[row] == kinds[opened_row]:
+        if row <= kind_quiet_until and kinds[row] == opened_kind:
             out[row] = 0.0  # the same evidence, never recovered: the same problem going on
             continue
         stop = min(len(out), row + longest + 1)
@@ -157,7 +168,7 @@ def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, 
         if same_kind_until_recovered and not len(done):
             later = np.flatnonzero(recovered[stop:])
             kind_quiet_until = stop + int(later[0]) if len(later) else len(out)
-        opened_at, opened_row = raw[row], row
+        opened_at, opened_kind = raw[row], kinds[row]
         out[row + 1:quiet_until + 1] = 0.0
     return out
 

@@ -57,6 +57,8 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # with weekends; "every-day-reference" is the engine before
     "every-day-reference": {"weekend_reference": False},
     "reopen-after-episode": {"same_kind_until_recovered": False},
+    # engine8: pseudo count 60 and windows excluded for 12 steps (were 30 and 24)
+    "engine7": {"pseudo_count": 30.0, "exclude_steps": 24},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
