@@ -226,6 +226,29 @@ def test_a_weak_detection_does_not_hide_a_much_worse_problem_of_another_kind():
     assert list(np.flatnonzero(score)) == [100, 300]  # no escalation: hidden
 
 
+@pytest.mark.parametrize("episode_holds", [1.0, 2.0])
+def test_another_kind_escalates_where_the_open_kind_is_stronger_still(episode_holds):
+    """A quiet weekday: a weak seasonal detection opens; hours later the seasonal evidence
+    is overwhelming and the drift evidence, second on that row, is much worse than the
+    opening: it pages, although the row's strongest evidence is the opening's kind."""
+    seasonal, drift = engine.EVIDENCE.index("seasonal"), engine.EVIDENCE.index("drift")
+    pvalues, kinds = np.ones(400), np.full(400, seasonal)
+    second_p, second_kind = np.ones(400), np.full(400, drift)
+    pvalues[100] = 0.026  # opens, does not alert
+    pvalues[147], second_p[147] = 3.5e-11, 2.5e-7
+    hold = 100
+    args = (pvalues, hold, 1, 0.002, 0.03, episode_holds, hold)
+    score, alert, _ = decide(*args, escalation=-2.0, kinds=kinds,
+                             runner_up=(second_p, second_kind))
+    assert list(np.flatnonzero(score)) == [100, 147] and list(np.flatnonzero(alert)) == [147]
+    score, _, _ = decide(*args, escalation=-2.0, kinds=kinds)
+    assert list(np.flatnonzero(score)) == [100]  # judged by its strongest kind: hidden
+    second_p[147] = 1e-3  # the other kind is not much worse than the opening
+    score, _, _ = decide(*args, escalation=-2.0, kinds=kinds,
+                         runner_up=(second_p, second_kind))
+    assert list(np.flatnonzero(score)) == [100]
+
+
 def test_score_to_pvalue_reads_back_the_p_of_a_score():
     pvalues = np.array([1.0, 0.3, 0.02, 0.002, 1e-6, 1e-12])
     for alert_pvalue in (0.02, 0.002):

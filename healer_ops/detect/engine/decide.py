@@ -56,8 +56,18 @@ def escalates(score: float, opened_at: float, escalation: float, same_kind: bool
     return score >= 1.0 - (1.0 - opened_at) ** abs(escalation)
 
 
+def escalation_candidate(row: int, scores: np.ndarray, kinds: np.ndarray, opened_kind,
+                         runner_up: tuple[np.ndarray, np.ndarray] | None):
+    """(score, kind) a row offers as an escalation of the open detection: its strongest
+    evidence, or, where that is the open detection's own kind, its runner-up evidence."""
+    if kinds[row] == opened_kind and runner_up is not None:
+        return runner_up[0][row], runner_up[1][row]
+    return scores[row], kinds[row]
+
+
 def silence_after_alerts(scores: np.ndarray, threshold: float, hold: int,
-                         escalation: float = 0.0, kinds: np.ndarray | None = None
+                         escalation: float = 0.0, kinds: np.ndarray | None = None,
+                         runner_up: tuple[np.ndarray, np.ndarray] | None = None
                          ) -> np.ndarray:
     """Zero every score in the ``hold`` rows after an alert (score >= ``threshold``).
 
@@ -67,15 +77,16 @@ def silence_after_alerts(scores: np.ndarray, threshold: float, hold: int,
     """
     out = np.asarray(scores, dtype=float).copy()
     kinds = np.zeros(len(out), dtype=int) if kinds is None else kinds
-    last_alert, opened_at = None, 0.0
+    last_alert, opened_at, opened_kind = None, 0.0, None
     for row in np.flatnonzero(out >= threshold):
         if last_alert is not None and row - last_alert <= hold:
-            if escalates(out[row], opened_at, escalation, kinds[row] == kinds[last_alert]):
-                opened_at = out[row]  # it scores; the silence stays
+            score, kind = escalation_candidate(row, out, kinds, opened_kind, runner_up)
+            if escalates(score, opened_at, escalation, kind == opened_kind):
+                opened_at, opened_kind = score, kind  # it scores; the silence stays
             else:
                 out[row] = 0.0
         else:
-            last_alert, opened_at = row, out[row]
+            last_alert, opened_at, opened_kind = row, out[row], kinds[row]
     return out
 
 
@@ -141,7 +152,7 @@ def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, 
     evidence until the evidence recovers: a metric frozen for days is one detection, not
     one every ``longest`` rows."""
     if longest <= hold:
-        return silence_after_alerts(scores, threshold, hold, escalation, kinds)
+        return silence_after_alerts(scores, threshold, hold, escalation, kinds, runner_up)
     raw = np.asarray(scores, dtype=float)
     out = raw.copy()
     kinds = np.zeros(len(out), dtype=int) if kinds is None else kinds
@@ -150,9 +161,7 @@ def silence_episodes(scores: np.ndarray, pvalues: np.ndarray, threshold: float, 
     quiet_until, kind_quiet_until, opened_at, opened_kind = -1, -1, 0.0, None
     for row in np.flatnonzero(raw >= threshold):
         if row <= quiet_until:
-            score, kind = raw[row], kinds[row]
-            if kind == opened_kind and runner_up is not None:
-                score, kind = runner_up[0][row], runner_up[1][row]
+            score, kind = escalation_candidate(row, raw, kinds, opened_kind, runner_up)
             if escalates(score, opened_at, escalation, kind == opened_kind):
                 # it scores and is now the problem the episode follows; the silence stays
                 out[row] = raw[row]
