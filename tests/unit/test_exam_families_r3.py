@@ -6,12 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exam_family_checks import (
-    check_builds_a_validation_corpus,
     check_deterministic_per_seed,
-    check_four_families_of_8_to_10_files,
 )
 
-from healer_ops.devkit.nab import exam_families_r3, validate
+from healer_ops.devkit.nab import exam_families_r3
 from healer_ops.devkit.nab.synthetic import label_windows
 
 FAMILIES = exam_families_r3.EXAM_FAMILIES_R3
@@ -27,10 +25,6 @@ KINDS = {"synthMemory": {"leak_accelerates", "oom_loop", "deploy_step_up", "depl
 def generated():
     return {(family, seed): exam_families_r3.generate(family, seed)
             for family in FAMILIES for seed in (1, 2)}
-
-
-def test_four_new_families_of_8_to_10_files():
-    check_four_families_of_8_to_10_files(exam_families_r3, FAMILIES)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -88,13 +82,3 @@ def test_missing_data_of_error_rates_is_never_labelled(generated):
                     stretches += 1
                     assert all(stop - 1 < a or first > b for a, b in windows)
     assert stretches > 0
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_families_build_a_validation_corpus(family):
-    check_builds_a_validation_corpus(exam_families_r3, family)
-
-
-def test_once_scored_they_joined_the_tuning_families():
-    assert set(FAMILIES) <= set(validate.TUNING_FAMILIES)
-    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)

@@ -6,14 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exam_family_checks import (
-    check_builds_a_validation_corpus,
     check_deterministic_per_seed,
-    check_four_families_of_8_to_10_files,
     check_well_formed_and_labelled,
-    families_before,
 )
 
-from healer_ops.devkit.nab import exam_families_r4, validate
+from healer_ops.devkit.nab import exam_families_r4
 
 FAMILIES = exam_families_r4.EXAM_FAMILIES_R4
 KINDS = {"synthCacheHit": {"eviction_storm", "cache_down", "key_explosion", "purge_loop",
@@ -30,20 +27,6 @@ KINDS = {"synthCacheHit": {"eviction_storm", "cache_down", "key_explosion", "pur
 def generated():
     return {(family, seed): exam_families_r4.generate(family, seed)
             for family in FAMILIES for seed in (1, 2)}
-
-
-def test_four_new_families_of_8_to_10_files():
-    check_four_families_of_8_to_10_files(exam_families_r4, FAMILIES)
-
-
-def test_they_are_new_to_the_earlier_exams():
-    earlier = families_before(FAMILIES)
-    assert not set(FAMILIES) & earlier
-
-
-def test_once_scored_they_joined_the_tuning_families():
-    assert set(FAMILIES) <= set(validate.TUNING_FAMILIES)
-    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -102,8 +85,3 @@ def test_cron_rows_are_runs_at_irregular_times(generated):
                 if kind == "stuck_run":
                     assert s.values[row] >= 7200
     assert long_gaps >= 3  # a heavy run holding the lock for several slots is normal
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_families_build_a_validation_corpus(family):
-    check_builds_a_validation_corpus(exam_families_r4, family)

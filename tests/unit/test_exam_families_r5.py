@@ -6,18 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exam_family_checks import (
-    check_builds_a_validation_corpus,
     check_deterministic_per_seed,
-    check_four_families_of_8_to_10_files,
     check_some_files_have_no_anomaly,
     check_steps_lengths_and_holes,
     check_well_formed_and_labelled,
-    families_before,
 )
 
 from healer_ops.devkit.nab import (
     exam_families_r5,
-    validate,
 )
 
 FAMILIES = exam_families_r5.EXAM_FAMILIES_R5
@@ -34,20 +30,6 @@ KINDS = {"synthProbeRegions": {"region_degraded", "all_slow", "region_dropout",
 def generated():
     return {(family, seed): exam_families_r5.generate(family, seed)
             for family in FAMILIES for seed in (1, 2)}
-
-
-def test_four_new_families_of_8_to_10_files():
-    check_four_families_of_8_to_10_files(exam_families_r5, FAMILIES)
-
-
-def test_they_are_new_to_the_earlier_exams():
-    earlier = families_before(FAMILIES)
-    assert not set(FAMILIES) & earlier
-
-
-def test_once_scored_they_joined_the_tuning_families():
-    assert set(FAMILIES) <= set(validate.TUNING_FAMILIES)
-    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -126,8 +108,3 @@ def test_probe_rows_come_from_regions_in_rotation(generated):
             best_lag = min(np.median(np.abs(head[k:] - head[:-k])) for k in range(3, 7))
             interleaved += lag_one > 2 * best_lag
     assert interleaved >= 4
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_families_build_a_validation_corpus(family):
-    check_builds_a_validation_corpus(exam_families_r5, family)

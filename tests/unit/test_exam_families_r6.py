@@ -6,18 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exam_family_checks import (
-    check_builds_a_validation_corpus,
     check_deterministic_per_seed,
-    check_four_families_of_8_to_10_files,
     check_some_files_have_no_anomaly,
     check_steps_lengths_and_holes,
     check_well_formed_and_labelled,
-    families_before,
 )
 
 from healer_ops.devkit.nab import (
     exam_families_r6,
-    validate,
 )
 
 FAMILIES = exam_families_r6.EXAM_FAMILIES_R6
@@ -32,17 +28,6 @@ KINDS = {"synthFpmWorkers": {"pinned_at_max", "worker_leak", "pool_shrunk", "fpm
 def generated():
     return {(family, seed): exam_families_r6.generate(family, seed)
             for family in FAMILIES for seed in (1, 2)}
-
-
-def test_four_new_families_of_8_to_10_files():
-    check_four_families_of_8_to_10_files(exam_families_r6, FAMILIES)
-
-
-def test_they_are_new_kinds_scored_once_as_the_exam_and_now_tuning_families():
-    earlier = families_before(FAMILIES)
-    assert not set(FAMILIES) & earlier
-    assert set(FAMILIES) <= set(validate.TUNING_FAMILIES)
-    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -133,8 +118,3 @@ def test_mail_queue_and_inodes_are_sawtooths(generated):
                 rises, falls = steps[steps > 0], steps[steps < 0]
                 saws += len(falls) < len(rises) and -falls.mean() > rises.mean()
     assert saws >= 16
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_families_build_a_validation_corpus(family):
-    check_builds_a_validation_corpus(exam_families_r6, family)

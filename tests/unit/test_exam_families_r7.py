@@ -6,19 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exam_family_checks import (
-    check_builds_a_validation_corpus,
     check_deterministic_per_seed,
     check_every_kind_occurs,
-    check_four_families_of_8_to_10_files,
     check_some_files_have_no_anomaly,
     check_steps_lengths_and_holes,
     check_well_formed_and_labelled,
-    families_before,
 )
 
 from healer_ops.devkit.nab import (
     exam_families_r7,
-    validate,
 )
 
 FAMILIES = exam_families_r7.EXAM_FAMILIES_R7
@@ -34,17 +30,6 @@ KINDS = {"synthCertExpiry": {"renewal_failed", "wrong_cert", "old_cert_node", "c
 def generated():
     return {(family, seed): exam_families_r7.generate(family, seed)
             for family in FAMILIES for seed in (1, 2)}
-
-
-def test_four_new_families_of_8_to_10_files():
-    check_four_families_of_8_to_10_files(exam_families_r7, FAMILIES)
-
-
-def test_they_are_new_kinds_scored_once_as_the_exam_and_now_tuning_families():
-    earlier = families_before(FAMILIES)
-    assert not set(FAMILIES) & earlier
-    assert set(FAMILIES) <= set(validate.TUNING_FAMILIES)
-    assert not set(FAMILIES) & set(validate.EXAM_FAMILIES)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -145,8 +130,3 @@ def test_heartbeats_follow_working_days(generated):
             if "heartbeat" in s.name and weekend.any() and (~weekend).any():
                 busier.append(part[~weekend].mean() > part[weekend].mean())
     assert len(busier) >= 3 and sum(busier) >= 0.75 * len(busier)
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_families_build_a_validation_corpus(family):
-    check_builds_a_validation_corpus(exam_families_r7, family)

@@ -6,22 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exam_family_checks import (
-    check_builds_a_validation_corpus,
     check_deterministic_per_seed,
     check_every_kind_occurs,
-    check_four_families_of_8_to_10_files,
     check_some_files_have_no_anomaly,
     check_steps_lengths_and_holes,
     check_well_formed_and_labelled,
     every_file,
-    families_before,
 )
 
 from healer_ops.devkit.nab import (
     exam_families_r9,
-    validate,
 )
-from healer_ops.devkit.nab.synthetic import generate_any
 
 FAMILIES = exam_families_r9.EXAM_FAMILIES_R9
 KINDS = {"synthCheckoutConversion": {"payment_broken", "card_testing", "coupon_leak",
@@ -36,22 +31,6 @@ KINDS = {"synthCheckoutConversion": {"payment_broken", "card_testing", "coupon_l
 def generated():
     return {(family, seed): exam_families_r9.generate(family, seed)
             for family in FAMILIES for seed in (1, 2)}
-
-
-def test_four_new_families_of_8_to_10_files():
-    check_four_families_of_8_to_10_files(exam_families_r9, FAMILIES)
-
-
-def test_they_are_the_validation_exam_and_never_tuning_or_an_earlier_exam():
-    assert not set(FAMILIES) & families_before(FAMILIES)
-    assert validate.EXAM_FAMILIES == FAMILIES
-    assert not set(FAMILIES) & set(validate.TUNING_FAMILIES)
-
-
-def test_generate_any_reaches_them():
-    for family in FAMILIES:
-        assert [s.name for s in generate_any(family, 3, 2)] == [
-            s.name for s in exam_families_r9.generate(family, 3, 2)]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -147,8 +126,3 @@ def test_anomalies_have_their_shapes(generated):
     spiky = [(_normal_part(s) > 2 * np.median(s.values)).any()
              for s in every_file(generated, "synthRedisFragmentation")]
     assert sum(spiky) > len(spiky) / 2
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_families_build_a_validation_corpus(family):
-    check_builds_a_validation_corpus(exam_families_r9, family)
