@@ -279,16 +279,7 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     if n < config.min_history_rows:
         return quiet(n)
     weighted, step_rows, expected = weighted_evidence(values, timestamps, reference, config)
-    names = list(weighted)
-    stacked = np.vstack([weighted[name] for name in names])
-    order = np.argsort(stacked, axis=0)
-    strongest = order[0]
-    pvalues = np.minimum(1.0, stacked[strongest, np.arange(n)])
-    code_of = np.array([CODE[name] for name in names], dtype=np.int8)
-    codes = code_of[strongest]
-    runner_up = None
-    if len(names) > 1:
-        runner_up = (np.minimum(1.0, stacked[order[1], np.arange(n)]), code_of[order[1]])
+    (pvalues, codes), runner_up = strongest_evidence(weighted)
     direction = directions(values - expected, codes, step_rows * config.window_steps)
     if config.direction != "both":
         wanted = 1 if config.direction == "up" else -1
@@ -306,6 +297,18 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
                                   round(config.repeat_fraction * hold), config.escalation,
                                   codes, config.same_kind_until_recovered, runner_up)
     return Detection(score, pvalues, alert, active, direction, codes, expected)
+
+
+def strongest_evidence(weighted: dict[str, np.ndarray]):
+    """Per row, (p, evidence code) of the strongest evidence and of the second strongest
+    (None with a single kind of evidence), p capped at 1."""
+    names = list(weighted)
+    stacked = np.vstack([weighted[name] for name in names])
+    order = np.argsort(stacked, axis=0)
+    code_of = np.array([CODE[name] for name in names], dtype=np.int8)
+    ranked = [(np.minimum(1.0, np.take_along_axis(stacked, order[[rank]], axis=0)[0]),
+               code_of[order[rank]]) for rank in range(min(2, len(names)))]
+    return ranked[0], (ranked[1] if len(ranked) > 1 else None)
 
 
 def directions(deviation: np.ndarray, codes: np.ndarray, window_rows: int) -> np.ndarray:
