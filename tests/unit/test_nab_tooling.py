@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from healer_ops.devkit.nab import bench as bench_nab
-from healer_ops.devkit.nab import exam_families, families, validate
+from healer_ops.devkit.nab import exam_families, families, reference, validate
 from healer_ops.devkit.nab.reference import cad_ose, relative_entropy
 from healer_ops.devkit.nab.synthetic import anomaly_starts, label_windows
 
@@ -44,6 +44,23 @@ def test_relative_entropy_is_binary_and_quiet_on_a_constant_file():
     assert set(np.unique(scores)) <= {0.0, 1.0}
     assert scores[1200:1320].max() == 1.0
     assert not relative_entropy.score_series(np.full(300, 7.0)).any()
+
+
+def test_reference_scores_are_cached_by_the_values_and_read_back(tmp_path):
+    values = periodic(1500)
+    values[1200:1260] = 0.0
+    scores = reference.cached_scores("relativeEntropy", values, tmp_path)
+    path = reference.cache_path("relativeEntropy", values, tmp_path)
+    assert path.is_file() and list(tmp_path.iterdir()) == [path]
+    np.testing.assert_array_equal(np.load(path), scores)
+    np.save(path, np.full(len(values), 0.25))  # what is on disk is what a second run reads
+    assert (reference.cached_scores("relativeEntropy", values, tmp_path) == 0.25).all()
+    changed = values.copy()
+    changed[10] += 1.0
+    assert reference.cache_path("relativeEntropy", changed, tmp_path) != path
+    assert reference.cache_path("cadose", values, tmp_path) != path
+    np.testing.assert_array_equal(reference.cached_scores("relativeEntropy", values, None),
+                                  scores)
 
 
 def corpus_file(rel: str, values: np.ndarray, anomaly_rows: list[int]) -> validate.CorpusFile:

@@ -157,6 +157,12 @@ def bench_nab_validate(
     reference: list[str] = typer.Option(["cadose", "relativeEntropy"], "--reference",
                                         help="Published detector scored beside (repeatable)"),
     no_reference: bool = typer.Option(False, "--no-reference", help="Skip them (faster)"),
+    reference_cache: Path | None = typer.Option(
+        None, "--reference-cache",
+        help="Folder of the references' scores, keyed by their source and the file's values "
+             "[default: ~/.cache/healer-ops/nab-reference]"),
+    no_reference_cache: bool = typer.Option(False, "--no-reference-cache",
+                                            help="Score every file with the references again"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Held-out figures of the engine: nested leave-one-category-out over the local NAB
@@ -164,12 +170,15 @@ def bench_nab_validate(
     held-out category), exam families never used to choose anything, and the reference
     detectors on the same files."""
     from healer_ops.devkit.nab import bench, validate
+    from healer_ops.devkit.nab import reference as references
 
     if not bench.DEFAULT_SCORER.is_file():
         typer.secho(f"error: NAB scorer {bench.DEFAULT_SCORER} not found", fg="red", err=True)
         raise typer.Exit(2)
+    cache = None if no_reference_cache else (reference_cache or references.default_cache_dir())
     report = validate.validate_engine(bench.DEFAULT_NAB_DIR, bench.DEFAULT_SCORER,
-                                      tuple(seeds), () if no_reference else tuple(reference))
+                                      tuple(seeds), () if no_reference else tuple(reference),
+                                      reference_cache=cache)
     if as_json:
         typer.echo(json.dumps(report, indent=1, default=float))
         return
@@ -181,7 +190,7 @@ def bench_nab_validate(
                        f"({figures['variant']}; alerts P/R {alerts['precision']}/"
                        f"{alerts['recall']})")
     for name, figures in report["references"].items():
-        typer.echo(f"reference {name}: " + ", ".join(
+        typer.echo(f"reference {name} ({figures['from_cache']} files from cache): " + ", ".join(
             f"{c} {v['normalized']}" for c, v in figures["loco"].items()))
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 from healer_ops.detect import engine  # imported before workers fork: one code version
 from healer_ops.detect.engine.calibrate import score_to_pvalue
 from healer_ops.detect.series_io import read_series
+from healer_ops.devkit.nab.reference import cache_path
 from healer_ops.devkit.nab.variants import EXAM_FAMILIES, TUNING_FAMILIES, VARIANTS
 
 PROBATION = 0.15
@@ -277,13 +278,14 @@ class EngineVariant:
 
 
 class ReferenceDetector:
-    def __init__(self, name: str):
+    def __init__(self, name: str, cache_dir: Path | None = None):
         self.name = name
+        self.cache_dir = cache_dir
 
     def __call__(self, values, timestamps):
-        from healer_ops.devkit.nab.reference import score_with_gaps
+        from healer_ops.devkit.nab.reference import cached_scores
 
-        return score_with_gaps(self.name, values)
+        return cached_scores(self.name, values, self.cache_dir)
 
 
 def family_categories(files: list[CorpusFile]) -> list[CorpusFile]:
@@ -301,7 +303,7 @@ def family_categories(files: list[CorpusFile]) -> list[CorpusFile]:
 
 def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1, 2),
                     references: tuple[str, ...] = ("cadose", "relativeEntropy"),
-                    workers: int | None = None) -> dict:
+                    workers: int | None = None, reference_cache: Path | None = None) -> dict:
     """Held-out figures of the engine on the local NAB categories and synthetic families.
 
     - ``held_out``: nested leave-one-category-out over the tuning categories (local NAB and
@@ -310,7 +312,8 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
     - ``exam``: families never used to choose anything, scored with the variant and
       threshold chosen on all tuning categories.
     - ``references``: the published detectors on the same files (threshold from the other
-      categories, as ``leave_one_category_out``).
+      categories, as ``leave_one_category_out``); with ``reference_cache``, files those
+      detectors scored before are read from it (``from_cache`` counts them).
     """
     workers = workers or default_workers()
     scorer = load_scorer(scorer_path)
@@ -344,8 +347,11 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
               "engine_loco": leave_one_category_out(fast, everything, variants["engine"]),
               "references": {}}
     for name in references:
-        result = run(everything, ReferenceDetector(name), workers)
+        cached = sum(reference_cache is not None and cache_path(
+            name, f.values, reference_cache).is_file() for f in everything)
+        result = run(everything, ReferenceDetector(name, reference_cache), workers)
         report["references"][name] = {"seconds": result["seconds"],
+                                       "from_cache": f"{cached} of {len(everything)}",
                                        "loco": leave_one_category_out(fast, everything,
                                                                       result["results"])}
     return report
