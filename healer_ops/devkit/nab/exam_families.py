@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -193,10 +194,8 @@ def disk_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 
 GENERATORS = {"synthOrders": orders_series, "synthBimodal": bimodal_series,
               "synthDisk": disk_series}
-STEMS = {"synthOrders": "orders", "synthBimodal": "cache_latency", "synthDisk": "disk_used"}
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 200 + EXAM_FAMILIES.index(family)])
-    count = count or FILES_PER_FAMILY[family]
-    return [GENERATORS[family](rng, f"{STEMS[family]}_{i}") for i in range(count)]
+STEMS = {"synthOrders": ("orders",), "synthBimodal": ("cache_latency",),
+         "synthDisk": ("disk_used",)}
+FAMILY_SET = FamilySet(EXAM_FAMILIES, GENERATORS, STEMS, FILES_PER_FAMILY, salt=200)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

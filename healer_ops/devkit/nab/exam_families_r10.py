@@ -69,6 +69,7 @@ import pandas as pd
 from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r10_fleet import temperature_series, web_nodes_series
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -253,17 +254,10 @@ GENERATORS = {"synthClockOffset": clock_offset_series,
               "synthEgressQuota": egress_series,
               "synthWebNodes": web_nodes_series,
               "synthCpuTemperature": temperature_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthClockOffset": ("ntp_offset_ms", "clock_skew"),
-             "synthEgressQuota": ("cdn_egress_gb_period", "bandwidth_quota_used"),
-             "synthWebNodes": ("asg_healthy_nodes", "lb_backends_in_service"),
-             "synthCpuTemperature": ("cpu_temp_celsius", "ipmi_cpu_temp")}[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 1000 + EXAM_FAMILIES_R10.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthClockOffset": ("ntp_offset_ms", "clock_skew"),
+         "synthEgressQuota": ("cdn_egress_gb_period", "bandwidth_quota_used"),
+         "synthWebNodes": ("asg_healthy_nodes", "lb_backends_in_service"),
+         "synthCpuTemperature": ("cpu_temp_celsius", "ipmi_cpu_temp")}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R10, GENERATORS, STEMS, FILES_PER_FAMILY, salt=1000)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -330,17 +331,10 @@ def backlog_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 
 GENERATORS = {"synthMemory": memory_series, "synthErrorRate": error_rate_series,
               "synthPool": pool_series, "synthBacklog": backlog_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthMemory": ("phpfpm_rss", "jvm_heap", "container_memory"),
-             "synthErrorRate": ("http_5xx_percent",),
-             "synthPool": ("db_connections", "fpm_active_workers"),
-             "synthBacklog": ("queue_depth",)}[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 300 + EXAM_FAMILIES_R3.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthMemory": ("phpfpm_rss", "jvm_heap", "container_memory"),
+         "synthErrorRate": ("http_5xx_percent",),
+         "synthPool": ("db_connections", "fpm_active_workers"),
+         "synthBacklog": ("queue_depth",)}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R3, GENERATORS, STEMS, FILES_PER_FAMILY, salt=300)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

@@ -55,6 +55,7 @@ import pandas as pd
 from healer_ops.devkit.nab import exam_r4_common as common
 from healer_ops.devkit.nab.exam_r4_cron import cron_duration_series
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -288,17 +289,10 @@ def bandwidth_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 
 GENERATORS = {"synthCacheHit": cache_hit_series, "synthCronDuration": cron_duration_series,
               "synthHostLoad": host_load_series, "synthBandwidth": bandwidth_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthCacheHit": ("object_cache_hit_ratio", "cdn_hit_percent"),
-             "synthCronDuration": ("job_runs_seconds", "pushed_job_duration_seconds"),
-             "synthHostLoad": ("load1", "cpu_busy_percent"),
-             "synthBandwidth": ("egress_bytes",)}[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 400 + EXAM_FAMILIES_R4.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthCacheHit": ("object_cache_hit_ratio", "cdn_hit_percent"),
+         "synthCronDuration": ("job_runs_seconds", "pushed_job_duration_seconds"),
+         "synthHostLoad": ("load1", "cpu_busy_percent"),
+         "synthBandwidth": ("egress_bytes",)}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R4, GENERATORS, STEMS, FILES_PER_FAMILY, salt=400)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

@@ -56,6 +56,7 @@ from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r5_probe import probe_series
 from healer_ops.devkit.nab.exam_r5_replica import replica_lag_series
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -206,17 +207,10 @@ def login_posts_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 
 GENERATORS = {"synthProbeRegions": probe_series, "synthPageWeight": page_weight_series,
               "synthReplicaLag": replica_lag_series, "synthLoginPosts": login_posts_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthProbeRegions": ("probe_ms", "probe_seconds"),
-             "synthPageWeight": ("html_bytes", "transfer_bytes"),
-             "synthReplicaLag": ("seconds_behind_master", "heartbeat_lag_seconds"),
-             "synthLoginPosts": ("wp_login_posts", "xmlrpc_posts")}[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 500 + EXAM_FAMILIES_R5.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthProbeRegions": ("probe_ms", "probe_seconds"),
+         "synthPageWeight": ("html_bytes", "transfer_bytes"),
+         "synthReplicaLag": ("seconds_behind_master", "heartbeat_lag_seconds"),
+         "synthLoginPosts": ("wp_login_posts", "xmlrpc_posts")}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R5, GENERATORS, STEMS, FILES_PER_FAMILY, salt=500)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

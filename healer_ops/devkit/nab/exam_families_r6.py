@@ -50,6 +50,7 @@ import pandas as pd
 from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r6_pileups import inode_series, mail_queue_series
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -220,17 +221,10 @@ def cart_sessions_series(rng: np.random.Generator, name: str) -> SyntheticSeries
 
 GENERATORS = {"synthFpmWorkers": fpm_workers_series, "synthMailQueue": mail_queue_series,
               "synthCartSessions": cart_sessions_series, "synthInodes": inode_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthFpmWorkers": ("fpm_active_workers", "fpm_busy_percent"),
-             "synthMailQueue": ("mailq_messages", "deferred_messages"),
-             "synthCartSessions": ("active_carts", "session_rows"),
-             "synthInodes": ("inodes_used", "inode_percent")}[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 600 + EXAM_FAMILIES_R6.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthFpmWorkers": ("fpm_active_workers", "fpm_busy_percent"),
+         "synthMailQueue": ("mailq_messages", "deferred_messages"),
+         "synthCartSessions": ("active_carts", "session_rows"),
+         "synthInodes": ("inodes_used", "inode_percent")}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R6, GENERATORS, STEMS, FILES_PER_FAMILY, salt=600)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

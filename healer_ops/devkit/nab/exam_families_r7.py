@@ -68,6 +68,7 @@ import pandas as pd
 from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r7_schedules import cert_expiry_series, heartbeat_series
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -308,17 +309,10 @@ def crawler_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 
 GENERATORS = {"synthCertExpiry": cert_expiry_series, "synthObjectCache": object_cache_series,
               "synthCrawlers": crawler_series, "synthHeartbeat": heartbeat_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthCertExpiry": ("cert_days_left", "cert_expiry_days", "cert_min_days_left"),
-             "synthObjectCache": ("redis_used_memory", "redis_evicted_keys"),
-             "synthCrawlers": ("googlebot_requests", "crawler_requests"),
-             "synthHeartbeat": ("heartbeat_requests", "admin_ajax_requests")}[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 770 + EXAM_FAMILIES_R7.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthCertExpiry": ("cert_days_left", "cert_expiry_days", "cert_min_days_left"),
+         "synthObjectCache": ("redis_used_memory", "redis_evicted_keys"),
+         "synthCrawlers": ("googlebot_requests", "crawler_requests"),
+         "synthHeartbeat": ("heartbeat_requests", "admin_ajax_requests")}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R7, GENERATORS, STEMS, FILES_PER_FAMILY, salt=770)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

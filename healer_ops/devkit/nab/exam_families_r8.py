@@ -68,6 +68,7 @@ import pandas as pd
 from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r8_caches import dns_series, opcache_series
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -319,18 +320,10 @@ def image_jobs_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 
 GENERATORS = {"synthGatewayCalls": gateway_series, "synthImageJobs": image_jobs_series,
               "synthOpcache": opcache_series, "synthDnsLookup": dns_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthGatewayCalls": ("gateway_call_ms", "gateway_p95_ms", "shipping_api_mean_ms"),
-             "synthImageJobs": ("images_optimized", "media_jobs_done"),
-             "synthOpcache": ("opcache_used_memory", "opcache_cached_scripts"),
-             "synthDnsLookup": ("dns_resolve_ms", "dns_upstream_ms", "dns_resolve_seconds")
-             }[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 880 + EXAM_FAMILIES_R8.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthGatewayCalls": ("gateway_call_ms", "gateway_p95_ms", "shipping_api_mean_ms"),
+         "synthImageJobs": ("images_optimized", "media_jobs_done"),
+         "synthOpcache": ("opcache_used_memory", "opcache_cached_scripts"),
+         "synthDnsLookup": ("dns_resolve_ms", "dns_upstream_ms", "dns_resolve_seconds")}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R8, GENERATORS, STEMS, FILES_PER_FAMILY, salt=880)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

@@ -64,6 +64,7 @@ import pandas as pd
 from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r9_backends import redis_series, search_lag_series
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -238,18 +239,10 @@ GENERATORS = {"synthCheckoutConversion": conversion_series,
               "synthSlowQueries": slow_queries_series,
               "synthSearchLag": search_lag_series,
               "synthRedisFragmentation": redis_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stems = {"synthCheckoutConversion": ("checkout_conversion", "orders_per_checkout"),
-             "synthSlowQueries": ("mysql_slow_queries", "slow_log_entries"),
-             "synthSearchLag": ("es_sync_lag_seconds", "search_index_lag"),
-             "synthRedisFragmentation": ("redis_fragmentation_ratio", "object_cache_frag")
-             }[family]
-    return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 990 + EXAM_FAMILIES_R9.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthCheckoutConversion": ("checkout_conversion", "orders_per_checkout"),
+         "synthSlowQueries": ("mysql_slow_queries", "slow_log_entries"),
+         "synthSearchLag": ("es_sync_lag_seconds", "search_index_lag"),
+         "synthRedisFragmentation": ("redis_fragmentation_ratio", "object_cache_frag")}
+FAMILY_SET = FamilySet(EXAM_FAMILIES_R9, GENERATORS, STEMS, FILES_PER_FAMILY, salt=990)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

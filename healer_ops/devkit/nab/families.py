@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.devkit.nab.synthetic import (
+    FamilySet,
     SyntheticSeries,
     anomaly_count,
     anomaly_starts,
@@ -228,15 +229,8 @@ def gappy_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
 
 GENERATORS = {"synthRequests": requests_series, "synthSparse": sparse_series,
               "synthLatency": latency_series, "synthGappy": gappy_series}
-
-
-def file_names(family: str, count: int) -> list[str]:
-    stem = {"synthRequests": "requests", "synthSparse": "errors", "synthLatency": "latency",
-            "synthGappy": "sensor"}[family]
-    return [f"{stem}_{i}" for i in range(count)]
-
-
-def generate(family: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
-    rng = np.random.default_rng([seed, 100 + FAMILIES.index(family)])
-    names = file_names(family, count or FILES_PER_FAMILY[family])
-    return [GENERATORS[family](rng, name) for name in names]
+STEMS = {"synthRequests": ("requests",), "synthSparse": ("errors",),
+         "synthLatency": ("latency",), "synthGappy": ("sensor",)}
+FAMILY_SET = FamilySet(FAMILIES, GENERATORS, STEMS, FILES_PER_FAMILY, salt=100)
+file_names = FAMILY_SET.file_names
+generate = FAMILY_SET.generate

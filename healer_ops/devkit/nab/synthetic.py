@@ -37,6 +37,7 @@ import csv
 import json
 import math
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -315,6 +316,41 @@ def traffic_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     return SyntheticSeries(name, stamps, values, starts, kinds)
 
 
+# ---------------------------------------------------------------- families of files
+
+Maker = Callable[[np.random.Generator, str], SyntheticSeries]
+
+
+def series_of(make: Maker, names: list[str], seed: int, salt: int) -> list[SyntheticSeries]:
+    """One series per name, all drawn in turn from one generator seeded by (seed, salt)."""
+    rng = np.random.default_rng([seed, salt])
+    return [make(rng, name) for name in names]
+
+
+@dataclass(frozen=True)
+class FamilySet:
+    """The families of one module: family ``i`` draws from (seed, ``salt`` + i), so each
+    family's files stay the same whatever else is added; its files are named
+    ``<stem>_<i>``, cycling through its ``stems``."""
+
+    families: tuple[str, ...]
+    makers: dict[str, Maker]
+    stems: dict[str, tuple[str, ...]]
+    files: dict[str, int]
+    salt: int
+
+    def file_names(self, family: str, count: int) -> list[str]:
+        stems = self.stems[family]
+        return [f"{stems[i % len(stems)]}_{i}" for i in range(count)]
+
+    def generate(self, family: str, seed: int, count: int | None = None
+                 ) -> list[SyntheticSeries]:
+        """``count`` series of ``family`` (default: its number of files)."""
+        salt = self.salt + self.families.index(family)
+        names = self.file_names(family, count or self.files[family])
+        return series_of(self.makers[family], names, seed, salt)
+
+
 GENERATORS = {"synthAWS": aws_series, "synthAdExchange": adexchange_series,
               "synthTraffic": traffic_series}
 
@@ -329,9 +365,9 @@ def file_names(kind: str, count: int) -> list[str]:
 
 def generate(kind: str, seed: int, count: int | None = None) -> list[SyntheticSeries]:
     """``count`` series of one kind (default: as many files as NAB v1.1 has of it)."""
-    rng = np.random.default_rng([seed, KINDS.index(kind)])
+    salt = KINDS.index(kind)
     names = file_names(kind, count or FILES_PER_KIND[kind])
-    return [GENERATORS[kind](rng, name) for name in names]
+    return series_of(GENERATORS[kind], names, seed, salt)
 
 
 def _window_stamp(stamp: pd.Timestamp) -> str:
