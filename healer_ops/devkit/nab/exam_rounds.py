@@ -14,6 +14,7 @@ from healer_ops.devkit.nab import (
     exam_families_r8,
     exam_families_r9,
     exam_families_r10,
+    exam_families_r11,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -24,7 +25,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r7, exam_families_r7.EXAM_FAMILIES_R7),
                (exam_families_r8, exam_families_r8.EXAM_FAMILIES_R8),
                (exam_families_r9, exam_families_r9.EXAM_FAMILIES_R9),
-               (exam_families_r10, exam_families_r10.EXAM_FAMILIES_R10))
+               (exam_families_r10, exam_families_r10.EXAM_FAMILIES_R10),
+               (exam_families_r11, exam_families_r11.EXAM_FAMILIES_R11))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
