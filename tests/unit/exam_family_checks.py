@@ -1,4 +1,4 @@
-"""Checks every exam-family module must pass (``exam_families_r3`` to ``exam_families_r10``):
+"""Checks every exam-family module must pass (``exam_families_r3`` onwards):
 the same seed gives the same files, and the files build a validation corpus."""
 
 from __future__ import annotations
