@@ -115,6 +115,23 @@ def test_a_count_stuck_at_zero_for_days_is_not_paged_again_every_episode(seed):
     assert reopening.count("flat") > 2  # the engine before: a new detection every episode
 
 
+def test_change_evidence_sees_a_group_flapping_and_never_a_continuous_series():
+    stamps, _ = daily_series(1)
+    rng = np.random.default_rng(6)
+    nodes = np.repeat(rng.choice([3.0, 4.0], size=len(stamps) // 36 + 1, p=[0.8, 0.2]), 36)
+    nodes = nodes[:len(stamps)]  # a step every three hours, now and then
+    flapping_at = 8 * DAY
+    nodes[flapping_at:flapping_at + 48] = np.tile([3.0, 4.0], 24)  # flapping for 4 hours
+    config = replace(engine.DEFAULT_CONFIG, change_weight=0.03)
+    detection = engine.score_series(nodes, stamps, config=config)
+    kinds = [engine.EVIDENCE[detection.evidence[a]] for a in alert_rows(detection)
+             if flapping_at <= a <= flapping_at + 48]
+    assert "changes" in kinds
+    _, values = daily_series(2)
+    steps = core.rows_per_step(300.0, config)
+    assert core.change_pvalues(values, steps, config).min() > 0.01  # every row changes
+
+
 def test_a_value_far_beyond_anything_seen_is_an_extreme_from_the_second_day():
     rng = np.random.default_rng(6)
     stamps = pd.date_range("2026-01-01", periods=4000, freq="5min")

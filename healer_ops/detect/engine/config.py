@@ -69,6 +69,11 @@ class EngineConfig:
     extreme_margin: float = 0.1  # the model p falls by e per this share of the range
     extreme_window: int = 8640  # rows whose highest and lowest count (30 days at 5 min)
     extreme_after_seconds: float = 86400.0  # ... once the series has a day of history
+    # how often the value changed in the last hours (a group flapping between the same few
+    # values): off until a nested selection chooses it (validate.VARIANTS "changes-003").
+    # Plain leave-one-category-out, r10 among the tuning families: 53.5 vs 53.3 at 0.03,
+    # web nodes 30.5 vs 18.6 (the family it was written after), realKnownCause 72.9 vs 73.5
+    change_weight: float = 0.0
     flat_weight: float = 0.003  # engine9 (was 0.01): plain leave-one-category-out over the
     # tuning categories 0 / 0.001 / 0.003 / 0.005 / 0.01 gave 52.5 / 55.0 / 55.0 / 54.8 /
     # 54.7; on r9 a routine run at the series' floor (a drained queue's lag, a slow log at

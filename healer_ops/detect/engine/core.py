@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.detect.engine import evidence
-from healer_ops.detect.engine.calibrate import tail_pvalues, two_sided_pvalues
+from healer_ops.detect.engine.calibrate import shrunk_pvalues, tail_pvalues, two_sided_pvalues
 from healer_ops.detect.engine.config import DEFAULT_CONFIG, EngineConfig
 from healer_ops.detect.engine.decide import Episode, decide, episodes_of
 from healer_ops.detect.engine.drift import drift_pvalues
@@ -52,7 +52,7 @@ DAY_SECONDS = 86400.0
 WEEKEND_LOOKBACK_DAYS = 15  # five weekdays back at most; two to four weekend days
 # codes are stable (stored by callers): append new names, never reorder
 EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence",
-            "extreme", "drift")
+            "extreme", "drift", "changes")
 CODE = {name: code for code, name in enumerate(EVIDENCE)}
 
 
@@ -228,6 +228,9 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     if config.flat_weight > 0:
         weighted["flat"] = evidence.flat(raw, loosen_only=config.flat_loosen_only,
                                          **calibration) / config.flat_weight
+    if config.change_weight > 0:
+        changes = change_pvalues(raw, step_rows, config)
+        weighted["changes"] = at_step_ends(changes / config.change_weight, n, step_rows)
     if config.drift_weight > 0:
         source = values if difference is None else difference
         drift = drift_pvalues(source, step_rows, config.drift_reference_steps,
@@ -236,6 +239,27 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
                               config.calibration_history // step_rows)
         weighted["drift"] = at_step_ends(drift / config.drift_weight, n, step_rows)
     return weighted, step_rows, expected
+
+
+def change_pvalues(values: np.ndarray, step_rows: int, config: EngineConfig) -> np.ndarray:
+    """Per complete step, the calibrated p of how many times the value changed in the last
+    ``window_steps`` steps (a group flapping between the same few values; always the same
+    count on a continuous series, so never news there)."""
+    from scipy.stats import poisson  # only when the evidence is on
+
+    changed = np.zeros(len(values))
+    changed[1:] = (values[1:] != values[:-1]) & np.isfinite(values[1:]) & np.isfinite(
+        values[:-1])
+    window = step_rows * config.window_steps
+    counts = pd.Series(changed).rolling(window, min_periods=window).sum().to_numpy()
+    per_step = counts[step_rows - 1::step_rows]
+    # model: Poisson changes at the rate of the earlier windows; its own history takes over
+    usual = pd.Series(per_step).expanding().mean().shift(1).to_numpy()
+    prior = np.where(np.isfinite(per_step) & np.isfinite(usual),
+                     poisson.sf(np.nan_to_num(per_step) - 1, np.nan_to_num(usual) + 1.0), 1.0)
+    prior[:config.novelty_warmup_steps] = 1.0
+    return shrunk_pvalues(per_step, prior, config.pseudo_count, refit_every=10,
+                          history=config.calibration_history // step_rows)
 
 
 def count_noise_floor(values: np.ndarray, transform: str, config: EngineConfig) -> float:

@@ -63,6 +63,8 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     "engine7": {"pseudo_count": 30.0, "exclude_steps": 24, "flat_weight": 0.01},
     # engine9: flat runs' share of the false-alarm budget is 0.003 (was 0.01)
     "engine8": {"flat_weight": 0.01},
+    # after r10: evidence of how often the value changed (off in the default)
+    "changes-003": {"change_weight": 0.03},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
