@@ -22,6 +22,8 @@ same number means the same on a quiet and on a noisy series:
    margin of their range (``evidence.record``).
 6. ``flat`` (every row): a run of identical values far longer than this series repeats that
    value (``evidence.flat``).
+7. ``changes`` (end of each step; off by default, ``change_weight``): how often the value
+   changed in the last hours, against the earlier windows (``change_pvalues``).
 
 They are combined by weighted Bonferroni (smallest p / weight; the weights are shares of
 the false-alarm budget) and decided by ``decide``: one detection per problem.
