@@ -1,13 +1,25 @@
-"""Checks every exam-family module must pass (``exam_families_r3`` onwards):
-the same seed gives the same files, and the files build a validation corpus."""
+"""Checks every exam-family module must pass (``exam_families_r3`` onwards): the same seed
+gives the same files, and the files build a validation corpus; and each round's files of seeds
+1 and 2, generated once for all the tests that read them."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from functools import cache
 
 import numpy as np
 
 from healer_ops.devkit.nab import families, synthetic, validate
-from healer_ops.devkit.nab.exam_rounds import written_before
+from healer_ops.devkit.nab.exam_rounds import EXAM_ROUNDS, written_before
 from healer_ops.devkit.nab.synthetic import generate_any, label_windows
+
+
+@cache
+def generated_round(module) -> dict:
+    """{(family, seed): files} of the round's families for seeds 1 and 2, generated once per
+    test process for the round's own tests and the checks of every round alike."""
+    return {(family, seed): module.generate(family, seed)
+            for family in dict(EXAM_ROUNDS)[module] for seed in (1, 2)}
 
 
 def every_file(generated: dict, family: str) -> list:
@@ -21,7 +33,7 @@ def families_before(exam_set: tuple[str, ...]) -> set[str]:
 
 
 def check_every_kind_occurs(families_: tuple[str, ...], generated: dict,
-                            kinds: dict[str, set[str]]) -> None:
+                            kinds: Mapping[str, Set[str]]) -> None:
     for family in families_:
         seen = {kind for seed in (1, 2) for s in generated[(family, seed)]
                 for kind in s.anomaly_kinds}
@@ -59,7 +71,7 @@ def check_builds_a_validation_corpus(module, family: str) -> None:
         assert all(len(window) == 2 and window[0] <= window[1] for window in f.windows)
 
 
-def check_well_formed_and_labelled(module, family: str, generated: dict, kinds: set[str],
+def check_well_formed_and_labelled(module, family: str, generated: dict, kinds: Set[str],
                                    most_anomalies: int) -> None:
     """Files of 2,000 to 16,000 rows stamped to the second, a median step of 1 to 16
     minutes, finite values, at most `most_anomalies` onsets of the family's `kinds` after

@@ -1,54 +1,19 @@
-"""The fourth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
-corpus. Written blind for held-out scoring; once scored, they joined the tuning families."""
+"""The fourth exam families: values and anomalies of their kind; test_exam_rounds.py checks they
+are deterministic, well-formed, labelled by NAB's rule, usable as a corpus. Written blind for
+held-out scoring; once scored, they joined the tuning families."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import (
-    check_deterministic_per_seed,
-    check_well_formed_and_labelled,
-)
+from exam_family_checks import generated_round
 
 from healer_ops.devkit.nab import exam_families_r4
-
-FAMILIES = exam_families_r4.EXAM_FAMILIES_R4
-KINDS = {"synthCacheHit": {"eviction_storm", "cache_down", "key_explosion", "purge_loop",
-                           "pinned_high"},
-         "synthCronDuration": {"stuck_run", "slowdown_drift", "runs_stop", "bimodal",
-                               "fails_fast"},
-         "synthHostLoad": {"runaway_process", "noisy_neighbour", "backup_missing",
-                           "backup_moved", "host_idle"},
-         "synthBandwidth": {"hotlink", "flood", "traffic_loss", "cdn_bypass",
-                            "backup_runaway"}}
 
 
 @pytest.fixture(scope="module")
 def generated():
-    return {(family, seed): exam_families_r4.generate(family, seed)
-            for family in FAMILIES for seed in (1, 2)}
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_deterministic_per_seed(family, generated):
-    check_deterministic_per_seed(exam_families_r4, family, generated)
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
-    check_well_formed_and_labelled(exam_families_r4, family, generated, KINDS[family], 3)
-
-
-def test_some_files_have_no_anomaly(generated):
-    every = [s for series in generated.values() for s in series]
-    assert sum(not s.anomaly_rows for s in every) >= 0.05 * len(every)
-
-
-def test_files_vary_in_step_and_length(generated):
-    for family in FAMILIES:
-        every = [s for seed in (1, 2) for s in generated[(family, seed)]]
-        steps = {round(float(np.median(np.diff(s.timestamps.asi8) / 6e10))) for s in every}
-        assert len(steps) >= 2 and len({len(s.values) for s in every}) == len(every)
+    return generated_round(exam_families_r4)
 
 
 def test_values_are_of_their_kind(generated):

@@ -1,53 +1,19 @@
-"""The fifth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
-corpus. Written blind for held-out scoring; once scored, they joined the tuning families."""
+"""The fifth exam families: values and anomalies of their kind; test_exam_rounds.py checks they
+are deterministic, well-formed, labelled by NAB's rule, usable as a corpus. Written blind for
+held-out scoring; once scored, they joined the tuning families."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import (
-    check_deterministic_per_seed,
-    check_some_files_have_no_anomaly,
-    check_steps_lengths_and_holes,
-    check_well_formed_and_labelled,
-)
+from exam_family_checks import generated_round
 
-from healer_ops.devkit.nab import (
-    exam_families_r5,
-)
-
-FAMILIES = exam_families_r5.EXAM_FAMILIES_R5
-KINDS = {"synthProbeRegions": {"region_degraded", "all_slow", "region_dropout",
-                               "region_blocked"},
-         "synthPageWeight": {"error_page", "spam_injection", "debug_dump", "flapping_page"},
-         "synthReplicaLag": {"replication_stopped", "lag_stuck", "flapping_link",
-                             "cannot_keep_up"},
-         "synthLoginPosts": {"brute_force", "credential_stuffing", "login_broken",
-                             "waf_lost"}}
+from healer_ops.devkit.nab import exam_families_r5
 
 
 @pytest.fixture(scope="module")
 def generated():
-    return {(family, seed): exam_families_r5.generate(family, seed)
-            for family in FAMILIES for seed in (1, 2)}
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_deterministic_per_seed(family, generated):
-    check_deterministic_per_seed(exam_families_r5, family, generated)
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
-    check_well_formed_and_labelled(exam_families_r5, family, generated, KINDS[family], 4)
-
-
-def test_some_files_have_no_anomaly(generated):
-    check_some_files_have_no_anomaly(generated)
-
-
-def test_files_vary_in_step_and_length_and_some_have_holes(generated):
-    check_steps_lengths_and_holes(FAMILIES, generated, without_holes=("synthProbeRegions",))
+    return generated_round(exam_families_r5)
 
 
 def test_values_are_of_their_kind(generated):

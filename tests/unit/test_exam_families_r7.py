@@ -1,57 +1,21 @@
-"""The seventh exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
-corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+"""The seventh exam families: values and anomalies of their kind; test_exam_rounds.py checks
+they are deterministic, well-formed, labelled by NAB's rule, usable as a corpus. (Nothing here
+runs a detector: these families are for held-out scoring only.)"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import (
-    check_deterministic_per_seed,
-    check_every_kind_occurs,
-    check_some_files_have_no_anomaly,
-    check_steps_lengths_and_holes,
-    check_well_formed_and_labelled,
-)
+from exam_family_checks import generated_round
 
-from healer_ops.devkit.nab import (
-    exam_families_r7,
-)
+from healer_ops.devkit.nab import exam_families_r7
 
 FAMILIES = exam_families_r7.EXAM_FAMILIES_R7
-KINDS = {"synthCertExpiry": {"renewal_failed", "wrong_cert", "old_cert_node", "cert_reverted"},
-         "synthObjectCache": {"key_explosion", "flush_loop", "cache_disconnected",
-                              "maxmemory_lowered", "maxmemory_lost"},
-         "synthCrawlers": {"crawler_storm", "crawl_trap", "robots_blocked", "server_errors"},
-         "synthHeartbeat": {"heartbeat_storm", "ajax_flood", "admin_blocked",
-                            "heartbeat_disabled"}}
 
 
 @pytest.fixture(scope="module")
 def generated():
-    return {(family, seed): exam_families_r7.generate(family, seed)
-            for family in FAMILIES for seed in (1, 2)}
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_deterministic_per_seed(family, generated):
-    check_deterministic_per_seed(exam_families_r7, family, generated)
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
-    check_well_formed_and_labelled(exam_families_r7, family, generated, KINDS[family], 4)
-
-
-def test_some_files_have_no_anomaly(generated):
-    check_some_files_have_no_anomaly(generated)
-
-
-def test_files_vary_in_step_and_length_and_some_have_holes(generated):
-    check_steps_lengths_and_holes(FAMILIES, generated)
-
-
-def test_every_kind_occurs(generated):
-    check_every_kind_occurs(FAMILIES, generated, KINDS)
+    return generated_round(exam_families_r7)
 
 
 def test_values_are_of_their_kind(generated):

@@ -1,59 +1,19 @@
-"""The eighth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
-corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
+"""The eighth exam families: values and anomalies of their kind; test_exam_rounds.py checks they
+are deterministic, well-formed, labelled by NAB's rule, usable as a corpus. (Nothing here runs a
+detector: these families are for held-out scoring only.)"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import (
-    check_deterministic_per_seed,
-    check_every_kind_occurs,
-    check_some_files_have_no_anomaly,
-    check_steps_lengths_and_holes,
-    check_well_formed_and_labelled,
-    every_file,
-)
+from exam_family_checks import every_file, generated_round
 
-from healer_ops.devkit.nab import (
-    exam_families_r8,
-)
-
-FAMILIES = exam_families_r8.EXAM_FAMILIES_R8
-KINDS = {"synthGatewayCalls": {"gateway_slow", "gateway_down", "fast_failures",
-                               "resolver_timeout"},
-         "synthImageJobs": {"queue_stalled", "quota_exhausted", "capacity_drop",
-                            "reprocess_loop"},
-         "synthOpcache": {"churn_restarts", "opcache_disabled", "cache_full", "reset_loop"},
-         "synthDnsLookup": {"authoritative_slow", "upstream_timeouts", "cache_bypassed",
-                            "lookups_failing"}}
+from healer_ops.devkit.nab import exam_families_r8
 
 
 @pytest.fixture(scope="module")
 def generated():
-    return {(family, seed): exam_families_r8.generate(family, seed)
-            for family in FAMILIES for seed in (1, 2)}
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_deterministic_per_seed(family, generated):
-    check_deterministic_per_seed(exam_families_r8, family, generated)
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
-    check_well_formed_and_labelled(exam_families_r8, family, generated, KINDS[family], 4)
-
-
-def test_some_files_have_no_anomaly(generated):
-    check_some_files_have_no_anomaly(generated)
-
-
-def test_files_vary_in_step_and_length_and_some_have_holes(generated):
-    check_steps_lengths_and_holes(FAMILIES, generated)
-
-
-def test_every_kind_occurs(generated):
-    check_every_kind_occurs(FAMILIES, generated, KINDS)
+    return generated_round(exam_families_r8)
 
 
 def test_values_are_of_their_kind(generated):

@@ -84,6 +84,18 @@ from healer_ops.devkit.nab.synthetic import (
 EXAM_FAMILIES_R11 = ("synthWafBlocks", "synthTcpRetransmits", "synthIoWait", "synthBounceRate")
 FILES_PER_FAMILY = {"synthWafBlocks": 9, "synthTcpRetransmits": 9, "synthIoWait": 9,
                     "synthBounceRate": 8}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthWafBlocks": frozenset({"l7_flood", "exploit_campaign", "false_positive_rule",
+                                 "waf_bypassed"}),
+    "synthTcpRetransmits": frozenset({"lossy_link", "congested_uplink", "syn_flood",
+                                      "route_change"}),
+    "synthIoWait": frozenset({"disk_failing", "swap_storm", "burst_credits_exhausted",
+                              "backup_overrun"}),
+    "synthBounceRate": frozenset({"bad_list_blast", "receiver_blocking", "signup_bot",
+                                  "bounce_feed_lost"}),
+}
+MOST_ANOMALIES_PER_FILE = 4  # labelled onsets in one file, at most
 DAY = common.MINUTES_PER_DAY
 
 

@@ -63,6 +63,15 @@ from healer_ops.devkit.nab.synthetic import (
 EXAM_FAMILIES_R3 = ("synthMemory", "synthErrorRate", "synthPool", "synthBacklog")
 FILES_PER_FAMILY = {"synthMemory": 9, "synthErrorRate": 10, "synthPool": 8,
                     "synthBacklog": 8}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthMemory": frozenset({"leak_accelerates", "oom_loop", "deploy_step_up", "deploy_step_down",
+                              "stuck"}),
+    "synthErrorRate": frozenset({"storm", "elevated_floor", "shift_up", "flapping"}),
+    "synthPool": frozenset({"exhaustion", "leak", "drop_to_zero", "stuck", "shift_up"}),
+    "synthBacklog": frozenset({"missed_job", "consumers_down", "oversized_job", "poison_floor",
+                               "slow_consumers"}),
+}
 ROWS_BY_SPACING = {1: (5000, 16000), 2: (3000, 10000), 5: (2000, 8000), 10: (2000, 4000)}
 # scrape times: every 1-10 minutes with jitter, holes of 1-10 hours
 _stamps = partial(scrape_stamps, rows_by_step=ROWS_BY_SPACING, epoch=pd.Timestamp("2025-03-03"),

@@ -68,6 +68,19 @@ from healer_ops.devkit.nab.synthetic import (
 EXAM_FAMILIES_R4 = ("synthCacheHit", "synthCronDuration", "synthHostLoad", "synthBandwidth")
 FILES_PER_FAMILY = {"synthCacheHit": 9, "synthCronDuration": 9, "synthHostLoad": 8,
                     "synthBandwidth": 8}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthCacheHit": frozenset({"eviction_storm", "cache_down", "key_explosion", "purge_loop",
+                                "pinned_high"}),
+    "synthCronDuration": frozenset({"stuck_run", "slowdown_drift", "runs_stop", "bimodal",
+                                    "fails_fast"}),
+    "synthHostLoad": frozenset({"runaway_process", "noisy_neighbour", "backup_missing",
+                                "backup_moved", "host_idle"}),
+    "synthBandwidth": frozenset({"hotlink", "flood", "traffic_loss", "cdn_bypass",
+                                 "backup_runaway"}),
+}
+MOST_ANOMALIES_PER_FILE = 3  # labelled onsets in one file, at most
+FAMILIES_WITHOUT_HOLES = EXAM_FAMILIES_R4  # none of their files need a gap of over ten steps
 
 
 # ---------------------------------------------------------------- cache hit ratio

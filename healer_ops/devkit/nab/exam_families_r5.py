@@ -69,6 +69,18 @@ EXAM_FAMILIES_R5 = ("synthProbeRegions", "synthPageWeight", "synthReplicaLag",
                     "synthLoginPosts")
 FILES_PER_FAMILY = {"synthProbeRegions": 9, "synthPageWeight": 9, "synthReplicaLag": 8,
                     "synthLoginPosts": 9}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthProbeRegions": frozenset({"region_degraded", "all_slow", "region_dropout",
+                                    "region_blocked"}),
+    "synthPageWeight": frozenset({"error_page", "spam_injection", "debug_dump", "flapping_page"}),
+    "synthReplicaLag": frozenset({"replication_stopped", "lag_stuck", "flapping_link",
+                                  "cannot_keep_up"}),
+    "synthLoginPosts": frozenset({"brute_force", "credential_stuffing", "login_broken",
+                                  "waf_lost"}),
+}
+MOST_ANOMALIES_PER_FILE = 4  # labelled onsets in one file, at most
+FAMILIES_WITHOUT_HOLES = ("synthProbeRegions",)  # none of their files need a gap of over ten steps
 
 
 # ---------------------------------------------------------------- page weight

@@ -62,6 +62,16 @@ from healer_ops.devkit.nab.synthetic import (
 EXAM_FAMILIES_R6 = ("synthFpmWorkers", "synthMailQueue", "synthCartSessions", "synthInodes")
 FILES_PER_FAMILY = {"synthFpmWorkers": 9, "synthMailQueue": 9, "synthCartSessions": 8,
                     "synthInodes": 8}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthFpmWorkers": frozenset({"pinned_at_max", "worker_leak", "pool_shrunk", "fpm_down"}),
+    "synthMailQueue": frozenset({"relay_stuck", "spam_outbreak", "deferred_growth",
+                                 "runner_slowed"}),
+    "synthCartSessions": frozenset({"checkout_broken", "session_wipe", "cart_bot",
+                                    "cleanup_stopped", "store_down"}),
+    "synthInodes": frozenset({"file_flood", "cleanup_broken", "mass_deletion", "backup_leftover"}),
+}
+MOST_ANOMALIES_PER_FILE = 4  # labelled onsets in one file, at most
 
 
 # ---------------------------------------------------------------- PHP-FPM workers

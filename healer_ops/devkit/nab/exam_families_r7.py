@@ -80,6 +80,17 @@ from healer_ops.devkit.nab.synthetic import (
 EXAM_FAMILIES_R7 = ("synthCertExpiry", "synthObjectCache", "synthCrawlers", "synthHeartbeat")
 FILES_PER_FAMILY = {"synthCertExpiry": 9, "synthObjectCache": 9, "synthCrawlers": 8,
                     "synthHeartbeat": 9}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthCertExpiry": frozenset({"renewal_failed", "wrong_cert", "old_cert_node",
+                                  "cert_reverted"}),
+    "synthObjectCache": frozenset({"key_explosion", "flush_loop", "cache_disconnected",
+                                   "maxmemory_lowered", "maxmemory_lost"}),
+    "synthCrawlers": frozenset({"crawler_storm", "crawl_trap", "robots_blocked", "server_errors"}),
+    "synthHeartbeat": frozenset({"heartbeat_storm", "ajax_flood", "admin_blocked",
+                                 "heartbeat_disabled"}),
+}
+MOST_ANOMALIES_PER_FILE = 4  # labelled onsets in one file, at most
 DAY = common.MINUTES_PER_DAY
 MB = 2.0 ** 20
 

@@ -79,6 +79,17 @@ from healer_ops.devkit.nab.synthetic import (
 EXAM_FAMILIES_R8 = ("synthGatewayCalls", "synthImageJobs", "synthOpcache", "synthDnsLookup")
 FILES_PER_FAMILY = {"synthGatewayCalls": 9, "synthImageJobs": 8, "synthOpcache": 9,
                     "synthDnsLookup": 9}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthGatewayCalls": frozenset({"gateway_slow", "gateway_down", "fast_failures",
+                                    "resolver_timeout"}),
+    "synthImageJobs": frozenset({"queue_stalled", "quota_exhausted", "capacity_drop",
+                                 "reprocess_loop"}),
+    "synthOpcache": frozenset({"churn_restarts", "opcache_disabled", "cache_full", "reset_loop"}),
+    "synthDnsLookup": frozenset({"authoritative_slow", "upstream_timeouts", "cache_bypassed",
+                                 "lookups_failing"}),
+}
+MOST_ANOMALIES_PER_FILE = 4  # labelled onsets in one file, at most
 DAY = common.MINUTES_PER_DAY
 
 

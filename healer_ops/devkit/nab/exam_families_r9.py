@@ -78,6 +78,17 @@ EXAM_FAMILIES_R9 = ("synthCheckoutConversion", "synthSlowQueries", "synthSearchL
                     "synthRedisFragmentation")
 FILES_PER_FAMILY = {"synthCheckoutConversion": 9, "synthSlowQueries": 9, "synthSearchLag": 8,
                     "synthRedisFragmentation": 9}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthCheckoutConversion": frozenset({"payment_broken", "card_testing", "coupon_leak",
+                                          "payment_method_down"}),
+    "synthSlowQueries": frozenset({"lock_pileup", "missing_index", "table_bloat",
+                                   "slow_log_silent"}),
+    "synthSearchLag": frozenset({"indexer_stuck", "bulk_slow", "queue_flood", "reindex_overrun"}),
+    "synthRedisFragmentation": frozenset({"swapping", "fragmentation_creep", "oom_restarts",
+                                          "flush_loop"}),
+}
+MOST_ANOMALIES_PER_FILE = 4  # labelled onsets in one file, at most
 DAY = common.MINUTES_PER_DAY
 
 
