@@ -15,6 +15,7 @@ from healer_ops.devkit.nab import (
     exam_families_r9,
     exam_families_r10,
     exam_families_r11,
+    exam_families_r12,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -26,7 +27,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r8, exam_families_r8.EXAM_FAMILIES_R8),
                (exam_families_r9, exam_families_r9.EXAM_FAMILIES_R9),
                (exam_families_r10, exam_families_r10.EXAM_FAMILIES_R10),
-               (exam_families_r11, exam_families_r11.EXAM_FAMILIES_R11))
+               (exam_families_r11, exam_families_r11.EXAM_FAMILIES_R11),
+               (exam_families_r12, exam_families_r12.EXAM_FAMILIES_R12))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
