@@ -1,60 +1,23 @@
-"""The twelfth exam families: deterministic, well-formed, labelled by NAB's rule, usable as a
-corpus, and shaped by their mechanisms. (Nothing here runs a detector: these families are for
-held-out scoring only.)"""
+"""The twelfth exam families: values and anomalies shaped by their mechanisms;
+test_exam_rounds.py checks they are deterministic, well-formed, labelled by NAB's rule, usable
+as a corpus. (Nothing here runs a detector: these families are for held-out scoring only.)"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from exam_family_checks import (
-    check_deterministic_per_seed,
-    check_every_kind_occurs,
-    check_some_files_have_no_anomaly,
-    check_steps_lengths_and_holes,
-    check_well_formed_and_labelled,
-    every_file,
-)
+from exam_family_checks import every_file, generated_round
 
 from healer_ops.devkit.nab import exam_families_r12
 from healer_ops.devkit.nab.exam_families_r12 import BUCKET_SETS, INSTANCES, histogram_quantile
 
-FAMILIES = exam_families_r12.EXAM_FAMILIES_R12
-KINDS = {"synthStorageLatencyP99": {"provider_degraded", "throttled", "connect_timeouts",
-                                    "auth_failures"},
-         "synthCpuCredits": {"runaway_process", "bot_crawl", "heavier_code", "backup_bloat"},
-         "synthSwapUsed": {"memory_leak", "thrashing", "swap_lost", "swappiness_raised"},
-         "synthUndoHistory": {"stuck_transaction", "backup_overrun", "write_flood",
-                              "purge_stalled"}}
 CAPS = {per_hour * 24.0 for _, _, per_hour in INSTANCES}  # a day's earnings
 
 
 @pytest.fixture(scope="module")
 def generated():
-    return {(family, seed): exam_families_r12.generate(family, seed)
-            for family in FAMILIES for seed in (1, 2)}
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_deterministic_per_seed(family, generated):
-    check_deterministic_per_seed(exam_families_r12, family, generated)
-
-
-@pytest.mark.parametrize("family", FAMILIES)
-def test_files_are_well_formed_and_labelled_by_nabs_rule(family, generated):
-    check_well_formed_and_labelled(exam_families_r12, family, generated, KINDS[family], 4)
-
-
-def test_some_files_have_no_anomaly(generated):
-    check_some_files_have_no_anomaly(generated)
-
-
-def test_files_vary_in_step_and_length_and_some_have_holes(generated):
-    check_steps_lengths_and_holes(FAMILIES, generated)
-
-
-def test_every_kind_occurs(generated):
-    check_every_kind_occurs(FAMILIES, generated, KINDS)
+    return generated_round(exam_families_r12)
 
 
 def _anomalies(generated, family):

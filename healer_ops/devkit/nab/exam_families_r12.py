@@ -99,6 +99,17 @@ EXAM_FAMILIES_R12 = ("synthStorageLatencyP99", "synthCpuCredits", "synthSwapUsed
                      "synthUndoHistory")
 FILES_PER_FAMILY = {"synthStorageLatencyP99": 9, "synthCpuCredits": 9, "synthSwapUsed": 9,
                     "synthUndoHistory": 8}
+# The kinds each family's anomalies are labelled with (the exam tests hold files to them).
+ANOMALY_KINDS: dict[str, frozenset[str]] = {
+    "synthStorageLatencyP99": frozenset({"provider_degraded", "throttled", "connect_timeouts",
+                                         "auth_failures"}),
+    "synthCpuCredits": frozenset({"runaway_process", "bot_crawl", "heavier_code",
+                                  "backup_bloat"}),
+    "synthSwapUsed": frozenset({"memory_leak", "thrashing", "swap_lost", "swappiness_raised"}),
+    "synthUndoHistory": frozenset({"stuck_transaction", "backup_overrun", "write_flood",
+                                   "purge_stalled"}),
+}
+MOST_ANOMALIES_PER_FILE = 4  # labelled onsets in one file, at most
 DAY = common.MINUTES_PER_DAY
 
 # ---------------------------------------------------------------- object-storage p99
