@@ -132,6 +132,37 @@ def test_change_evidence_sees_a_group_flapping_and_never_a_continuous_series():
     assert core.change_pvalues(values, steps, config).min() > 0.01  # every row changes
 
 
+def egress_rate(seed: int, days: int = 12):
+    """GB served per 5 minutes: a daily cycle of traffic with skewed noise."""
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range("2026-03-02", periods=days * DAY, freq="5min")
+    t = np.arange(days * DAY)
+    return stamps, 2 + 1.5 * np.sin(2 * np.pi * t / DAY) + rng.gamma(2, 0.25, days * DAY)
+
+
+def test_a_growing_total_is_judged_by_its_rate_not_paged_for_growing():
+    """A usage counter is new every hour: read as a level it drifts and breaks its season
+    (engine9 paged every seed below within its first 8 days); read by its rate it is quiet, and
+    a bot downloading day and night is seen within the hour it starts."""
+    engine9 = replace(engine.DEFAULT_CONFIG, totals_by_rate=False, rate_weight=0.0)
+    for seed in (2, 3, 4):
+        stamps, rate = egress_rate(seed)
+        used = np.round(np.cumsum(rate), 1)
+        assert core.accumulating(used, 100)
+        assert not alert_rows(engine.score_series(used, stamps))
+        assert min(alert_rows(engine.score_series(used, stamps, config=engine9))) < 8 * DAY
+        scraper = 9 * DAY + 100
+        rate[scraper:scraper + DAY] += 6
+        first = alert_rows(engine.score_series(np.round(np.cumsum(rate), 1), stamps))[0]
+        assert scraper <= first <= scraper + 12
+    _, values = daily_series(2)
+    assert not core.accumulating(values, 100)
+    reset = np.cumsum(rate)
+    reset[6 * DAY:] -= reset[6 * DAY - 1]  # a new billing period
+    rates = core.increase_rates(reset, stamps, 12)
+    assert np.isnan(rates[6 * DAY:6 * DAY + 12]).all() and np.isfinite(rates[12:6 * DAY]).all()
+
+
 def test_a_value_far_beyond_anything_seen_is_an_extreme_from_the_second_day():
     rng = np.random.default_rng(6)
     stamps = pd.date_range("2026-01-01", periods=4000, freq="5min")

@@ -24,6 +24,11 @@ same number means the same on a quiet and on a noisy series:
    value (``evidence.flat``).
 7. ``changes`` (end of each step; off by default, ``change_weight``): how often the value
    changed in the last hours, against the earlier windows (``change_pvalues``).
+8. ``rate`` (every row): on a total that only grows between resets (``accumulating``),
+   the level statistic of its hourly rate of increase (``increase_rates``): a counter
+   climbing faster or slower than it did. On such a total, ``shape``, ``seasonal`` and
+   ``drift`` read that rate too (``totals_by_rate``): the rate repeats day by day, the total
+   is new every hour.
 
 They are combined by weighted Bonferroni (smallest p / weight; the weights are shares of
 the false-alarm budget) and decided by ``decide``: one detection per problem.
@@ -54,7 +59,7 @@ DAY_SECONDS = 86400.0
 WEEKEND_LOOKBACK_DAYS = 15  # five weekdays back at most; two to four weekend days
 # codes are stable (stored by callers): append new names, never reorder
 EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence",
-            "extreme", "drift", "changes")
+            "extreme", "drift", "changes", "rate")
 CODE = {name: code for code, name in enumerate(EVIDENCE)}
 
 
@@ -203,7 +208,12 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         difference = seasonal_reference(values, timestamps, spacing, reference, config)
     else:
         difference = raw_difference
-    novelty = {"shape": novelty_pvalues(values, step_rows, 0, config)}
+    rate = total_rate(raw, timestamps, step_rows, config) if reference is None else None
+    windows_source = values
+    if rate is not None and config.totals_by_rate:
+        windows_source = rate
+        difference = seasonal_reference(rate, timestamps, spacing, None, config)
+    novelty = {"shape": novelty_pvalues(windows_source, step_rows, 0, config)}
     if difference is not None:
         known = np.flatnonzero(np.isfinite(difference))
         novelty["seasonal"] = novelty_pvalues(difference, step_rows,
@@ -233,8 +243,12 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     if config.change_weight > 0:
         changes = change_pvalues(raw, step_rows, config)
         weighted["changes"] = at_step_ends(changes / config.change_weight, n, step_rows)
+    if rate is not None and config.rate_weight > 0:
+        # the level statistic of the hourly rate (Bonferroni over a step's rows, as points)
+        level = point_evidence(rate, None, config)["level"]
+        weighted["rate"] = level * step_rows / config.rate_weight
     if config.drift_weight > 0:
-        source = values if difference is None else difference
+        source = windows_source if difference is None else difference
         drift = drift_pvalues(source, step_rows, config.drift_reference_steps,
                               config.drift_slack, config.drift_cap,
                               config.drift_floor_fraction, config.pseudo_count,
@@ -262,6 +276,42 @@ def change_pvalues(values: np.ndarray, step_rows: int, config: EngineConfig) -> 
     prior[:config.novelty_warmup_steps] = 1.0
     return shrunk_pvalues(per_step, prior, config.pseudo_count, refit_every=10,
                           history=config.calibration_history // step_rows)
+
+
+def total_rate(values: np.ndarray, timestamps, step_rows: int, config: EngineConfig
+               ) -> np.ndarray | None:
+    """A growing total's hourly rate of increase over the last step, on its stabilized
+    scale; None for any other series (or with both uses of the rate off)."""
+    wanted = config.totals_by_rate or config.rate_weight > 0
+    if not wanted or not accumulating(values, config.min_history_rows):
+        return None
+    rate = increase_rates(values, timestamps, step_rows)
+    return stabilizer(rate, config.min_history_rows)[1](rate)
+
+
+def accumulating(values: np.ndarray, rows: int) -> bool:
+    """A total that only grows between resets (a counter, a quota used, a queue's age): on
+    the first ``rows`` values, almost no decrease and a growth on at least a fifth of rows."""
+    first = values[:rows]
+    steps = np.diff(first[np.isfinite(first)])
+    return len(steps) >= 10 and np.mean(steps >= 0) >= 0.95 and np.mean(steps > 0) >= 0.2
+
+
+def increase_rates(values: np.ndarray, timestamps, lag: int) -> np.ndarray:
+    """Per row, how fast the total grew over the last ``lag`` rows (per hour); NaN where it
+    was reset in between (fell) or no time passed."""
+    rates = np.full(len(values), np.nan)
+    if len(values) <= lag:
+        return rates
+    seconds = elapsed_seconds(timestamps)
+    fell = np.r_[False, np.diff(values) < 0].astype(float)
+    resets = np.cumsum(fell)
+    hours = (seconds[lag:] - seconds[:-lag]) / 3600.0
+    growth = values[lag:] - values[:-lag]
+    clean = (resets[lag:] == resets[:-lag]) & (hours > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates[lag:] = np.where(clean, growth / hours, np.nan)
+    return rates
 
 
 def count_noise_floor(values: np.ndarray, transform: str, config: EngineConfig) -> float:

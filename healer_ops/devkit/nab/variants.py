@@ -65,6 +65,8 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     "engine8": {"flat_weight": 0.01},
     # after r10: evidence of how often the value changed (off in the default)
     "changes-003": {"change_weight": 0.03},
+    # engine10: a growing total's windows judged on its rate, and the level of that rate
+    "engine9": {"totals_by_rate": False, "rate_weight": 0.0},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
