@@ -26,6 +26,23 @@ def every_file(generated: dict, family: str) -> list:
     """The family's files of seeds 1 and 2 (``generated`` is keyed by family and seed)."""
     return [s for seed in (1, 2) for s in generated[(family, seed)]]
 
+def anomalies(generated: dict, family: str):
+    """(file, onset row, kind) of every labelled anomaly in the family's files."""
+    for s in every_file(generated, family):
+        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
+            yield s, row, kind
+
+
+def normal_part(s) -> np.ndarray:
+    """The file's values before its first anomaly (all of them in a file without one)."""
+    return s.values[:min(s.anomaly_rows, default=len(s.values))]
+
+
+def minutes_after(s, row: int) -> np.ndarray:
+    """Minutes from the file's row ``row`` to each of its rows (negative before it)."""
+    return np.asarray((s.timestamps - s.timestamps[row]).total_seconds() / 60)
+
+
 
 def families_before(exam_set: tuple[str, ...]) -> set[str]:
     """The first synthetic kinds and families, and every exam set written before this one."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import every_file, generated_round
+from exam_family_checks import anomalies, every_file, generated_round, minutes_after, normal_part
 
 from healer_ops.devkit.nab import exam_families_r10
 
@@ -16,20 +16,6 @@ def generated():
     return generated_round(exam_families_r10)
 
 
-def _anomalies(generated, family):
-    for s in every_file(generated, family):
-        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-            yield s, row, kind
-
-
-def _normal_part(s):
-    return s.values[:min(s.anomaly_rows, default=len(s.values))]
-
-
-def _minutes_after(s, row):
-    return (s.timestamps - s.timestamps[row]).total_seconds() / 60
-
-
 def test_values_are_of_their_kind(generated):
     """Offsets are signed ms to the microsecond, both signs in the normal part of most files;
     egress is GB of 2 decimals; nodes are whole and never negative; temperatures are in
@@ -37,7 +23,7 @@ def test_values_are_of_their_kind(generated):
     both_signs = []
     for s in every_file(generated, "synthClockOffset"):
         np.testing.assert_array_equal(s.values, np.round(s.values, 3))
-        part = _normal_part(s)
+        part = normal_part(s)
         both_signs.append((part < 0).mean() > 0.2 and (part > 0).mean() > 0.2)
     assert sum(both_signs) > 0.75 * len(both_signs)
     for s in every_file(generated, "synthEgressQuota"):
@@ -66,7 +52,7 @@ def test_web_nodes_move_in_steps_of_the_group(generated):
     busy days take most files above their night's level."""
     for s in every_file(generated, "synthWebNodes"):
         assert (np.diff(s.values) == 0).mean() > 0.5
-    scaled = [np.quantile(_normal_part(s), 0.95) > np.quantile(_normal_part(s), 0.05)
+    scaled = [np.quantile(normal_part(s), 0.95) > np.quantile(normal_part(s), 0.05)
               for s in every_file(generated, "synthWebNodes")]
     assert sum(scaled) > 0.75 * len(scaled)
 
@@ -76,22 +62,22 @@ def test_anomalies_have_their_shapes(generated):
     100 ms or more, a stopped sync drifts off within hours, a stale BMC repeats its reading,
     a runaway scale-out raises the group within hours."""
     seen, drifted, raised = set(), [], []
-    for s, row, kind in _anomalies(generated, "synthClockOffset"):
+    for s, row, kind in anomalies(generated, "synthClockOffset"):
         before = np.median(s.values[max(0, row - 30):row])
         if kind == "clock_step":
             assert abs(s.values[row] - before) >= 100
         elif kind == "sync_stopped":
-            later = s.values[(_minutes_after(s, row) >= 170) & (_minutes_after(s, row) <= 180)]
+            later = s.values[(minutes_after(s, row) >= 170) & (minutes_after(s, row) <= 180)]
             drifted.append(len(later) > 0 and abs(later - s.values[row]).min() >= 5)
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthCpuTemperature"):
+    for s, row, kind in anomalies(generated, "synthCpuTemperature"):
         if kind == "bmc_stale":
-            hold = s.values[(_minutes_after(s, row) >= 0) & (_minutes_after(s, row) < 100)]
+            hold = s.values[(minutes_after(s, row) >= 0) & (minutes_after(s, row) < 100)]
             assert (hold == s.values[row]).all()
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthWebNodes"):
+    for s, row, kind in anomalies(generated, "synthWebNodes"):
         if kind == "runaway_scale_out":
-            hours = s.values[(_minutes_after(s, row) >= 0) & (_minutes_after(s, row) <= 120)]
+            hours = s.values[(minutes_after(s, row) >= 0) & (minutes_after(s, row) <= 120)]
             raised.append(hours.max() > s.values[row])
     assert {"clock_step", "sync_stopped", "bmc_stale"} <= seen
     assert drifted and sum(drifted) > 0.75 * len(drifted)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import every_file, generated_round
+from exam_family_checks import anomalies, every_file, generated_round, normal_part
 
 from healer_ops.devkit.nab import exam_families_r11
 from healer_ops.devkit.nab.exam_r11_disk_mail import fixed_by, window_sums
@@ -17,16 +17,6 @@ FAMILIES = exam_families_r11.EXAM_FAMILIES_R11
 @pytest.fixture(scope="module")
 def generated():
     return generated_round(exam_families_r11)
-
-
-def _anomalies(generated, family):
-    for s in every_file(generated, family):
-        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-            yield s, row, kind
-
-
-def _normal_part(s):
-    return s.values[:min(s.anomaly_rows, default=len(s.values))]
 
 
 def _between(s, row, first, last):
@@ -66,15 +56,15 @@ def test_normal_data_has_the_rhythms_of_its_kind(generated):
     bounce rate stays under 5 % at its median."""
     evening, backups, bounces = [], [], []
     for s in every_file(generated, "synthTcpRetransmits"):
-        hours, part = s.timestamps.hour[:len(_normal_part(s))], _normal_part(s)
+        hours, part = s.timestamps.hour[:len(normal_part(s))], normal_part(s)
         evening.append(np.median(part[(hours >= 19) & (hours < 23)])
                        > np.median(part[(hours >= 3) & (hours < 7)]))
     for s in every_file(generated, "synthIoWait"):
-        hours, part = s.timestamps.hour[:len(_normal_part(s))], _normal_part(s)
+        hours, part = s.timestamps.hour[:len(normal_part(s))], normal_part(s)
         backups.append(part[hours < 6].max() > np.quantile(part[(hours >= 12) & (hours < 18)],
                                                            0.99))
     for s in every_file(generated, "synthBounceRate"):
-        bounces.append(np.median(_normal_part(s)) < 5)
+        bounces.append(np.median(normal_part(s)) < 5)
     assert _mostly(evening) and _mostly(backups) and _mostly(bounces)
 
 
@@ -94,7 +84,7 @@ def test_anomalies_have_their_shapes(generated):
               "backup_overrun": lambda s, r, day: _between(s, r, 0, 60).min() > np.median(day)}
     results = {kind: [] for kind in checks}
     for family in FAMILIES:
-        for s, row, kind in _anomalies(generated, family):
+        for s, row, kind in anomalies(generated, family):
             if kind in checks:
                 results[kind].append(checks[kind](s, row, _between(s, row, -1440, -1)))
     for kind, flags in results.items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from exam_family_checks import every_file, generated_round
+from exam_family_checks import anomalies, every_file, generated_round, minutes_after, normal_part
 
 from healer_ops.devkit.nab import exam_families_r12
 from healer_ops.devkit.nab.exam_families_r12 import BUCKET_SETS, INSTANCES, histogram_quantile
@@ -20,23 +20,9 @@ def generated():
     return generated_round(exam_families_r12)
 
 
-def _anomalies(generated, family):
-    for s in every_file(generated, family):
-        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-            yield s, row, kind
-
-
-def _normal_part(s):
-    return s.values[:min(s.anomaly_rows, default=len(s.values))]
-
-
-def _minutes_after(s, row):
-    return np.asarray((s.timestamps - s.timestamps[row]).total_seconds() / 60)
-
-
 def _within(s, row, first, last):
     """The values from ``first`` to ``last`` minutes after ``row``."""
-    minutes = _minutes_after(s, row)
+    minutes = minutes_after(s, row)
     return s.values[(minutes >= first) & (minutes <= last)]
 
 
@@ -71,7 +57,7 @@ def test_values_are_of_their_kind(generated):
     for s in every_file(generated, "synthCpuCredits"):
         assert s.values.min() >= 0 and s.values.max() <= max(CAPS)
         np.testing.assert_array_equal(s.values, np.round(s.values, 2))
-        capped.append(_normal_part(s).max() in CAPS)
+        capped.append(normal_part(s).max() in CAPS)
     assert sum(capped) > 0.75 * len(capped)
     for s in every_file(generated, "synthSwapUsed"):
         assert s.values.min() >= 0
@@ -88,7 +74,7 @@ def test_credit_balance_sits_at_its_cap_and_moves_in_five_minute_datapoints(gene
     files polled every 1-2 minutes repeat the last one."""
     held = []
     for s in every_file(generated, "synthCpuCredits"):
-        part = _normal_part(s)
+        part = normal_part(s)
         held.append((part == part.max()).mean() > 0.1)
         if np.median(np.diff(s.timestamps.asi8)) / 6e10 < 3:
             assert (np.diff(s.values) == 0).mean() > 0.5
@@ -100,7 +86,7 @@ def test_swap_ratchets_up_and_leaks_back(generated):
     5% of the steps, fall more often than they rise in most files, and mostly hold."""
     falls_more = []
     for s in every_file(generated, "synthSwapUsed"):
-        steps = np.diff(_normal_part(s))
+        steps = np.diff(normal_part(s))
         assert (steps > 0).mean() <= 0.05
         assert np.median(np.abs(steps)) <= 0.001 * max(np.ptp(s.values), 1)
         falls_more.append((steps < 0).mean() > (steps > 0).mean())
@@ -112,7 +98,7 @@ def test_undo_history_peaks_with_the_nightly_dump(generated):
     history comes between midnight and 8 o'clock."""
     hours = []
     for s in every_file(generated, "synthUndoHistory"):
-        part = pd.Series(_normal_part(s), index=s.timestamps[:len(_normal_part(s))])
+        part = pd.Series(normal_part(s), index=s.timestamps[:len(normal_part(s))])
         hours += [stamp.hour for stamp in part.groupby(part.index.normalize()).idxmax()]
     assert np.mean(np.array(hours) < 8) > 0.5
 
@@ -124,7 +110,7 @@ def test_anomalies_have_their_shapes(generated):
     or a bot crawl drains the credits within three hours; lost swap reads 0, thrashing fills
     it; a stuck transaction's history climbs with the writes."""
     raised, lowered = [], []
-    for s, row, kind in _anomalies(generated, "synthStorageLatencyP99"):
+    for s, row, kind in anomalies(generated, "synthStorageLatencyP99"):
         before = np.median(s.values[max(0, row - 30):row])
         after = np.median(_within(s, row, 0, 30))
         if kind in ("provider_degraded", "connect_timeouts"):
@@ -134,16 +120,16 @@ def test_anomalies_have_their_shapes(generated):
     assert raised and sum(raised) > 0.9 * len(raised)
     assert lowered and sum(lowered) > 0.75 * len(lowered)
     drained = []
-    for s, row, kind in _anomalies(generated, "synthCpuCredits"):
+    for s, row, kind in anomalies(generated, "synthCpuCredits"):
         if kind in ("runaway_process", "bot_crawl"):
             later = _within(s, row, 170, 200)
             drained.append(len(later) > 0 and later.min() < s.values[row])
     assert drained and all(drained)
     seen = set()
-    for s, row, kind in _anomalies(generated, "synthSwapUsed"):
+    for s, row, kind in anomalies(generated, "synthSwapUsed"):
         later = [other for other in s.anomaly_rows if other > row]
         if kind == "swap_lost":
-            until = min(60.0, _minutes_after(s, later[0])[row] * -1) if later else 60.0
+            until = min(60.0, minutes_after(s, later[0])[row] * -1) if later else 60.0
             assert (_within(s, row, 0, until) == 0).all() and s.values[row - 1] > 0
         elif kind == "thrashing":
             fullest = _within(s, row, 0, 180).max()
@@ -151,7 +137,7 @@ def test_anomalies_have_their_shapes(generated):
         seen.add(kind)
     assert {"swap_lost", "thrashing"} <= seen
     climbed = []
-    for s, row, kind in _anomalies(generated, "synthUndoHistory"):
+    for s, row, kind in anomalies(generated, "synthUndoHistory"):
         if kind == "stuck_transaction":
             later = _within(s, row, 110, 130)
             before = np.median(s.values[max(0, row - 30):row])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import generated_round
+from exam_family_checks import anomalies, generated_round
 
 from healer_ops.devkit.nab import exam_families_r5
 
@@ -32,19 +32,12 @@ def test_values_are_of_their_kind(generated):
             assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
 
 
-def _anomalies(generated, family):
-    for seed in (1, 2):
-        for s in generated[(family, seed)]:
-            for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-                yield s, row, kind
-
-
 def test_anomalies_have_their_shapes(generated):
     """A few signatures that follow from the mechanisms: a stopped replica falls behind one
     second per second, a stale reading repeats, a broken login counts nothing, an error page
     is far smaller than the page."""
     seen = set()
-    for s, row, kind in _anomalies(generated, "synthReplicaLag"):
+    for s, row, kind in anomalies(generated, "synthReplicaLag"):
         after = s.values[row:row + 20]
         if kind == "lag_stuck":
             assert (after == after[0]).all()
@@ -52,11 +45,11 @@ def test_anomalies_have_their_shapes(generated):
             elapsed = (s.timestamps[row + 10] - s.timestamps[row]).total_seconds()
             assert s.values[row + 10] - s.values[row] >= 0.8 * elapsed
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthLoginPosts"):
+    for s, row, kind in anomalies(generated, "synthLoginPosts"):
         if kind == "login_broken":
             assert (s.values[row:row + 8] == 0).all()
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthPageWeight"):
+    for s, row, kind in anomalies(generated, "synthPageWeight"):
         if kind in ("error_page", "flapping_page"):
             assert s.values[row] < 0.5 * np.median(s.values[:row])
         seen.add(kind)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import generated_round
+from exam_family_checks import anomalies, generated_round
 
 from healer_ops.devkit.nab import exam_families_r6
 
@@ -31,34 +31,27 @@ def test_values_are_of_their_kind(generated):
                     assert (s.values == np.round(s.values)).all()
 
 
-def _anomalies(generated, family):
-    for seed in (1, 2):
-        for s in generated[(family, seed)]:
-            for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-                yield s, row, kind
-
-
 def test_anomalies_have_their_shapes(generated):
     """Signatures that follow from the mechanisms: FPM down reports no worker, a pinned pool
     sits at its ceiling (at least its recent busy readings), a stuck relay never drains, a
     closed store has no carts, a mass deletion leaves fewer inodes used."""
     seen = set()
-    for s, row, kind in _anomalies(generated, "synthFpmWorkers"):
+    for s, row, kind in anomalies(generated, "synthFpmWorkers"):
         if kind == "fpm_down":
             assert s.values[row] == 0
         elif kind == "pinned_at_max":
             assert s.values[row] >= np.percentile(s.values[row - 200:row], 90)
             assert s.values[row] == 100 or "percent" not in s.name
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthMailQueue"):
+    for s, row, kind in anomalies(generated, "synthMailQueue"):
         if kind == "relay_stuck":
             assert (np.diff(s.values[row:row + 6]) >= -0.05 * s.values[row:row + 6].max()).all()
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthCartSessions"):
+    for s, row, kind in anomalies(generated, "synthCartSessions"):
         if kind == "store_down":
             assert s.values[row] == 0
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthInodes"):
+    for s, row, kind in anomalies(generated, "synthInodes"):
         if kind == "mass_deletion":
             assert s.values[row] < 0.9 * s.values[row - 1]
         seen.add(kind)

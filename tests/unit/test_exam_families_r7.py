@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import generated_round
+from exam_family_checks import anomalies, generated_round, normal_part
 
 from healer_ops.devkit.nab import exam_families_r7
 
@@ -31,35 +31,24 @@ def test_values_are_of_their_kind(generated):
                     assert s.values.min() >= 0 and (s.values == np.round(s.values)).all()
 
 
-def _anomalies(generated, family):
-    for seed in (1, 2):
-        for s in generated[(family, seed)]:
-            for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-                yield s, row, kind
-
-
 def test_anomalies_have_their_shapes(generated):
     """Signatures that follow from the mechanisms: a wrong certificate is days away from the
     right one, a Redis restarted without its maxmemory starts again from empty (less than
     it held), admin-ajax blocked serves nothing."""
     seen = set()
-    for s, row, kind in _anomalies(generated, "synthCertExpiry"):
+    for s, row, kind in anomalies(generated, "synthCertExpiry"):
         if kind == "wrong_cert":
             assert abs(s.values[row] - s.values[row - 1]) > 5
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthObjectCache"):
+    for s, row, kind in anomalies(generated, "synthObjectCache"):
         if kind == "maxmemory_lost" and "memory" in s.name:
             assert s.values[row] < s.values[row - 1]
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthHeartbeat"):
+    for s, row, kind in anomalies(generated, "synthHeartbeat"):
         if kind == "admin_blocked":
             assert s.values[row] == 0
         seen.add(kind)
     assert {"wrong_cert", "maxmemory_lost", "admin_blocked"} <= seen
-
-
-def _normal_part(s):
-    return s.values[:min(s.anomaly_rows, default=len(s.values))]
 
 
 def test_certificates_count_down_a_day_a_day(generated):
@@ -77,7 +66,7 @@ def test_certificates_count_down_a_day_a_day(generated):
 def test_caches_evict_at_their_ceiling_only(generated):
     """Evictions come when the cache is full: in busy hours, not after a flush or at night,
     so most eviction files have both idle and evicting rows before their first anomaly."""
-    both = [((part := _normal_part(s)) == 0).any() and (part > 0).any()
+    both = [((part := normal_part(s)) == 0).any() and (part > 0).any()
             for seed in (1, 2) for s in generated[("synthObjectCache", seed)]
             if "evicted" in s.name]
     assert sum(both) > len(both) / 2
@@ -89,7 +78,7 @@ def test_heartbeats_follow_working_days(generated):
     busier = []
     for seed in (1, 2):
         for s in generated[("synthHeartbeat", seed)]:
-            part = _normal_part(s)
+            part = normal_part(s)
             weekend = np.asarray(s.timestamps.day_of_week)[:len(part)] >= 5
             if "heartbeat" in s.name and weekend.any() and (~weekend).any():
                 busier.append(part[~weekend].mean() > part[weekend].mean())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import every_file, generated_round
+from exam_family_checks import anomalies, every_file, generated_round, normal_part
 
 from healer_ops.devkit.nab import exam_families_r8
 
@@ -30,36 +30,26 @@ def test_values_are_of_their_kind(generated):
         assert s.values.min() >= 0 and s.values.max() < (15 if "seconds" in s.name else 15000)
 
 
-def _anomalies(generated, family):
-    for s in every_file(generated, family):
-        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-            yield s, row, kind
-
-
-def _normal_part(s):
-    return s.values[:min(s.anomaly_rows, default=len(s.values))]
-
-
 def test_anomalies_have_their_shapes(generated):
     """Signatures that follow from the mechanisms: a gateway down answers at the client's
     timeout (5 s at least), refused calls are faster than usual; a stalled queue or spent
     credits finish nothing; OPcache switched off caches nothing; a failed lookup reads 0."""
     seen = set()
-    for s, row, kind in _anomalies(generated, "synthGatewayCalls"):
+    for s, row, kind in anomalies(generated, "synthGatewayCalls"):
         if kind == "gateway_down":
             assert s.values[row] >= 5000
         elif kind == "fast_failures":
-            assert s.values[row] < np.median(_normal_part(s))
+            assert s.values[row] < np.median(normal_part(s))
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthImageJobs"):
+    for s, row, kind in anomalies(generated, "synthImageJobs"):
         if kind in ("queue_stalled", "quota_exhausted"):
             assert s.values[row] == 0
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthOpcache"):
+    for s, row, kind in anomalies(generated, "synthOpcache"):
         if kind == "opcache_disabled":
             assert s.values[row] == 0
         seen.add(kind)
-    for s, row, kind in _anomalies(generated, "synthDnsLookup"):
+    for s, row, kind in anomalies(generated, "synthDnsLookup"):
         if kind == "lookups_failing":
             assert s.values[row] == 0
         seen.add(kind)
@@ -84,7 +74,7 @@ def test_caches_refill_after_a_reset(generated):
     back: most have both a fall to under half their median and a row back above it."""
     refilled = []
     for s in every_file(generated, "synthOpcache"):
-        part = _normal_part(s)
+        part = normal_part(s)
         low = np.flatnonzero(part < 0.5 * np.median(part))
         refilled.append(len(low) > 0 and (part[low[0]:] > np.median(part)).any())
     assert sum(refilled) > len(refilled) / 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import every_file, generated_round
+from exam_family_checks import anomalies, every_file, generated_round, normal_part
 
 from healer_ops.devkit.nab import exam_families_r9
 
@@ -14,16 +14,6 @@ from healer_ops.devkit.nab import exam_families_r9
 @pytest.fixture(scope="module")
 def generated():
     return generated_round(exam_families_r9)
-
-
-def _anomalies(generated, family):
-    for s in every_file(generated, family):
-        for row, kind in zip(s.anomaly_rows, s.anomaly_kinds, strict=True):
-            yield s, row, kind
-
-
-def _normal_part(s):
-    return s.values[:min(s.anomaly_rows, default=len(s.values))]
 
 
 def test_values_are_of_their_kind(generated):
@@ -49,7 +39,7 @@ def test_conversion_rows_are_buckets_with_checkouts(generated):
         minute = (s.timestamps.floor("min") - s.timestamps[0].floor("min")).total_seconds() / 60
         step = round(float(np.median(np.diff(minute))))
         assert (minute % step == 0).all()
-        part = _normal_part(s)
+        part = normal_part(s)
         extremes.append((part == 0).any() and (part == 1).any())
         night_holes.append((np.diff(minute) > 60).any())
     assert sum(extremes) > len(extremes) / 2
@@ -69,21 +59,21 @@ def test_anomalies_have_their_shapes(generated):
     slow log reads 0, swapping pulls the ratio down within the hour; normal Redis files
     have their flush or restart spikes before any anomaly."""
     seen = set()
-    broken = [s.values[row] == 0 for s, row, kind in _anomalies(
+    broken = [s.values[row] == 0 for s, row, kind in anomalies(
         generated, "synthCheckoutConversion") if kind == "payment_broken"]
     assert broken and sum(broken) > len(broken) / 2
-    for s, row, kind in _anomalies(generated, "synthSlowQueries"):
+    for s, row, kind in anomalies(generated, "synthSlowQueries"):
         if kind == "slow_log_silent":
             assert s.values[row] == 0
         seen.add(kind)
     swapped = []
-    for s, row, kind in _anomalies(generated, "synthRedisFragmentation"):
+    for s, row, kind in anomalies(generated, "synthRedisFragmentation"):
         if kind == "swapping":  # unless a flush's spike comes in the same hour
             minutes = (s.timestamps - s.timestamps[row]).total_seconds() / 60
             hour = s.values[(minutes >= 30) & (minutes <= 60)]
             swapped.append(len(hour) > 0 and hour.min() < 0.9 * s.values[row])
         seen.add(kind)
     assert "slow_log_silent" in seen and swapped and sum(swapped) > 0.75 * len(swapped)
-    spiky = [(_normal_part(s) > 2 * np.median(s.values)).any()
+    spiky = [(normal_part(s) > 2 * np.median(s.values)).any()
              for s in every_file(generated, "synthRedisFragmentation")]
     assert sum(spiky) > len(spiky) / 2
