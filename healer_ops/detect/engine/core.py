@@ -263,9 +263,8 @@ def change_pvalues(values: np.ndarray, step_rows: int, config: EngineConfig) -> 
     count on a continuous series, so never news there)."""
     from scipy.stats import poisson  # only when the evidence is on
 
-    changed = np.zeros(len(values))
-    changed[1:] = (values[1:] != values[:-1]) & np.isfinite(values[1:]) & np.isfinite(
-        values[:-1])
+    paired, same = evidence.repeats(values)
+    changed = (paired & ~same).astype(float)
     window = step_rows * config.window_steps
     counts = pd.Series(changed).rolling(window, min_periods=window).sum().to_numpy()
     per_step = counts[step_rows - 1::step_rows]

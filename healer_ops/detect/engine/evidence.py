@@ -18,6 +18,16 @@ import pandas as pd
 from healer_ops.detect.engine.calibrate import shrunk_pvalues
 
 
+def repeats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: whether it and the row before are both known, and whether they are equal."""
+    known = np.isfinite(values)
+    paired = np.zeros(len(values), dtype=bool)
+    paired[1:] = known[1:] & known[:-1]
+    same = np.zeros(len(values), dtype=bool)
+    same[1:] = (values[1:] == values[:-1]) & paired[1:]
+    return paired, same
+
+
 def flat(values: np.ndarray, pseudo_count: float, history: int,
          prior_rows: float = 5.0, min_changes: int = 10, loosen_only: bool = True
          ) -> np.ndarray:
@@ -30,8 +40,7 @@ def flat(values: np.ndarray, pseudo_count: float, history: int,
     value does not. The series' own history of run lengths takes over as it grows.
     """
     known = np.isfinite(values)
-    same = np.zeros(len(values), dtype=bool)
-    same[1:] = (values[1:] == values[:-1]) & known[1:] & known[:-1]
+    _, same = repeats(values)
     repeat = pd.Series(same.astype(float))
     rows = np.arange(len(values), dtype=float)
     overall = (repeat.cumsum().shift(1).fillna(0).to_numpy() + 1.0) / (rows + 2.0)
