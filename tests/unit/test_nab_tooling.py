@@ -91,6 +91,24 @@ def test_fast_scorer_gives_nab_scorers_figures():
 
 
 @needs_scorer
+def test_a_subset_of_one_sort_scores_as_if_sorted_alone():
+    """Scores with many ties, windows in every file: each subset's figures from the one sort
+    of all files are exactly the figures of the subset scored on its own."""
+    scorer = validate.load_scorer(bench_nab.DEFAULT_SCORER)
+    rng = np.random.default_rng(4)
+    files = [corpus_file(f"cat{i % 3}/f{i}.csv", periodic(900, i), [500, 700][: 1 + i % 2])
+             for i in range(7)]
+    results = {f.rel: (np.round(rng.random(900) ** 6, 2), None) for f in files}
+    fast = validate.FastScorer(scorer, files)
+    whole = fast.ranked(validate.rels(files), results)
+    for subset in ([files[0]], files[1:4], [f for f in files if f.category != "cat1"], files):
+        alone = validate.rels(subset)
+        for threshold in (None, 0.3, 0.95):
+            assert whole.subset(alone).evaluate(threshold) == fast.evaluate(alone, results,
+                                                                            threshold)
+
+
+@needs_scorer
 def test_nested_selection_never_uses_the_held_out_category():
     """A variant perfect on one category and wrong on the others is never chosen for
     that category: the choice is made on the other categories only."""

@@ -31,6 +31,7 @@ import pandas as pd
 from healer_ops.detect import engine  # imported before workers fork: one code version
 from healer_ops.detect.engine.calibrate import score_to_pvalue
 from healer_ops.detect.series_io import read_series
+from healer_ops.devkit.nab.fast_scorer import FastScorer
 from healer_ops.devkit.nab.reference import cache_path
 from healer_ops.devkit.nab.variants import EXAM_FAMILIES, TUNING_FAMILIES, VARIANTS
 
@@ -108,10 +109,17 @@ def run(files: list[CorpusFile], detector: Callable, workers: int = 1) -> dict:
 def nab_figures(fast: FastScorer, files: list[CorpusFile], results: dict,
                 threshold: float | None = None) -> dict:
     """NAB's figures of ``files`` (threshold optimized on them unless given)."""
-    figures = fast.evaluate([f.rel for f in files], results, threshold)
+    return rounded(fast.evaluate(rels(files), results, threshold))
+
+
+def rounded(figures: dict) -> dict:
     normalized = figures["normalized"]
     return {**figures, "normalized": None if normalized is None else round(normalized, 1),
             "threshold": round(figures["threshold"], 4)}
+
+
+def rels(files: list[CorpusFile]) -> list[str]:
+    return [f.rel for f in files]
 
 
 def categories(files: list[CorpusFile]) -> list[str]:
@@ -131,22 +139,34 @@ def held_out_folds(files: list[CorpusFile]):
 
 def leave_one_category_out(fast: FastScorer, files: list[CorpusFile], results: dict) -> dict:
     """Per category: its figures at the threshold optimized on all the other categories."""
+    whole = fast.ranked(rels(files), results)
     out = {}
     for held_out, others, mine in held_out_folds(files):
-        threshold = fast.evaluate([f.rel for f in others], results)["threshold"]
-        out[held_out] = nab_figures(fast, mine, results, threshold)
+        threshold = whole.subset(rels(others)).evaluate()["threshold"]
+        out[held_out] = rounded(whole.subset(rels(mine)).evaluate(threshold))
         out[held_out]["threshold_from_others"] = out[held_out].pop("threshold")
     return out
 
 
-def mean_category_score(fast: FastScorer, files: list[CorpusFile], results: dict
-                        ) -> tuple[float, float]:
-    """(mean normalized score over the categories with windows, shared threshold)."""
-    threshold = fast.evaluate([f.rel for f in files], results)["threshold"]
-    scores = [fast.evaluate([f.rel for f in of_category(files, c)], results,
-                            threshold)["normalized"] for c in categories(files)]
-    scores = [s for s in scores if s is not None]
-    return float(np.mean(scores)) if scores else 0.0, threshold
+class CategoryScores:
+    """One detector's results on ``files`` sorted once, with each category's rows apart: the
+    mean category score of any set of categories is then a few masks and sums."""
+
+    def __init__(self, fast: FastScorer, files: list[CorpusFile], results: dict):
+        self.files = files
+        self.whole = fast.ranked(rels(files), results)
+        self.by_category = {category: self.whole.subset(rels(of_category(files, category)))
+                            for category in categories(files)}
+
+    def mean(self, without: str | None = None) -> tuple[float, float]:
+        """(mean normalized score over the categories with windows, the threshold optimized
+        on them together), every category but ``without``."""
+        kept = [f for f in self.files if f.category != without]
+        threshold = self.whole.subset(rels(kept)).evaluate()["threshold"]
+        scores = [ranked.evaluate(threshold)["normalized"]
+                  for category, ranked in self.by_category.items() if category != without]
+        scores = [s for s in scores if s is not None]
+        return float(np.mean(scores)) if scores else 0.0, threshold
 
 
 def select_then_hold_out(fast: FastScorer, files: list[CorpusFile],
@@ -157,10 +177,14 @@ def select_then_hold_out(fast: FastScorer, files: list[CorpusFile],
     categories is chosen, with its threshold optimized there; the category is then scored
     with that variant and threshold.
     """
+    training = {}
+    for name, results in variants.items():
+        scores = CategoryScores(fast, files, results)
+        for category in categories(files):
+            training[category, name] = scores.mean(without=category)
     out = {}
-    for held_out, others, mine in held_out_folds(files):
-        ranked = sorted(((mean_category_score(fast, others, results), name)
-                         for name, results in variants.items()), reverse=True)
+    for held_out, _, mine in held_out_folds(files):
+        ranked = sorted(((training[held_out, name], name) for name in variants), reverse=True)
         (train_score, threshold), chosen = ranked[0]
         figures = nab_figures(fast, mine, variants[chosen], threshold)
         out[held_out] = {"variant": chosen, "train_mean": round(train_score, 1),
@@ -196,69 +220,6 @@ def window_precision_recall(files: list[CorpusFile], results: dict) -> dict:
 
 def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
-
-
-class FastScorer:
-    """NAB's sweep and threshold optimization, vectorized (same figures as ``nab_score``).
-
-    The sweep values of every row (its reward inside a window, its cost outside) do not
-    depend on the scores, so they are computed once per corpus with the scorer's own
-    ``sweep_file``; scoring a set of results is then a sort and a few cumulative sums.
-    """
-
-    def __init__(self, scorer, files: list[CorpusFile], profile: str = "standard"):
-        self.weights = scorer.PROFILES[profile]
-        self.files = {f.rel: f for f in files}
-        self.sweeps = {}
-        for f in files:
-            rows = scorer.sweep_file(f.rel, f.stamps, [0.0] * len(f.stamps), f.windows,
-                                     self.weights)
-            offset = len(f.stamps) - len(rows)  # probation rows are not scored
-            sweep = np.array([row[1] for row in rows])
-            window = np.array([row[2] or "" for row in rows], dtype=object)
-            self.sweeps[f.rel] = (offset, sweep, window)
-
-    def evaluate(self, rels: list[str], results: dict, threshold: float | None = None
-                 ) -> dict:
-        scores, sweeps, windows = [], [], []
-        for rel in rels:
-            offset, sweep, window = self.sweeps[rel]
-            scores.append(np.asarray(results[rel][0], dtype=float)[offset:])
-            sweeps.append(sweep)
-            windows.append(window)
-        n_windows = sum(len(self.files[rel].windows) for rel in rels)
-        score = np.concatenate(scores)
-        sweep = np.concatenate(sweeps)
-        window = np.concatenate(windows)
-        order = np.argsort(-score, kind="stable")
-        score, sweep, window = score[order], sweep[order], window[order]
-        in_window = window != ""
-        names, ids = np.unique(window[in_window], return_inverse=True)
-        fn = self.weights["fn"]
-        base = -fn * len(names)
-        delta = np.where(in_window, 0.0, sweep)  # every false positive row costs its sweep
-        if len(names):
-            frame = pd.DataFrame({"id": ids, "s": sweep[in_window]})
-            best = frame.groupby("id")["s"].cummax().to_numpy()
-            previous = frame.assign(best=best).groupby("id")["best"].shift(1)
-            previous = previous.fillna(-fn).to_numpy()
-            delta[in_window] = best - previous
-        total = base + np.cumsum(delta)
-        # one entry per distinct score: the totals after every row scoring >= it
-        last_of_value = np.r_[score[1:] != score[:-1], True]
-        thresholds = np.r_[1.1, score[last_of_value]]
-        totals = np.r_[base, total[last_of_value]]
-        if threshold is None:
-            chosen = int(np.argmax(totals))  # first maximum: the highest threshold
-        else:
-            chosen = int(np.flatnonzero(thresholds >= threshold)[-1])
-        null, perfect = -fn * n_windows, self.weights["tp"] * n_windows
-        detected = score >= thresholds[chosen]
-        hit = len(np.unique(window[detected & in_window]))
-        return {"normalized": 100.0 * (totals[chosen] - null) / (perfect - null)
-                if n_windows else None, "threshold": float(thresholds[chosen]),
-                "windows_detected": hit, "windows_total": n_windows,
-                "fp_rows": int((detected & ~in_window).sum())}
 
 
 # ---------------------------------------------------------------- the engine's validation
@@ -328,7 +289,7 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
     for category, figures in held_out.items():
         mine = of_category(tuning, category)
         figures["alerts"] = window_precision_recall(mine, variants[figures["variant"]])
-    ranked = sorted(((mean_category_score(fast, tuning, results), name)
+    ranked = sorted(((CategoryScores(fast, tuning, results).mean(), name)
                      for name, results in variants.items()), reverse=True)
     (_, threshold), chosen = ranked[0]
     exam_figures = {}
