@@ -212,8 +212,8 @@ def _reported_minutes(rng: np.random.Generator, grid_minutes: np.ndarray, lead: 
 def _egress_anomalies(rng: np.random.Generator, grid: pd.DatetimeIndex, rate: np.ndarray,
                       covered: np.ndarray, onsets: list[int], kinds: list[str]) -> None:
     mean = rate.mean()
-    nexts = [*onsets[1:], len(rate)][:len(onsets)]  # the next onset, or the end
-    for onset, kind, later in zip(onsets, kinds, nexts, strict=True):
+    ends = common.next_onsets(onsets, len(rate))
+    for onset, kind, later in zip(onsets, kinds, ends, strict=True):
         if kind == "hotlinking":  # with the other site's visitors, until blocked
             end = onset + int(rng.uniform(DAY / 2, 4 * DAY))
             rate[onset:end] += mean * rng.uniform(1, 6) * common.traffic(grid, rng)[onset:end]

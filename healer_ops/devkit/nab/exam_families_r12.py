@@ -79,7 +79,6 @@ from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r4_common import daily_cycle
 from healer_ops.devkit.nab.exam_r10_fleet import minute_grid
 from healer_ops.devkit.nab.exam_r12_ratchets import (
-    next_onsets,
     spans,
     swap_series,
     undo_history_series,
@@ -218,8 +217,8 @@ def _storage_anomalies(rng: np.random.Generator, requests: Requests, onsets: lis
                        kinds: list[str]) -> None:
     span = len(requests.kinds["get"][0])
     get_median = float(np.median(requests.kinds["get"][1]))
-    for number, (onset, kind, later) in enumerate(zip(onsets, kinds, next_onsets(onsets, span),
-                                                      strict=True)):
+    ends = common.next_onsets(onsets, span)
+    for number, (onset, kind, later) in enumerate(zip(onsets, kinds, ends, strict=True)):
         if kind == "provider_degraded":
             minutes = lasting(onset, later, rng.uniform(30, 8 * 60))
             slower = rng.uniform(3, 12)

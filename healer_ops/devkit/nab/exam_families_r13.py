@@ -73,7 +73,6 @@ import pandas as pd
 
 from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r10_fleet import minute_grid
-from healer_ops.devkit.nab.exam_r12_ratchets import next_onsets
 from healer_ops.devkit.nab.exam_r13_fleet import pending_updates_series, sites_down_series
 from healer_ops.devkit.nab.synthetic import (
     FamilySet,
@@ -330,7 +329,8 @@ def database_size_series(rng: np.random.Generator, name: str) -> SyntheticSeries
             size = size + binary_logs.size(sum(t.written for t in tables.values()) + logged)
         return size
 
-    for i, (onset, later) in enumerate(zip(onsets, next_onsets(onsets, len(full)), strict=True)):
+    ends = common.next_onsets(onsets, len(full))
+    for i, (onset, later) in enumerate(zip(onsets, ends, strict=True)):
         expiring = sum(t.written[onset - DAY:onset].sum() for n, t in tables.items()
                        if n != "content")
         so_far = total()
@@ -426,7 +426,7 @@ def transaction_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     kinds = common.kinds(rng, starts, ("third_party_hang", "cart_broken", "cache_bypassed",
                                        "autoload_bloat"), once="autoload_bloat")
     hung, broken, bypassed = np.zeros(runs, bool), np.zeros(runs, bool), np.zeros(runs, bool)
-    for row, kind, later in zip(starts, kinds, next_onsets(starts, runs), strict=True):
+    for row, kind, later in zip(starts, kinds, common.next_onsets(starts, runs), strict=True):
         minutes = at - at[row]
         if kind == "autoload_bloat":  # an option growing on every request, loaded by each
             checkout.php *= 1 + np.where(minutes >= 0, minutes, 0) / DAY * rng.uniform(1, 4)

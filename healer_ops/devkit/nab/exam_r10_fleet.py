@@ -186,8 +186,8 @@ def _thermal_anomalies(rng: np.random.Generator, busy: np.ndarray, room: np.ndar
                        ) -> list[slice]:
     """The anomalies on the physics; returns the minutes the BMC repeats its reading."""
     stale = []
-    nexts = [*onsets[1:], len(room)][:len(onsets)]  # the next onset, or the end
-    for onset, kind, later in zip(onsets, kinds, nexts, strict=True):
+    ends = common.next_onsets(onsets, len(room))
+    for onset, kind, later in zip(onsets, kinds, ends, strict=True):
         if kind == "fan_failure":  # until the fan is replaced
             resistance[onset:onset + int(rng.uniform(4 * 60, 3 * DAY))] *= rng.uniform(1.3, 1.8)
         elif kind == "cooling_failure":  # a CRAC unit down: warming, holding, recovering

@@ -32,9 +32,8 @@ def window_sums(per_minute: np.ndarray, at: np.ndarray, width: int) -> np.ndarra
 def fixed_by(onsets: list[int], span: int) -> list[int]:
     """When each lasting anomaly is fixed at the latest: two thirds of the way to the next
     onset (or at the end), so it neither hides the next one nor runs into it."""
-    nexts = [*onsets[1:], span][:len(onsets)]
     return [later if later == span else onset + 2 * (later - onset) // 3
-            for onset, later in zip(onsets, nexts, strict=True)]
+            for onset, later in zip(onsets, common.next_onsets(onsets, span), strict=True)]
 
 
 def onset_minutes(at: np.ndarray, rows: list[int]) -> list[int]:

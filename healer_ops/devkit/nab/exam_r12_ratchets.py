@@ -22,11 +22,6 @@ from healer_ops.devkit.nab.synthetic import (
 DAY = common.MINUTES_PER_DAY
 
 
-def next_onsets(onsets: list[int], span: int) -> list[int]:
-    """For each onset, the next one (or ``span``): where an anomaly must be over."""
-    return [*onsets[1:], span][:len(onsets)]
-
-
 def spans(rng: np.random.Generator, starts: np.ndarray, minutes: tuple[float, float],
           span: int) -> np.ndarray:
     """True in the minutes of runs starting at ``starts``, each lasting ``minutes``."""
@@ -74,7 +69,7 @@ def _swap_anomalies(rng: np.random.Generator, total: float, need: np.ndarray,
     """The anomalies on what must be swapped out (``need``: at least that much; ``pushed``:
     MB a minute swapped out on top, as pages are reclaimed) and on the simulation's events."""
     span = len(need)
-    for onset, kind, later in zip(onsets, kinds, next_onsets(onsets, span), strict=True):
+    for onset, kind, later in zip(onsets, kinds, common.next_onsets(onsets, span), strict=True):
         if kind == "memory_leak":  # a process growing until it is killed or restarted
             end = min(span, onset + int(rng.uniform(6 * 60, 3 * DAY)))
             # memory is tight: its growth pushes other pages out as the page cache shrinks

@@ -11,7 +11,6 @@ import pandas as pd
 
 from healer_ops.devkit.nab import exam_r5_common as common
 from healer_ops.devkit.nab.exam_r10_fleet import minute_grid
-from healer_ops.devkit.nab.exam_r12_ratchets import next_onsets
 from healer_ops.devkit.nab.synthetic import SyntheticSeries, anomaly_count, anomaly_starts
 
 DAY = common.MINUTES_PER_DAY
@@ -234,7 +233,7 @@ def pending_updates_series(rng: np.random.Generator, name: str) -> SyntheticSeri
     popular = np.flatnonzero(fleet.installed[:, 1:].sum(axis=0) >= max(3, 0.15 * fleet.sites))
     blocks, cuts = [], []
     onsets = [int(at[row]) for row in starts]
-    for i, (onset, later) in enumerate(zip(onsets, next_onsets(onsets, span), strict=True)):
+    for i, (onset, later) in enumerate(zip(onsets, common.next_onsets(onsets, span), strict=True)):
         if kinds[i] == "sites_disconnected" and normal[onset] < 10:
             kinds[i] = "auto_updates_failing"  # nothing to lose from the count
         if kinds[i] == "license_lapsed" and not len(popular):
@@ -361,7 +360,7 @@ def sites_down_series(rng: np.random.Generator, name: str) -> SyntheticSeries:
     onsets = [int(at[row]) for row in starts]
     pauses, outages = [], Outages()
     outages.add(np.empty(0), np.empty(0))
-    for i, (onset, later) in enumerate(zip(onsets, next_onsets(onsets, span), strict=True)):
+    for i, (onset, later) in enumerate(zip(onsets, common.next_onsets(onsets, span), strict=True)):
         if kinds[i] == "monitoring_paused" and np.median(normal[max(0, onset - 360):onset]) < 2:
             kinds[i] = "server_down"  # nothing down to hide
         if kinds[i] == "monitoring_paused":  # a bulk edit pausing most sites' checks

@@ -42,6 +42,11 @@ def keep_rows(stamps: pd.DatetimeIndex, values: np.ndarray, keep: np.ndarray,
     return stamps[keep], values[keep], moved
 
 
+def next_onsets(onsets: list[int], span: int) -> list[int]:
+    """For each onset, the next one (or ``span``): where an anomaly must be over."""
+    return [*onsets[1:], span][:len(onsets)]
+
+
 def span_rows(elapsed: np.ndarray, start: int, minutes: float) -> slice:
     """Rows from ``start`` for ``minutes`` of wall time (``inf``: to the end)."""
     return slice(start, until(elapsed, start, minutes))
