@@ -161,31 +161,46 @@ class CategoryScores:
     def mean(self, without: str | None = None) -> tuple[float, float]:
         """(mean normalized score over the categories with windows, the threshold optimized
         on them together), every category but ``without``."""
-        kept = [f for f in self.files if f.category != without]
-        threshold = self.whole.subset(rels(kept)).evaluate()["threshold"]
+        kept = self.whole if without is None else self.whole.subset(
+            rels([f for f in self.files if f.category != without]))
+        threshold = kept.evaluate()["threshold"]
         scores = [ranked.evaluate(threshold)["normalized"]
                   for category, ranked in self.by_category.items() if category != without]
         scores = [s for s in scores if s is not None]
         return float(np.mean(scores)) if scores else 0.0, threshold
 
 
+def variant_means(fast: FastScorer, files: list[CorpusFile], variants: dict[str, dict]
+                  ) -> dict[tuple[str | None, str], tuple[float, float]]:
+    """``CategoryScores.mean`` of every variant ({name: results}) without each category
+    and (``None``) over all of them: {(category left out, name): (mean, threshold)}."""
+    means = {}
+    for name, results in variants.items():
+        scores = CategoryScores(fast, files, results)
+        for without in (*categories(files), None):
+            means[without, name] = scores.mean(without)
+    return means
+
+
+def best_variant(means: dict, without: str | None) -> tuple[str, float, float]:
+    """(name, mean, threshold) of the variant with the best mean without ``without``."""
+    (mean, threshold), name = max((figures, name) for (left_out, name), figures
+                                  in means.items() if left_out == without)
+    return name, mean, threshold
+
+
 def select_then_hold_out(fast: FastScorer, files: list[CorpusFile],
-                         variants: dict[str, dict]) -> dict:
+                         variants: dict[str, dict], means: dict | None = None) -> dict:
     """Nested leave-one-category-out over detector variants ({name: results}).
 
     For each category: the variant with the best mean category score on the OTHER
     categories is chosen, with its threshold optimized there; the category is then scored
-    with that variant and threshold.
+    with that variant and threshold (``means``: ``variant_means`` of these, when known).
     """
-    training = {}
-    for name, results in variants.items():
-        scores = CategoryScores(fast, files, results)
-        for category in categories(files):
-            training[category, name] = scores.mean(without=category)
+    means = means or variant_means(fast, files, variants)
     out = {}
     for held_out, _, mine in held_out_folds(files):
-        ranked = sorted(((training[held_out, name], name) for name in variants), reverse=True)
-        (train_score, threshold), chosen = ranked[0]
+        chosen, train_score, threshold = best_variant(means, held_out)
         figures = nab_figures(fast, mine, variants[chosen], threshold)
         out[held_out] = {"variant": chosen, "train_mean": round(train_score, 1),
                          "threshold_from_others": figures.pop("threshold"), **figures}
@@ -285,13 +300,12 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
     runs = {name: run(everything, EngineVariant(**changes), workers)
             for name, changes in VARIANTS.items()}
     variants = {name: r["results"] for name, r in runs.items()}
-    held_out = select_then_hold_out(fast, tuning, variants)
+    means = variant_means(fast, tuning, variants)
+    held_out = select_then_hold_out(fast, tuning, variants, means)
     for category, figures in held_out.items():
         mine = of_category(tuning, category)
         figures["alerts"] = window_precision_recall(mine, variants[figures["variant"]])
-    ranked = sorted(((CategoryScores(fast, tuning, results).mean(), name)
-                     for name, results in variants.items()), reverse=True)
-    (_, threshold), chosen = ranked[0]
+    chosen, _, threshold = best_variant(means, None)
     exam_figures = {}
     for category in categories(exam):
         mine = of_category(exam, category)
