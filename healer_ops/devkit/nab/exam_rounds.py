@@ -17,6 +17,7 @@ from healer_ops.devkit.nab import (
     exam_families_r11,
     exam_families_r12,
     exam_families_r13,
+    exam_families_r14,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -30,7 +31,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r10, exam_families_r10.EXAM_FAMILIES_R10),
                (exam_families_r11, exam_families_r11.EXAM_FAMILIES_R11),
                (exam_families_r12, exam_families_r12.EXAM_FAMILIES_R12),
-               (exam_families_r13, exam_families_r13.EXAM_FAMILIES_R13))
+               (exam_families_r13, exam_families_r13.EXAM_FAMILIES_R13),
+               (exam_families_r14, exam_families_r14.EXAM_FAMILIES_R14))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
