@@ -121,3 +121,18 @@ def test_detection_sql_names_no_people_column():
         assert "delete from predictive_alerts" not in code, path.name
         for column in PEOPLE_FIELDS:
             assert column not in code, (path.name, column)
+
+
+def test_an_error_burst_across_midnight_alerts(db_url, conn):
+    """A young site's baseline is refreshed at each midnight from the days before it: a
+    burst whose first errors fall before midnight must not raise the rate the rest of it is
+    judged against (it went unalerted when this test's time of day put it there)."""
+    noon = now_cell().replace(hour=12, minute=0) - timedelta(days=1)
+    before_midnight = noon.replace(hour=0) - timedelta(minutes=10)
+    burst, _ = flapping_errors(before_midnight)
+    synthetic_site(conn, noon, 3, burst)
+    detect_fleet(db_url, before_midnight - timedelta(days=2),
+                 before_midnight + timedelta(minutes=30))
+    (alert,) = _rows(conn)
+    assert alert["alert_type"] == "ERROR_SPIKE"
+    assert alert["opened_at"] <= before_midnight + timedelta(minutes=15)

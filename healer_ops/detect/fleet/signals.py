@@ -135,7 +135,11 @@ def _errors(grid, base, rules, values) -> Signal:
     w = rules.error_window
     errors = rolling_sum(grid.n_error, w)
     samples = rolling_sum(grid.n, w)
-    expected = np.fmax(np.nan_to_num(base.error_rate, nan=0.0), rules.error_floor_rate)
+    # the lowest baseline in effect over the window: one computed at a midnight inside the
+    # window has counted the window's own first errors (a burst crossing midnight raised
+    # the rate it was then judged against, and went unalerted)
+    expected = rolling_min(np.fmax(np.nan_to_num(base.error_rate, nan=0.0),
+                                   rules.error_floor_rate), w)
     pvalue = np.ones(grid.shape)
     some = errors > 0
     pvalue[some] = binom.sf(errors[some] - 1, samples[some], expected[some])
@@ -232,6 +236,13 @@ def rolling_sum(a: np.ndarray, window: int) -> np.ndarray:
     import bottleneck
 
     return bottleneck.move_sum(a.astype(float), min(window, len(a)), min_count=1, axis=0)
+
+
+def rolling_min(a: np.ndarray, window: int) -> np.ndarray:
+    """Least of the last `window` cells (fewer at the start) per column."""
+    import bottleneck
+
+    return bottleneck.move_min(a.astype(float), min(window, len(a)), min_count=1, axis=0)
 
 
 def rolling_median(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
