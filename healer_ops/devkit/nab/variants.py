@@ -45,7 +45,6 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     "extreme-01": {"extreme_weight": 0.01},
     "no-extreme": {"extreme_weight": 0.0},
     "point-0003": {"point_weight": 0.0003},
-    "point-003": {"point_weight": 0.003},
     "flat-001": {"flat_weight": 0.001},
     # engine4: the point statistics' least scale on counts, a share of the Poisson noise
     "no-count-floor": {"count_noise_floor": 0.0},
@@ -69,10 +68,10 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     "changes-003": {"change_weight": 0.03},
     # engine10: a growing total's windows judged on its rate, and the level of that rate
     "engine9": {"totals_by_rate": False, "rate_weight": 0.0},
-    # after r11, declared for the next nested selection: the two variants it chose most
-    # (point-003 in 37 of 46 folds, escalate-3 in 8) together. Plain LOCO with r11 among
-    # the tuning families 54.0 vs 53.4 (point-003 alone 53.8, point share 0.01 53.5)
-    "point-003-escalate-3": {"point_weight": 0.003, "escalation": 3.0},
+    # engine11: the point statistics' share is 0.003 (the variant "point-003" that the
+    # nested selection chose most after r11 and, with escalation 3, in every fold after
+    # r12; "escalate-3" is that pair now)
+    "engine10": {"point_weight": 0.001},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
