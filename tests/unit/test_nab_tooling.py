@@ -183,3 +183,11 @@ def test_no_onset_falls_inside_the_scorers_probation():
         rng = np.random.default_rng(seed)
         for rows in (4062, 2001, 9999):
             assert min(anomaly_starts(rng, rows, 3)) >= 0.15 * rows
+
+
+def test_a_family_is_one_category_whatever_its_name_ends_with():
+    files = validate.synthetic_corpus(("synthStorageLatencyP99", "synthAWS"), (1, 2),
+                                      by_family=True)
+    assert validate.categories(files) == ["synthAWS", "synthStorageLatencyP99"]
+    seeds = {f.rel.split("/")[1].split("_")[0] for f in files}
+    assert seeds == {"1", "2"} and len({f.rel for f in files}) == len(files)

@@ -69,8 +69,10 @@ def load_nab(nab_dir: Path) -> list[CorpusFile]:
     return files
 
 
-def synthetic_corpus(kinds: tuple[str, ...], seeds: tuple[int, ...]) -> list[CorpusFile]:
-    """Generated files, one category per kind and seed (``<kind><seed>``)."""
+def synthetic_corpus(kinds: tuple[str, ...], seeds: tuple[int, ...], by_family: bool = False
+                     ) -> list[CorpusFile]:
+    """Generated files, one category per kind and seed (``<kind><seed>/<file>``), or with
+    ``by_family`` one per kind, every seed's files in it (``<kind>/<seed>_<file>``)."""
     from healer_ops.devkit.nab.synthetic import generate_any, label_windows
 
     files = []
@@ -81,8 +83,9 @@ def synthetic_corpus(kinds: tuple[str, ...], seeds: tuple[int, ...]) -> list[Cor
                 windows = [[text[first] + ".000000", text[last] + ".000000"]
                            for first, last in label_windows(len(series.values),
                                                             series.anomaly_rows)]
-                files.append(CorpusFile(f"{kind}{seed}/{series.name}.csv", text,
-                                        series.timestamps, series.values, windows))
+                rel = (f"{kind}/{seed}_{series.name}.csv" if by_family
+                       else f"{kind}{seed}/{series.name}.csv")
+                files.append(CorpusFile(rel, text, series.timestamps, series.values, windows))
     return files
 
 
@@ -264,19 +267,6 @@ class ReferenceDetector:
         return cached_scores(self.name, values, self.cache_dir)
 
 
-def family_categories(files: list[CorpusFile]) -> list[CorpusFile]:
-    """Seeds of one synthetic family become one category (``synthAWS1/x`` -> ``synthAWS``)."""
-    out = []
-    for f in files:
-        category, name = f.rel.split("/")
-        if category.startswith("synth"):
-            family = category.rstrip("0123456789")
-            f = CorpusFile(f"{family}/{category[len(family):]}_{name}", f.stamps,
-                           f.timestamps, f.values, f.windows)
-        out.append(f)
-    return out
-
-
 def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1, 2),
                     references: tuple[str, ...] = ("cadose", "relativeEntropy"),
                     workers: int | None = None, reference_cache: Path | None = None) -> dict:
@@ -293,8 +283,8 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
     """
     workers = workers or default_workers()
     scorer = load_scorer(scorer_path)
-    tuning = load_nab(nab_dir) + family_categories(synthetic_corpus(TUNING_FAMILIES, seeds))
-    exam = family_categories(synthetic_corpus(EXAM_FAMILIES, seeds))
+    tuning = load_nab(nab_dir) + synthetic_corpus(TUNING_FAMILIES, seeds, by_family=True)
+    exam = synthetic_corpus(EXAM_FAMILIES, seeds, by_family=True)
     everything = tuning + exam
     fast = FastScorer(scorer, everything)
     runs = {name: run(everything, EngineVariant(**changes), workers)
@@ -343,7 +333,7 @@ def tuning_corpus(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1,
     per process."""
     key = (str(nab_dir), str(scorer_path), seeds)
     if key not in _TUNING_CACHE:
-        files = load_nab(nab_dir) + family_categories(synthetic_corpus(TUNING_FAMILIES, seeds))
+        files = load_nab(nab_dir) + synthetic_corpus(TUNING_FAMILIES, seeds, by_family=True)
         _TUNING_CACHE[key] = (files, FastScorer(load_scorer(scorer_path), files))
     return _TUNING_CACHE[key]
 
