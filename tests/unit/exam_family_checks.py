@@ -43,6 +43,18 @@ def minutes_after(s, row: int) -> np.ndarray:
     return np.asarray((s.timestamps - s.timestamps[row]).total_seconds() / 60)
 
 
+def within(s, row: int, first: float, last: float) -> np.ndarray:
+    """The values from ``first`` to ``last`` minutes after ``row``."""
+    minutes = minutes_after(s, row)
+    return s.values[(minutes >= first) & (minutes <= last)]
+
+
+def quiet_for(s, row: int, minutes: float) -> bool:
+    """No other anomaly starts within ``minutes`` after ``row``."""
+    later = [other for other in s.anomaly_rows if other > row]
+    return not later or minutes_after(s, row)[later[0]] > minutes
+
+
 
 def families_before(exam_set: tuple[str, ...]) -> set[str]:
     """The first synthetic kinds and families, and every exam set written before this one."""

@@ -7,7 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from exam_family_checks import anomalies, every_file, generated_round, minutes_after, normal_part
+from exam_family_checks import (
+    anomalies,
+    every_file,
+    generated_round,
+    minutes_after,
+    normal_part,
+    within,
+)
 
 from healer_ops.devkit.nab import exam_families_r12
 from healer_ops.devkit.nab.exam_families_r12 import BUCKET_SETS, INSTANCES, histogram_quantile
@@ -18,12 +25,6 @@ CAPS = {per_hour * 24.0 for _, _, per_hour in INSTANCES}  # a day's earnings
 @pytest.fixture(scope="module")
 def generated():
     return generated_round(exam_families_r12)
-
-
-def _within(s, row, first, last):
-    """The values from ``first`` to ``last`` minutes after ``row``."""
-    minutes = minutes_after(s, row)
-    return s.values[(minutes >= first) & (minutes <= last)]
 
 
 def test_histogram_quantile_is_prometheus_estimate():
@@ -112,7 +113,7 @@ def test_anomalies_have_their_shapes(generated):
     raised, lowered = [], []
     for s, row, kind in anomalies(generated, "synthStorageLatencyP99"):
         before = np.median(s.values[max(0, row - 30):row])
-        after = np.median(_within(s, row, 0, 30))
+        after = np.median(within(s, row, 0, 30))
         if kind in ("provider_degraded", "connect_timeouts"):
             raised.append(after > 2 * before)
         elif kind == "auth_failures":  # unless the usual was already in the first bucket
@@ -122,7 +123,7 @@ def test_anomalies_have_their_shapes(generated):
     drained = []
     for s, row, kind in anomalies(generated, "synthCpuCredits"):
         if kind in ("runaway_process", "bot_crawl"):
-            later = _within(s, row, 170, 200)
+            later = within(s, row, 170, 200)
             drained.append(len(later) > 0 and later.min() < s.values[row])
     assert drained and all(drained)
     seen = set()
@@ -130,16 +131,16 @@ def test_anomalies_have_their_shapes(generated):
         later = [other for other in s.anomaly_rows if other > row]
         if kind == "swap_lost":
             until = min(60.0, minutes_after(s, later[0])[row] * -1) if later else 60.0
-            assert (_within(s, row, 0, until) == 0).all() and s.values[row - 1] > 0
+            assert (within(s, row, 0, until) == 0).all() and s.values[row - 1] > 0
         elif kind == "thrashing":
-            fullest = _within(s, row, 0, 180).max()
+            fullest = within(s, row, 0, 180).max()
             assert fullest >= (99 if s.values.max() <= 100 else 1013)
         seen.add(kind)
     assert {"swap_lost", "thrashing"} <= seen
     climbed = []
     for s, row, kind in anomalies(generated, "synthUndoHistory"):
         if kind == "stuck_transaction":
-            later = _within(s, row, 110, 130)
+            later = within(s, row, 110, 130)
             before = np.median(s.values[max(0, row - 30):row])
             climbed.append(len(later) > 0 and later.min() > 3 * before)
     assert climbed and sum(climbed) > 0.75 * len(climbed)

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import anomalies, every_file, generated_round, minutes_after, normal_part
+from exam_family_checks import (
+    anomalies,
+    every_file,
+    generated_round,
+    minutes_after,
+    normal_part,
+    quiet_for,
+    within,
+)
 
 from healer_ops.devkit.nab import exam_families_r13
 from healer_ops.devkit.nab.exam_families_r13 import extents
@@ -19,18 +27,6 @@ DAY_MINUTES = 24 * 60
 @pytest.fixture(scope="module")
 def generated():
     return generated_round(exam_families_r13)
-
-
-def _within(s, row, first, last):
-    """The values from ``first`` to ``last`` minutes after ``row``."""
-    minutes = minutes_after(s, row)
-    return s.values[(minutes >= first) & (minutes <= last)]
-
-
-def _quiet_for(s, row, minutes):
-    """No other anomaly starts within ``minutes`` after ``row``."""
-    later = [other for other in s.anomaly_rows if other > row]
-    return not later or minutes_after(s, row)[later[0]] > minutes
 
 
 def _down(s):
@@ -141,12 +137,12 @@ def test_fleet_anomalies_have_their_shapes(generated):
     more down within half an hour; a paused monitor hides most of the usual few."""
     frozen, cut, climbed = [], [], []
     for s, row, kind in anomalies(generated, "synthPendingUpdates"):
-        if kind == "update_checks_blocked" and _quiet_for(s, row, 12 * 60):
-            frozen.append(len(set(_within(s, row, 6 * 60, 12 * 60))) <= 2)
+        if kind == "update_checks_blocked" and quiet_for(s, row, 12 * 60):
+            frozen.append(len(set(within(s, row, 6 * 60, 12 * 60))) <= 2)
         elif kind == "sites_disconnected":
-            cut.append(_within(s, row, 0, 6 * 60).min() <= 0.8 * s.values[row - 1])
+            cut.append(within(s, row, 0, 6 * 60).min() <= 0.8 * s.values[row - 1])
         elif kind == "license_lapsed":
-            climbed.append(_within(s, row, 0, 24 * 60).max() > s.values[row - 1])
+            climbed.append(within(s, row, 0, 24 * 60).max() > s.values[row - 1])
     assert frozen and all(frozen)
     assert cut and sum(cut) > 0.9 * len(cut)
     assert climbed and sum(climbed) > 0.75 * len(climbed)
@@ -174,11 +170,11 @@ def test_database_and_checkout_anomalies_have_their_shapes(generated):
     for s, row, kind in anomalies(generated, "synthDatabaseSize"):
         before = s.values[row - 1]
         if kind == "table_dropped":
-            dropped.append(_within(s, row, 0, 30).min() <= 0.92 * before)
+            dropped.append(within(s, row, 0, 30).min() <= 0.92 * before)
         elif kind == "restored_from_backup" and s.name.startswith("wordpress_db_size"):
-            dipped.append(_within(s, row, 0, 120).min() < before)
-        elif kind == "logging_runaway" and _quiet_for(s, row, 6 * 60):
-            later = _within(s, row, 6 * 60 - 20, 6 * 60 + 20)
+            dipped.append(within(s, row, 0, 120).min() < before)
+        elif kind == "logging_runaway" and quiet_for(s, row, 6 * 60):
+            later = within(s, row, 6 * 60 - 20, 6 * 60 + 20)
             grown.append(len(later) > 0 and later.mean() > before)
     assert dropped and all(dropped)
     assert dipped and sum(dipped) > 0.75 * len(dipped)
@@ -188,14 +184,14 @@ def test_database_and_checkout_anomalies_have_their_shapes(generated):
         minutes = minutes_after(s, row)
         usual = np.median(s.values[(minutes >= -120) & (minutes < 0)])
         if kind == "third_party_hang":
-            held.append((_within(s, row, 0, 60) == s.values.max()).mean() > 0.5)
+            held.append((within(s, row, 0, 60) == s.values.max()).mean() > 0.5)
         elif kind == "cart_broken":
-            moved.append(abs(np.log(np.median(_within(s, row, 0, 120)) / usual)) > 0.15)
+            moved.append(abs(np.log(np.median(within(s, row, 0, 120)) / usual)) > 0.15)
         elif kind == "cache_bypassed":
-            slower.append(np.median(_within(s, row, 0, 180)) > 1.1 * usual)
+            slower.append(np.median(within(s, row, 0, 180)) > 1.1 * usual)
         elif kind == "autoload_bloat":
             day_before = np.median(s.values[(minutes >= -DAY_MINUTES) & (minutes < 0)])
-            later = _within(s, row, 12 * 60, DAY_MINUTES)
+            later = within(s, row, 12 * 60, DAY_MINUTES)
             slower.append(len(later) > 0 and np.median(later) > 1.1 * day_before)
     assert held and sum(held) > 0.75 * len(held)
     assert moved and sum(moved) > 0.75 * len(moved)

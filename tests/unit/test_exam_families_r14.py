@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exam_family_checks import anomalies, every_file, generated_round, minutes_after, normal_part
+from exam_family_checks import (
+    anomalies,
+    every_file,
+    generated_round,
+    normal_part,
+    quiet_for,
+    within,
+)
 
 from healer_ops.devkit.nab import exam_families_r14
 from healer_ops.devkit.nab.exam_r14_netfilter import (
@@ -24,18 +31,6 @@ WINDOWS = (5, 10, 15)  # minutes of the RUM dashboard's windows
 @pytest.fixture(scope="module")
 def generated():
     return generated_round(exam_families_r14)
-
-
-def _within(s, row, first, last):
-    """The values from ``first`` to ``last`` minutes after ``row``."""
-    minutes = minutes_after(s, row)
-    return s.values[(minutes >= first) & (minutes <= last)]
-
-
-def _quiet_for(s, row, minutes):
-    """No other anomaly starts within ``minutes`` after ``row``."""
-    later = [other for other in s.anomaly_rows if other > row]
-    return not later or minutes_after(s, row)[later[0]] > minutes
 
 
 def _hours(s, part, first, last):
@@ -140,17 +135,17 @@ def test_error_log_anomalies_have_their_shapes(generated):
     creeping has raised the lines by the same hours a day later."""
     loops, silent, cron, creep = [], [], [], []
     for s, row, kind in anomalies(generated, "synthPhpErrorLog"):
-        before = _within(s, row, -120, -1).mean()
+        before = within(s, row, -120, -1).mean()
         if kind == "fatal_loop":
-            loops.append(_within(s, row, 0, 60).mean() > 2 * before)
+            loops.append(within(s, row, 0, 60).mean() > 2 * before)
         elif kind == "log_silenced":
-            silent.append((_within(s, row, 10, 60) == 0).all())
+            silent.append((within(s, row, 10, 60) == 0).all())
         elif kind == "cron_failing":
-            cron.append(np.median(_within(s, row, 0, 180)) > np.median(_within(s, row, -180,
+            cron.append(np.median(within(s, row, 0, 180)) > np.median(within(s, row, -180,
                                                                                  -1)))
-        elif _quiet_for(s, row, DAY):
-            later = _within(s, row, DAY - 6 * 60, DAY)
-            creep.append(len(later) > 0 and later.mean() > _within(s, row, -6 * 60, -1).mean())
+        elif quiet_for(s, row, DAY):
+            later = within(s, row, DAY - 6 * 60, DAY)
+            creep.append(len(later) > 0 and later.mean() > within(s, row, -6 * 60, -1).mean())
     assert loops and sum(loops) > 0.75 * len(loops)
     assert silent and all(silent)
     assert cron and sum(cron) > 0.75 * len(cron)
@@ -163,14 +158,14 @@ def test_rum_anomalies_have_their_shapes(generated):
     element lowers it."""
     spiked, raised, lowered = [], [], []
     for s, row, kind in anomalies(generated, "synthRumLcp"):
-        usual = np.median(_within(s, row, -180, -1))
+        usual = np.median(within(s, row, -180, -1))
         if kind == "origin_overload":
-            spiked.append(_within(s, row, 0, 60).max() > 1.3 * usual)
+            spiked.append(within(s, row, 0, 60).max() > 1.3 * usual)
         elif kind in ("hero_image_heavy", "render_blocking_script"):
-            raised.append(np.median(_within(s, row, 0, 180)) > usual)
+            raised.append(np.median(within(s, row, 0, 180)) > usual)
         else:
-            lowered.append(np.median(_within(s, row, 0, 360)) < 0.95 * np.median(
-                _within(s, row, -360, -1)))
+            lowered.append(np.median(within(s, row, 0, 360)) < 0.95 * np.median(
+                within(s, row, -360, -1)))
     assert spiked and sum(spiked) > 0.75 * len(spiked)
     assert raised and sum(raised) > 0.75 * len(raised)
     assert lowered and sum(lowered) > 0.75 * len(lowered)
@@ -184,31 +179,31 @@ def test_netfilter_anomalies_have_their_shapes(generated):
     within a day; bans not expiring pile up."""
     flooded, piled, lifted, emptied = [], [], [], []
     for s, row, kind in anomalies(generated, "synthConntrack"):
-        usual = np.median(_within(s, row, -60, -1))
+        usual = np.median(within(s, row, -60, -1))
         if kind == "syn_flood":
-            flooded.append(_within(s, row, 0, 30).max() >= min(2 * usual, s.values.max()))
-        elif kind == "established_leak" and _quiet_for(s, row, DAY):
-            later = _within(s, row, DAY - 60, DAY)
+            flooded.append(within(s, row, 0, 30).max() >= min(2 * usual, s.values.max()))
+        elif kind == "established_leak" and quiet_for(s, row, DAY):
+            later = within(s, row, DAY - 60, DAY)
             piled.append(len(later) > 0 and later.mean() > 1.2 * usual)
         elif kind == "keepalive_off":
-            lifted.append(np.median(_within(s, row, 0, 60)) > 1.5 * usual)
+            lifted.append(np.median(within(s, row, 0, 60)) > 1.5 * usual)
         elif kind == "out_of_rotation":
-            emptied.append(_within(s, row, 0, 30).min() < 0.5 * usual)
+            emptied.append(within(s, row, 0, 30).min() < 0.5 * usual)
     assert flooded and sum(flooded) > 0.9 * len(flooded)
     assert piled and sum(piled) > 0.75 * len(piled)
     assert lifted and sum(lifted) > 0.75 * len(lifted)
     assert emptied and sum(emptied) > 0.75 * len(emptied)
     campaigns, down, sank, kept = [], [], [], []
     for s, row, kind in anomalies(generated, "synthBannedIps"):
-        usual = np.median(_within(s, row, -6 * 60, -1))
+        usual = np.median(within(s, row, -6 * 60, -1))
         if kind == "botnet_campaign":
-            campaigns.append(_within(s, row, 0, 6 * 60).max() > 2 * usual)
+            campaigns.append(within(s, row, 0, 6 * 60).max() > 2 * usual)
         elif kind == "fail2ban_down":
-            down.append((_within(s, row, 5, 30) == 0).all())
+            down.append((within(s, row, 5, 30) == 0).all())
         elif kind == "jail_broken":
-            sank.append(_within(s, row, 0, DAY).min() < usual)
+            sank.append(within(s, row, 0, DAY).min() < usual)
         else:
-            kept.append(_within(s, row, 0, DAY).max() > _within(s, row, -6 * 60, -1).max())
+            kept.append(within(s, row, 0, DAY).max() > within(s, row, -6 * 60, -1).max())
     assert campaigns and sum(campaigns) > 0.75 * len(campaigns)
     assert down and all(down)
     assert sank and sum(sank) > 0.75 * len(sank)
