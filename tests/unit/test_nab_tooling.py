@@ -186,8 +186,7 @@ def test_no_onset_falls_inside_the_scorers_probation():
 
 
 def test_a_family_is_one_category_whatever_its_name_ends_with():
-    files = validate.synthetic_corpus(("synthStorageLatencyP99", "synthAWS"), (1, 2),
-                                      by_family=True)
+    files = validate.synthetic_corpus(("synthStorageLatencyP99", "synthAWS"), (1, 2))
     assert validate.categories(files) == ["synthAWS", "synthStorageLatencyP99"]
     seeds = {f.rel.split("/")[1].split("_")[0] for f in files}
     assert seeds == {"1", "2"} and len({f.rel for f in files}) == len(files)

@@ -69,10 +69,9 @@ def load_nab(nab_dir: Path) -> list[CorpusFile]:
     return files
 
 
-def synthetic_corpus(kinds: tuple[str, ...], seeds: tuple[int, ...], by_family: bool = False
-                     ) -> list[CorpusFile]:
-    """Generated files, one category per kind and seed (``<kind><seed>/<file>``), or with
-    ``by_family`` one per kind, every seed's files in it (``<kind>/<seed>_<file>``)."""
+def synthetic_corpus(kinds: tuple[str, ...], seeds: tuple[int, ...]) -> list[CorpusFile]:
+    """Generated files, one category per kind, every seed's files in it
+    (``<kind>/<seed>_<file>``)."""
     from healer_ops.devkit.nab.synthetic import generate_any, label_windows
 
     files = []
@@ -83,9 +82,8 @@ def synthetic_corpus(kinds: tuple[str, ...], seeds: tuple[int, ...], by_family: 
                 windows = [[text[first] + ".000000", text[last] + ".000000"]
                            for first, last in label_windows(len(series.values),
                                                             series.anomaly_rows)]
-                rel = (f"{kind}/{seed}_{series.name}.csv" if by_family
-                       else f"{kind}{seed}/{series.name}.csv")
-                files.append(CorpusFile(rel, text, series.timestamps, series.values, windows))
+                files.append(CorpusFile(f"{kind}/{seed}_{series.name}.csv", text,
+                                        series.timestamps, series.values, windows))
     return files
 
 
@@ -283,8 +281,8 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
     """
     workers = workers or default_workers()
     scorer = load_scorer(scorer_path)
-    tuning = load_nab(nab_dir) + synthetic_corpus(TUNING_FAMILIES, seeds, by_family=True)
-    exam = synthetic_corpus(EXAM_FAMILIES, seeds, by_family=True)
+    tuning = load_nab(nab_dir) + synthetic_corpus(TUNING_FAMILIES, seeds)
+    exam = synthetic_corpus(EXAM_FAMILIES, seeds)
     everything = tuning + exam
     fast = FastScorer(scorer, everything)
     runs = {name: run(everything, EngineVariant(**changes), workers)
@@ -333,7 +331,7 @@ def tuning_corpus(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1,
     per process."""
     key = (str(nab_dir), str(scorer_path), seeds)
     if key not in _TUNING_CACHE:
-        files = load_nab(nab_dir) + synthetic_corpus(TUNING_FAMILIES, seeds, by_family=True)
+        files = load_nab(nab_dir) + synthetic_corpus(TUNING_FAMILIES, seeds)
         _TUNING_CACHE[key] = (files, FastScorer(load_scorer(scorer_path), files))
     return _TUNING_CACHE[key]
 
