@@ -72,6 +72,12 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # nested selection chose most after r11 and, with escalation 3, in every fold after
     # r12; "escalate-3" is that pair now)
     "engine10": {"point_weight": 0.001},
+    # after r12, declared before r13 was scored: a day-long window's novelty beside the
+    # six-hour one (slow kinds were most of r12's misses), and steps summarized by their
+    # spread too (a change of variance at the same level)
+    "long-window-24": {"long_window_steps": 24},
+    "long-window-12": {"long_window_steps": 12},
+    "step-spread": {"step_spread": True},
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
