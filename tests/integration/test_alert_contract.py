@@ -136,3 +136,18 @@ def test_an_error_burst_across_midnight_alerts(db_url, conn):
     (alert,) = _rows(conn)
     assert alert["alert_type"] == "ERROR_SPIKE"
     assert alert["opened_at"] <= before_midnight + timedelta(minutes=15)
+
+
+def test_an_outage_does_not_blunt_the_error_test_for_the_days_after(db_url, conn):
+    """Errors are judged against the site's median day: a six-hour outage four days before
+    (a 3% average over the baseline's eight days) must not hide a later burst of errors."""
+    end = now_cell()
+    burst_at = end - timedelta(hours=6)
+    outage_from = burst_at - timedelta(days=4)
+    outage = [outage_from + timedelta(minutes=5 * k) for k in range(72)]
+    burst, _ = flapping_errors(burst_at)
+    synthetic_site(conn, end, 8, outage + burst)
+    detect_fleet(db_url, burst_at - timedelta(hours=2), burst_at + timedelta(minutes=30))
+    (alert,) = _rows(conn)
+    assert alert["alert_type"] == "ERROR_SPIKE"
+    assert burst_at <= alert["opened_at"] <= burst_at + timedelta(minutes=15)

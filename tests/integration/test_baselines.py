@@ -90,10 +90,19 @@ def _expected(rows: pd.DataFrame, days: int) -> dict[str, dict]:
             "p95_ttfb_ms": np.percentile(ttfb, 95), "mad_ttfb_ms": _mad(ttfb),
             "avg_page_size_bytes": page.mean(), "median_page_size_bytes": np.median(page),
             "p95_page_size_bytes": np.percentile(page, 95), "mad_page_size_bytes": _mad(page),
-            "avg_error_rate": g.error.mean(), "sample_size": len(g), "history_days": history,
+            "avg_error_rate": g.error.mean(), "typical_error_rate": _typical_error_rate(g),
+            "sample_size": len(g), "history_days": history,
             "seasonality": seasonality, "seasonal_profile": profile,
         }
     return expected
+
+
+def _typical_error_rate(g: pd.DataFrame) -> float:
+    """Median of the daily error rates of the UTC days with at least a quarter of the fullest
+    day's probes, when there are three; else the average."""
+    days = g.groupby(g.observed_at.dt.floor("D")).error.agg(["mean", "size"])
+    days = days[days["size"] >= 0.25 * days["size"].max()]
+    return float(np.median(days["mean"])) if len(days) >= 3 else float(g.error.mean())
 
 
 def _stored(conn) -> dict[str, dict]:

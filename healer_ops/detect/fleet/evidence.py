@@ -31,6 +31,7 @@ def _baseline_evidence(base: BaselineGrid, cell: int, site: int) -> dict:
         "median_ttfb_ms": rounded(record["median_ttfb_ms"], 1),
         "median_page_size_bytes": rounded(record["median_page_size_bytes"], 0),
         "avg_error_rate": rounded(record["avg_error_rate"], 5),
+        "typical_error_rate": rounded(base.error_rate[cell, site], 5),
     }
 
 

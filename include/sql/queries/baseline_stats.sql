@@ -4,6 +4,9 @@
 -- profile of response time: keys "weekday:hour" (ISO weekday 1-7, UTC hour) when the data
 -- spans three weeks, "*:hour" when it spans three days (Datadog's three seasons), else empty.
 -- MAD is the raw median absolute deviation (x 1.4826 for a sigma). Every statistic is exact.
+-- typical_error_rate: the median of the daily error rates (UTC days holding at least a
+-- quarter of the site's fullest day's probes) when there are three such days, else the
+-- average (migration 0051: one outage does not blunt the error test for the whole period).
 --
 -- Source (param source): 'raw' reads site_metrics; 'hourly' reads the hourly roll-ups
 -- (site_metrics_hourly, migration 0041) of the hours inside the period (its bounds on whole
@@ -63,6 +66,32 @@ WITH per_site AS (
       AND (%(site_ids)s::uuid[] IS NULL OR h.site_id = ANY(%(site_ids)s::uuid[]))
     GROUP BY h.site_id
 ),
+daily_errors AS (
+    SELECT m.site_id, avg(m.error::int)::float8 AS rate, count(*) AS samples
+    FROM site_metrics m
+    WHERE %(source)s = 'raw'
+      AND m.observed_at >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
+      AND m.observed_at < %(period_end)s::timestamptz
+      AND (%(site_ids)s::uuid[] IS NULL OR m.site_id = ANY(%(site_ids)s::uuid[]))
+    GROUP BY m.site_id, date_trunc('day', m.observed_at AT TIME ZONE 'UTC')
+    UNION ALL
+    SELECT h.site_id, (sum(h.errors)::numeric / nullif(sum(h.samples), 0))::float8,
+           sum(h.samples)
+    FROM site_metrics_hourly h
+    WHERE %(source)s = 'hourly'
+      AND h.hour >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
+      AND h.hour < %(period_end)s::timestamptz
+      AND (%(site_ids)s::uuid[] IS NULL OR h.site_id = ANY(%(site_ids)s::uuid[]))
+    GROUP BY h.site_id, date_trunc('day', h.hour AT TIME ZONE 'UTC')
+),
+typical_errors AS (
+    SELECT site_id, count(*) AS days,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY rate) AS median_daily_rate
+    FROM (SELECT *, max(samples) OVER (PARTITION BY site_id) AS fullest
+          FROM daily_errors WHERE rate IS NOT NULL) d
+    WHERE samples >= 0.25 * fullest
+    GROUP BY site_id
+),
 leveled AS (
     SELECT *, CASE WHEN history_days >= 20.95 THEN 'weekday_hour'
                    WHEN history_days >= 2.95 THEN 'hour'
@@ -85,11 +114,14 @@ SELECT l.site_id,
        page.p95 AS p95_page_size_bytes,
        page.mad AS mad_page_size_bytes,
        l.avg_error_rate,
+       CASE WHEN t.days >= 3 THEN t.median_daily_rate ELSE l.avg_error_rate END
+           AS typical_error_rate,
        l.sample_size,
        l.history_days,
        l.seasonality,
        coalesce(profile.profile, '{}'::jsonb) AS seasonal_profile
 FROM leveled l
+LEFT JOIN typical_errors t ON t.site_id = l.site_id
 CROSS JOIN LATERAL (SELECT array_agg(v ORDER BY v) AS sorted
                     FROM (SELECT unnest(l.rt) AS v) x WHERE v IS NOT NULL) rt_sorted
 LEFT JOIN LATERAL baseline_robust_stats(rt_sorted.sorted) rt ON true
