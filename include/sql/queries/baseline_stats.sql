@@ -17,7 +17,22 @@
 -- counts and span in the same pass). Each site's values are then sorted on their own (a few
 -- thousand at a time, in the CPU cache, instead of sorts of the whole period), and
 -- baseline_robust_stats (migration 0006) reads median, p95 and MAD off each sorted array.
-WITH per_site AS (
+-- A second pass, grouped by site and UTC day, gives the daily error rates.
+WITH raw_rows AS NOT MATERIALIZED (  -- the period's rows (inlined where read: no copy)
+    SELECT * FROM site_metrics m
+    WHERE %(source)s = 'raw'
+      AND m.observed_at >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
+      AND m.observed_at < %(period_end)s::timestamptz
+      AND (%(site_ids)s::uuid[] IS NULL OR m.site_id = ANY(%(site_ids)s::uuid[]))
+),
+hourly_rows AS NOT MATERIALIZED (
+    SELECT * FROM site_metrics_hourly h
+    WHERE %(source)s = 'hourly'
+      AND h.hour >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
+      AND h.hour < %(period_end)s::timestamptz
+      AND (%(site_ids)s::uuid[] IS NULL OR h.site_id = ANY(%(site_ids)s::uuid[]))
+),
+per_site AS (
     SELECT m.site_id,
            count(*) AS sample_size,
            avg(m.response_time_ms) AS avg_rt,
@@ -31,11 +46,7 @@ WITH per_site AS (
            -- hour of the week, 0 = Monday 00:00 UTC
            array_agg(((date_part('isodow', m.observed_at AT TIME ZONE 'UTC')::int - 1) * 24
                       + date_part('hour', m.observed_at AT TIME ZONE 'UTC')::int)::int2) AS week_hour
-    FROM site_metrics m
-    WHERE %(source)s = 'raw'
-      AND m.observed_at >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
-      AND m.observed_at < %(period_end)s::timestamptz
-      AND (%(site_ids)s::uuid[] IS NULL OR m.site_id = ANY(%(site_ids)s::uuid[]))
+    FROM raw_rows m
     GROUP BY m.site_id
     UNION ALL
     -- one row per value of an hour (unnest pads the shorter value arrays with NULLs, which
@@ -57,31 +68,19 @@ WITH per_site AS (
            array_agg(x.page) AS page,
            array_agg(((date_part('isodow', h.hour AT TIME ZONE 'UTC')::int - 1) * 24
                       + date_part('hour', h.hour AT TIME ZONE 'UTC')::int)::int2) AS week_hour
-    FROM site_metrics_hourly h
+    FROM hourly_rows h
     CROSS JOIN LATERAL unnest(h.rt_values, h.ttfb_values, h.page_values, ARRAY[1])
         WITH ORDINALITY AS x (rt, ttfb, page, one, k)
-    WHERE %(source)s = 'hourly'
-      AND h.hour >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
-      AND h.hour < %(period_end)s::timestamptz
-      AND (%(site_ids)s::uuid[] IS NULL OR h.site_id = ANY(%(site_ids)s::uuid[]))
     GROUP BY h.site_id
 ),
 daily_errors AS (
     SELECT m.site_id, avg(m.error::int)::float8 AS rate, count(*) AS samples
-    FROM site_metrics m
-    WHERE %(source)s = 'raw'
-      AND m.observed_at >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
-      AND m.observed_at < %(period_end)s::timestamptz
-      AND (%(site_ids)s::uuid[] IS NULL OR m.site_id = ANY(%(site_ids)s::uuid[]))
+    FROM raw_rows m
     GROUP BY m.site_id, date_trunc('day', m.observed_at AT TIME ZONE 'UTC')
     UNION ALL
     SELECT h.site_id, (sum(h.errors)::numeric / nullif(sum(h.samples), 0))::float8,
            sum(h.samples)
-    FROM site_metrics_hourly h
-    WHERE %(source)s = 'hourly'
-      AND h.hour >= %(period_end)s::timestamptz - make_interval(days => %(days)s)
-      AND h.hour < %(period_end)s::timestamptz
-      AND (%(site_ids)s::uuid[] IS NULL OR h.site_id = ANY(%(site_ids)s::uuid[]))
+    FROM hourly_rows h
     GROUP BY h.site_id, date_trunc('day', h.hour AT TIME ZONE 'UTC')
 ),
 typical_errors AS (
