@@ -18,6 +18,7 @@ from healer_ops.devkit.nab import (
     exam_families_r12,
     exam_families_r13,
     exam_families_r14,
+    exam_families_r15,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -32,7 +33,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r11, exam_families_r11.EXAM_FAMILIES_R11),
                (exam_families_r12, exam_families_r12.EXAM_FAMILIES_R12),
                (exam_families_r13, exam_families_r13.EXAM_FAMILIES_R13),
-               (exam_families_r14, exam_families_r14.EXAM_FAMILIES_R14))
+               (exam_families_r14, exam_families_r14.EXAM_FAMILIES_R14),
+               (exam_families_r15, exam_families_r15.EXAM_FAMILIES_R15))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
