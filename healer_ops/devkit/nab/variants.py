@@ -5,7 +5,7 @@ rotation and new variants are one small diff).
 
 from __future__ import annotations
 
-from healer_ops.devkit.nab import exam_families_r13
+from healer_ops.devkit.nab import exam_families_r14
 from healer_ops.devkit.nab.exam_rounds import written_before
 
 # every family the engine was ever tuned or diagnosed on (synthLatency and synthGappy were
@@ -19,9 +19,10 @@ from healer_ops.devkit.nab.exam_rounds import written_before
 # synthSearchLag and synthRedisFragmentation the ninth, synthClockOffset, synthEgressQuota,
 # synthWebNodes and synthCpuTemperature the tenth, synthWafBlocks, synthTcpRetransmits,
 # synthIoWait and synthBounceRate the eleventh, synthStorageLatencyP99, synthCpuCredits,
-# synthSwapUsed and synthUndoHistory the twelfth; once scored and looked at, they joined the
-# tuning categories)
-EXAM_FAMILIES = exam_families_r13.EXAM_FAMILIES_R13  # written blind, never used to choose
+# synthSwapUsed and synthUndoHistory the twelfth, synthPendingUpdates, synthSitesDown,
+# synthDatabaseSize and synthTransactionCheck the thirteenth; once scored and looked at,
+# they joined the tuning categories)
+EXAM_FAMILIES = exam_families_r14.EXAM_FAMILIES_R14  # written blind, never used to choose
 TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                     "synthSparse", "synthLatency", "synthGappy")
                    + written_before(EXAM_FAMILIES))
