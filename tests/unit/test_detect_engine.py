@@ -381,23 +381,3 @@ def test_a_weekday_as_quiet_as_a_weekend_alerts_and_the_weekends_do_not(seed):
     weekends = np.flatnonzero((stamps.dayofweek >= 5) & (stamps >= "2026-03-14"))
     assert detection.alert[outage[0]:outage[0] + 4 * 12].any()  # by noon
     assert not detection.alert[weekends].any()
-
-
-def test_a_step_summary_with_spread_adds_each_steps_standard_deviation():
-    from healer_ops.detect.engine.novelty import step_summaries
-
-    values = np.array([1.0, 3.0, 1.0, 3.0, 5.0, 5.0, 5.0, 5.0, 9.0])  # the 9 is no full step
-    plain, spread = step_summaries(values, 4), step_summaries(values, 4, spread=True)
-    assert plain.shape == (2, 2) and spread.shape == (2, 3)
-    assert np.array_equal(spread[:, :2], plain)
-    assert spread[:, 2].tolist() == [1.0, 0.0]
-
-
-def test_a_day_long_window_joins_the_short_one_bonferroni_corrected():
-    _, values = daily_series(3)
-    config = replace(engine.DEFAULT_CONFIG, long_window_steps=24)
-    both = core.novelty_pvalues(values, 12, 0, config)
-    short, long = (core.window_pvalues(values, 12, 0, steps, max(config.exclude_steps, steps),
-                                       config) for steps in (6, 24))
-    assert long.min() < 0.1 and np.allclose(both, np.minimum(1.0, 2 * np.minimum(short, long)))
-    assert np.array_equal(core.novelty_pvalues(values, 12, 0, engine.DEFAULT_CONFIG), short)

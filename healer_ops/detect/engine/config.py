@@ -43,10 +43,6 @@ class EngineConfig:
     max_rows_per_step: int = 12
     # window novelty (nearest earlier window of the step summaries)
     window_steps: int = 6
-    # ... and a second, longer window (0 = none): a day's shape for slow changes, its p
-    # Bonferroni-corrected with the short one's (validate.VARIANTS "long-window-24")
-    long_window_steps: int = 0
-    step_spread: bool = False  # each step summarized by its spread too ("step-spread")
     exclude_steps: int = 12  # a shape seen 12 hours before is not news (engine8; was 24)
     library_steps: int = 1000
     novelty_warmup_steps: int = 30

@@ -144,20 +144,10 @@ def point_evidence(values: np.ndarray, difference: np.ndarray | None,
 
 def novelty_pvalues(values: np.ndarray, step_rows: int, first_row: int,
                     config: EngineConfig) -> np.ndarray:
-    """Per complete step, the calibrated p of the window novelty (windows from ``first_row``),
-    the smallest over the window lengths, Bonferroni-corrected for their number."""
-    lengths = (config.window_steps,) + ((config.long_window_steps,)
-                                        if config.long_window_steps else ())
-    pvalues = [window_pvalues(values, step_rows, first_row, steps,
-                              max(config.exclude_steps, steps), config) for steps in lengths]
-    return np.minimum(1.0, len(lengths) * np.min(pvalues, axis=0))
-
-
-def window_pvalues(values: np.ndarray, step_rows: int, first_row: int, window_steps: int,
-                   exclude_steps: int, config: EngineConfig) -> np.ndarray:
-    novelty = window_novelty(values, step_rows, window_steps, exclude_steps,
-                             config.library_steps, config.step_spread)
-    first_complete = -(-first_row // step_rows) + window_steps - 1
+    """Per complete step, the calibrated p of the window novelty (windows from ``first_row``)."""
+    novelty = window_novelty(values, step_rows, config.window_steps,
+                             config.exclude_steps, config.library_steps)
+    first_complete = -(-first_row // step_rows) + config.window_steps - 1
     novelty[:first_complete] = np.nan
     return tail_pvalues(novelty, quantile=config.tail_quantile, refit_every=10,
                         history=8640, warmup=config.novelty_warmup_steps)

@@ -21,11 +21,8 @@ import pandas as pd
 BLOCK = 256  # windows compared at once (memory: BLOCK x library floats)
 
 
-def step_summaries(values: np.ndarray, rows_per_step: int, spread: bool = False
-                   ) -> np.ndarray:
-    """Per complete step: its mean and the value farthest from that mean (shape steps x 2),
-    with ``spread`` its standard deviation too (steps x 3: a change of variance at the same
-    level).
+def step_summaries(values: np.ndarray, rows_per_step: int) -> np.ndarray:
+    """Per complete step: its mean and the value farthest from that mean (shape steps x 2).
 
     Missing values carry the last known value.
     """
@@ -35,8 +32,6 @@ def step_summaries(values: np.ndarray, rows_per_step: int, spread: bool = False
     mean = blocks.mean(axis=1)
     high, low = blocks.max(axis=1), blocks.min(axis=1)
     extreme = np.where(high - mean >= mean - low, high, low)
-    if spread:
-        return np.column_stack([mean, extreme, blocks.std(axis=1)])
     return np.column_stack([mean, extreme])
 
 
@@ -67,15 +62,14 @@ def left_nearest_distance(windows: np.ndarray, exclude: int, library: int) -> np
 
 
 def window_novelty(values: np.ndarray, rows_per_step: int, window_steps: int,
-                   exclude_steps: int, library_steps: int, spread: bool = False
-                   ) -> np.ndarray:
+                   exclude_steps: int, library_steps: int) -> np.ndarray:
     """Novelty per complete step (NaN until a window and an earlier candidate exist)."""
-    summaries = step_summaries(values, rows_per_step, spread)
+    summaries = step_summaries(values, rows_per_step)
     steps = len(summaries)
     novelty = np.full(steps, np.nan)
     if steps < window_steps:
         return novelty
-    # window i = steps i..i+window_steps-1, each summary's column in turn, as one vector
+    # window i = steps i..i+window_steps-1, means then extremes, as one vector
     windows = np.lib.stride_tricks.sliding_window_view(summaries, window_steps, axis=0)
     windows = np.ascontiguousarray(windows.reshape(len(windows), -1), dtype=float)
     novelty[window_steps - 1:] = left_nearest_distance(windows, exclude_steps, library_steps)
