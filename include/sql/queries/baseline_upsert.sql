@@ -15,8 +15,8 @@ VALUES (
     %(avg_ttfb_ms)s, %(median_ttfb_ms)s, %(p95_ttfb_ms)s, %(mad_ttfb_ms)s,
     %(avg_page_size_bytes)s, %(median_page_size_bytes)s, %(p95_page_size_bytes)s,
     %(mad_page_size_bytes)s,
-    %(avg_error_rate)s, %(typical_error_rate)s, %(sample_size)s, %(history_days)s, %(seasonality)s,
-    %(seasonal_profile)s, now())
+    %(avg_error_rate)s, %(typical_error_rate)s, %(sample_size)s, %(history_days)s,
+    %(seasonality)s, %(seasonal_profile)s, now())
 ON CONFLICT (site_id, period_start, period_end) DO UPDATE SET
     avg_response_time_ms = EXCLUDED.avg_response_time_ms,
     median_response_time_ms = EXCLUDED.median_response_time_ms,
