@@ -146,7 +146,6 @@ def _gather(grid: Grid, records: list[dict], rules: Rules) -> BaselineGrid:
     )
 
 
-
 def _typical_error_rate(field_of) -> np.ndarray:
     """The rate errors are judged against: the median daily rate (migration 0051), or the
     period's average in baselines stored before it was kept."""
