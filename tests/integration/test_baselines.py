@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from healer_ops.baselines import compute_baselines
+from healer_ops.baselines import compute_baselines, stored_baselines
 
 END = datetime(2026, 3, 2, tzinfo=UTC)
 # (days of history, sampling step): weekly-seasonal, daily-seasonal, too short for seasons.
@@ -133,6 +133,16 @@ def test_baselines_equal_a_direct_computation(conn, db_url, fleet):
                 assert got[column] == pytest.approx(value, rel=1e-9), column
     weekly = stored[site_ids["weekly.example"]]["seasonal_profile"]
     assert len(weekly) == 7 * 24 and all(b["n"] >= 3 for b in weekly.values())
+
+
+def test_a_baseline_stored_before_the_typical_rate_is_read_with_its_average(conn, db_url,
+                                                                         fleet):
+    compute_baselines(db_url, END, days=28)
+    conn.execute("UPDATE performance_baselines SET typical_error_rate = NULL")
+    conn.commit()
+    read = stored_baselines(conn, END, END + timedelta(days=1))
+    assert len(read) == 3
+    assert all(r["typical_error_rate"] == r["avg_error_rate"] > 0 for r in read)
 
 
 def test_period_and_site_filters(conn, db_url, fleet):

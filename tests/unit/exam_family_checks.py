@@ -55,7 +55,6 @@ def quiet_for(s, row: int, minutes: float) -> bool:
     return not later or minutes_after(s, row)[later[0]] > minutes
 
 
-
 def families_before(exam_set: tuple[str, ...]) -> set[str]:
     """The first synthetic kinds and families, and every exam set written before this one."""
     return set(synthetic.KINDS) | set(families.FAMILIES) | set(written_before(exam_set))

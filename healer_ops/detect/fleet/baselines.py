@@ -142,15 +142,8 @@ def _gather(grid: Grid, records: list[dict], rules: Rules) -> BaselineGrid:
         page_med=page_med,
         page_scale=np.fmax(1.4826 * field_of("mad_page_size_bytes"),
                            rules.page_min_scale * page_med),
-        error_rate=_typical_error_rate(field_of),
+        error_rate=field_of("typical_error_rate"),  # the median day's (migration 0051)
     )
-
-
-def _typical_error_rate(field_of) -> np.ndarray:
-    """The rate errors are judged against: the median daily rate (migration 0051), or the
-    period's average in baselines stored before it was kept."""
-    typical = field_of("typical_error_rate")
-    return np.where(np.isnan(typical), field_of("avg_error_rate"), typical)
 
 
 def knows_the_day(base: BaselineGrid) -> np.ndarray:
