@@ -11,6 +11,7 @@ the file's values: a change to either scores it again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -39,6 +40,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "healer-ops" / "nab-reference"
 
 
+@functools.cache  # read once per process: a cache key is made per file scored
 def _source_digest() -> bytes:
     digest = hashlib.sha256()
     for source in sorted(Path(__file__).parent.glob("*.py")):
