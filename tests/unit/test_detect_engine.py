@@ -305,20 +305,6 @@ def test_score_to_pvalue_reads_back_the_p_of_a_score():
         assert np.allclose(back, pvalues, rtol=1e-6, atol=0)
 
 
-def test_recurrence_counts_earlier_events_as_strong_within_the_window_causally():
-    p = np.ones(200)
-    p[[10, 11]] = [0.005, 0.004]  # one event of two rows (gap 1 <= 5)
-    p[[40, 70, 150]] = [0.0005, 0.004, 0.006]
-    adjusted = calibrate.recurrence_adjusted(p, gap_rows=5, window_rows=100)
-    assert (adjusted[10], adjusted[11]) == (0.005, 0.004)  # its own event does not count
-    assert adjusted[40] == 0.0005  # nothing as strong before it
-    assert adjusted[70] == 0.004 * 3  # the events at 10 and 40 (0.0005 is stronger too)
-    assert adjusted[150] == 0.006 * 2  # 10 and 40 are out of the window, 70 is in
-    p_later = p.copy()
-    p_later[180] = 1e-9  # the future changes nothing
-    assert (calibrate.recurrence_adjusted(p_later, 5, 100)[:180] == adjusted[:180]).all()
-
-
 def test_a_count_after_a_run_of_zeros_is_judged_against_poisson_noise_not_a_zero_iqr():
     rng = np.random.default_rng(5)
     counts = rng.poisson(0.3, 2000).astype(float)

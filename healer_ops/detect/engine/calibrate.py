@@ -92,34 +92,6 @@ def combine(pvalues: list[np.ndarray], weights: list[float]) -> np.ndarray:
     return np.minimum(1.0, combined)
 
 
-def recurrence_adjusted(pvalues: np.ndarray, gap_rows: int, window_rows: int,
-                        power: float = 1.0, levels: int = 10) -> np.ndarray:
-    """Each row's p times (one plus the number of earlier events at least as strong, p within
-    the same power of ten or below, that started in the last ``window_rows`` rows) to the
-    ``power``.
-
-    Rows are calibrated one by one; a series whose model misses a routine of its own (a
-    nightly sync, a weekly report) shows the same strength of evidence again and again, so
-    a p that this series has reached several times this week is not news. An event is a run
-    of rows reaching the level with gaps of at most ``gap_rows``; the row's own event does
-    not count against it.
-    """
-    pvalues = np.asarray(pvalues, dtype=float)
-    out = pvalues.copy()
-    with np.errstate(divide="ignore"):
-        level = np.floor(-np.log10(np.clip(pvalues, 1e-300, 1.0))).astype(int)
-    for k in range(1, levels + 1):
-        rows = np.flatnonzero(pvalues <= 10.0 ** -k)
-        mine = rows[np.minimum(level[rows], levels) == k]
-        if not len(mine):
-            continue
-        starts = rows[np.r_[True, np.diff(rows) > gap_rows]]
-        own = np.searchsorted(starts, mine, side="right") - 1
-        first = np.searchsorted(starts, mine - window_rows, side="left")
-        out[mine] = np.minimum(1.0, pvalues[mine] * (1 + np.maximum(own - first, 0)) ** power)
-    return out
-
-
 def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30.0,
                    quantile: float = 0.98, refit_every: int = 50,
                    history: int = 8640) -> np.ndarray:

@@ -113,10 +113,6 @@ class EngineConfig:
     drift_cap: float = 3.0
     drift_floor_fraction: float = 0.5
     flat_loosen_only: bool = False  # the series' history may only loosen the run model
-    # a row's p times one plus the earlier events this strong in the last days
-    # (calibrate.recurrence_adjusted); 0 = off
-    recurrence_days: float = 0.0
-    recurrence_power: float = 1.0
     pseudo_count: float = 60.0  # weight of their model p-value, in rows of history
     # engine8 (plain leave-one-category-out over the tuning categories, r8 among them):
     # pseudo count 15 / 30 / 60 / 120 gave means 55.0 / 55.6 / 55.9 / 56.0; with exclude 12

@@ -42,12 +42,7 @@ import numpy as np
 import pandas as pd
 
 from healer_ops.detect.engine import evidence
-from healer_ops.detect.engine.calibrate import (
-    recurrence_adjusted,
-    shrunk_pvalues,
-    tail_pvalues,
-    two_sided_pvalues,
-)
+from healer_ops.detect.engine.calibrate import shrunk_pvalues, tail_pvalues, two_sided_pvalues
 from healer_ops.detect.engine.config import DEFAULT_CONFIG, EngineConfig
 from healer_ops.detect.engine.decide import Episode, decide, episodes_of
 from healer_ops.detect.engine.drift import drift_pvalues
@@ -366,15 +361,12 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
         pvalues = np.where((direction == wanted) | (codes == CODE["flat"]), pvalues, 1.0)
     pvalues[:config.min_history_rows] = 1.0
     pvalues[~np.isfinite(values)] = 1.0
-    spacing = spacing_seconds(timestamps, config.min_history_rows)
-    hold = hold_rows(config, step_rows, spacing)
-    if config.recurrence_days > 0:
-        window = round(config.recurrence_days * DAY_SECONDS / (spacing or config.step_seconds))
-        pvalues = recurrence_adjusted(pvalues, hold, window, config.recurrence_power)
     codes[pvalues >= 1.0] = CODE["none"]
     if runner_up is not None:
         runner_up[0][pvalues >= 1.0] = 1.0
     direction[pvalues >= 1.0] = 0
+    spacing = spacing_seconds(timestamps, config.min_history_rows)
+    hold = hold_rows(config, step_rows, spacing)
     score, alert, active = decide(pvalues, hold, step_rows, config.alert_pvalue,
                                   config.silence_pvalue, config.max_episode_holds,
                                   round(config.repeat_fraction * hold), config.escalation,

@@ -85,6 +85,11 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # day-long novelty window (24 steps 51.6, 12 steps 52.2; realKnownCause 69.4 / 69.8,
     # realTweets 69.9 / 70.6) and steps summarized by their spread too (52.4, every real
     # category the same)
+    # after r14, plain leave-one-category-out with r14 among the tuning families (engine
+    # 52.4; realKnownCause 73.2), not kept, its code removed (5aa73f3): a row's p times one
+    # plus the earlier events as strong in the last days (a routine the model misses is
+    # not news): 7 days 50.5 (realKnownCause 65.3, io wait -14.9; 21 families up, 39
+    # down), 7 days to the power 0.5 51.4 (70.0), 2 days 51.7 (69.7)
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
