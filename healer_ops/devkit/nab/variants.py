@@ -88,12 +88,12 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # after r14, plain leave-one-category-out with r14 among the tuning families (engine
     # 52.4; realKnownCause 73.2), not kept, its code removed (5aa73f3): a row's p times one
     # plus the earlier events as strong in the last days (a routine the model misses is
-    # not news): 7 days 50.5 (realKnownCause 65.3, io wait -14.9; 21 families up, 39
-    # down), 7 days to the power 0.5 51.4 (70.0), 2 days 51.7 (69.7)
+    # not news): 7 days 50.5 (realKnownCause 65.3, io wait -14.9; 21 categories up,
+    # 39 down), 7 days to the power 0.5 51.4 (70.0), 2 days 51.7 (69.7)
     # ... and escalation also after an alert, at a power of its own (the default's -2 before
     # one; its code never committed): power 2 52.7 (realKnownCause 73.2, alerting 14 of 19
-    # windows at precision 0.67 vs 0.62; swap used +10.4, memory +6.0; 12 families up, 37
-    # down), power 3 52.7 (0.65), but a lasting shift is paged twice in its first two days
+    # windows at precision 0.67 vs 0.62; swap used +10.4, memory +6.0; 12 categories up,
+    # 37 down), power 3 52.7 (0.65), but a lasting shift is paged twice in its first two days
     # (test_a_lasting_level_shift_is_one_alert_then_a_new_normal_not_blindness); escalation
     # 3 (before and after an alert) 52.9, flat-loosen 52.5, both 52.8: the variants stay
     # scored held out and not kept, their code removed (engine4): level-shift and
