@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from healer_ops.detect import engine
 from healer_ops.detect.engine import calibrate, core, evidence, statistics
 from healer_ops.detect.engine.decide import decide
+from healer_ops.detect.engine.novelty import window_novelty
 
 DAY = 288  # 5-minute rows
 
@@ -381,3 +383,16 @@ def test_a_weekday_as_quiet_as_a_weekend_alerts_and_the_weekends_do_not(seed):
     weekends = np.flatnonzero((stamps.dayofweek >= 5) & (stamps >= "2026-03-14"))
     assert detection.alert[outage[0]:outage[0] + 4 * 12].any()  # by noon
     assert not detection.alert[weekends].any()
+
+
+def test_a_value_too_large_to_square_alerts_and_leaves_the_shape_evidence_working_after():
+    rng = np.random.default_rng(3)
+    values = 10 + rng.normal(0, 1, 24 * 60)
+    values[600] = 1e300
+    novelty_after = window_novelty(values, 12, 6, 12, 1000)[60:]
+    assert np.isfinite(novelty_after).all()  # not blinded by the overflow
+    with warnings.catch_warnings():  # no warning reaches the caller either
+        warnings.simplefilter("error", RuntimeWarning)
+        detection = core.score_series(values, pd.date_range("2026-03-02", periods=len(values),
+                                                            freq="5min"))
+    assert detection.alert[600] > 0
