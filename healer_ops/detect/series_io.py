@@ -5,7 +5,10 @@ observation in time order. Output: ``timestamp,value,anomaly_score,alert``, one 
 row, timestamp and value echoed verbatim.
 
 Bad input is refused with a :class:`SeriesInputError` naming the file line: a missing column,
-a value that is not a number, a timestamp that cannot be parsed. Rows are scored in file
+a value that is not a number, a timestamp that cannot be parsed. Timestamps are ISO 8601
+(NAB's ``YYYY-MM-DD HH:MM:SS``, with or without a zone; no zone reads as UTC), other date
+spellings pandas reads, or, when every one of them is, Unix epoch numbers (seconds, or
+milliseconds from 10^11 on, as metric stores often export them). Rows are scored in file
 order ("causal" means: row t sees the rows above it); a timestamp earlier than the row
 before it (real NAB files have a few) is accepted and counted as ``out_of_order``.
 An empty value (or NaN/null/NA) is a missing observation: the row is kept in the output with
@@ -18,6 +21,7 @@ import codecs
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 MISSING_MARKERS = {"", "nan", "null", "na", "n/a", "none"}
+EPOCH = re.compile(r"\d{9,13}(\.\d+)?")  # 1973 to 2286 in seconds, 1973 on in milliseconds
+EPOCH_MILLISECONDS_FROM = 1e11  # 5138 in seconds, 1973 in milliseconds
 
 
 class SeriesInputError(ValueError):
@@ -61,6 +67,8 @@ def _parse_value(text: str, line: int) -> float:
 
 
 def _parse_timestamps(texts: list[str], lines: list[int]) -> pd.DatetimeIndex:
+    if texts and all(EPOCH.fullmatch(text) for text in texts):
+        return _epoch_timestamps(texts)
     stamps = pd.to_datetime(pd.Series(texts, dtype=object), errors="coerce", format="ISO8601",
                             utc=True)
     if stamps.isna().any():  # other spellings, one by one (slower, only when needed)
@@ -73,6 +81,12 @@ def _parse_timestamps(texts: list[str], lines: list[int]) -> pd.DatetimeIndex:
         raise SeriesInputError(f"line {lines[i]}: timestamp {_quoted(texts[i])} cannot be "
                                "parsed")
     return pd.DatetimeIndex(stamps)
+
+
+def _epoch_timestamps(texts: list[str]) -> pd.DatetimeIndex:
+    numbers = np.array([float(text) for text in texts])
+    unit = "ms" if numbers.max() >= EPOCH_MILLISECONDS_FROM else "s"
+    return pd.DatetimeIndex(pd.to_datetime(numbers, unit=unit, utc=True))
 
 
 def read_series(path: str | Path) -> Series:

@@ -193,12 +193,29 @@ def test_detect_command_writes_one_scored_row_per_input_row(tmp_path):
     assert (out["alert"] == (out["anomaly_score"] >= detector.ALERT_SCORE)).all()
 
 
+@pytest.mark.parametrize("scale", [1, 1000])
+def test_unix_epoch_timestamps_in_seconds_or_milliseconds_read_as_the_same_times(tmp_path,
+                                                                                 scale):
+    stamps, values = periodic_series(seed=8)
+    epoch = [str(int(stamp.timestamp()) * scale) for stamp in stamps]
+    source, target = tmp_path / "epoch.csv", tmp_path / "scores.csv"
+    source.write_text("timestamp,value\n" + "".join(
+        f"{stamp},{value}\n" for stamp, value in zip(epoch, values, strict=True)))
+    series = read_series(source)
+    assert (series.timestamps == stamps.tz_localize("UTC")).all()
+    result = CliRunner().invoke(app, ["detect", "--input", str(source), "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(target, dtype=str)["timestamp"].tolist() == epoch  # echoed verbatim
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ("time,value\n2026-01-01 00:00:00,1\n", "line 1: missing column(s) timestamp"),
     ("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00,abc\n",
      "line 3: value 'abc' is not a number"),
     ("timestamp,value\n2026-01-01 00:00:00,1\nyesterday noon,2\n",
      "line 3: timestamp 'yesterday noon' cannot be parsed"),
+    ("timestamp,value\n1767225600,1\n2026-01-01 00:05:00,2\n",
+     "line 2: timestamp '1767225600' cannot be parsed"),  # epoch only when every one is
     ("timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00\n", "line 3: 1 field(s)"),
     ("", "the file is empty"),
 ])
