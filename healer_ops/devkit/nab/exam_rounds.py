@@ -20,6 +20,7 @@ from healer_ops.devkit.nab import (
     exam_families_r14,
     exam_families_r15,
     exam_families_r16,
+    exam_families_r17,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -36,7 +37,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r13, exam_families_r13.EXAM_FAMILIES_R13),
                (exam_families_r14, exam_families_r14.EXAM_FAMILIES_R14),
                (exam_families_r15, exam_families_r15.EXAM_FAMILIES_R15),
-               (exam_families_r16, exam_families_r16.EXAM_FAMILIES_R16))
+               (exam_families_r16, exam_families_r16.EXAM_FAMILIES_R16),
+               (exam_families_r17, exam_families_r17.EXAM_FAMILIES_R17))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
