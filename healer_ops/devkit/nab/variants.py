@@ -96,13 +96,13 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # 37 down), power 3 52.7 (0.65), but a lasting shift is paged twice in its first two days
     # (test_a_lasting_level_shift_is_one_alert_then_a_new_normal_not_blindness); escalation
     # 3 (before and after an alert) 52.9, flat-loosen 52.5, both 52.8: the variants stay
-    # the next session, the same folds (engine 52.4), not kept, code never committed: the
-    # same CUSUM on 6-hour blocks as well (slack 1, weight 0.05) 50.2 (realKnownCause 69.6;
-    # 12 categories up, 48 down); evidence that agrees counted together (p = 1 / the sum of
-    # 1/(p/w) over the kinds below 1, a weighted harmonic mean) 53.0 (realKnownCause 69.2,
-    # realTweets 80.1; 32 up, 25 down), the others only below 0.1 52.6 (71.7), at half
-    # weight 52.5 (71.5): realKnownCause fell below 70 in every setting
     # scored held out and not kept, their code removed (engine4): level-shift and
     # variance-shift statistics, generalized Pareto calibration tails, a spike scale floor
     # from the longest window, week-over-week novelty, scores on opening rows only
+    # after r14, the session after, the same folds (engine 52.4), not kept, code never
+    # committed: the same CUSUM on 6-hour blocks as well (slack 1, weight 0.05) 50.2
+    # (realKnownCause 69.6; 12 categories up, 48 down); evidence that agrees counted together
+    # (p = 1 / the sum of 1/(p/w) over the kinds below 1, a weighted harmonic mean) 53.0
+    # (realKnownCause 69.2, realTweets 80.1; 32 up, 25 down), the others only below 0.1 52.6
+    # (71.7), at half weight 52.5 (71.5): realKnownCause fell below 70 in every setting
 }
