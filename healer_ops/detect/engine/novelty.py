@@ -44,25 +44,23 @@ def left_nearest_distance(windows: np.ndarray, exclude: int, library: int) -> np
     """
     n = len(windows)
     distances = np.full(n, np.nan)
+    # a value so large that its square overflows gives NaN distances: they match nothing
+    # (fmin skips them) instead of making every later window's nearest distance NaN
     with np.errstate(over="ignore", invalid="ignore"):
         squares = np.einsum("ij,ij->i", windows, windows)
-    for start in range(0, n, BLOCK):
-        stop = min(n, start + BLOCK)
-        lo, hi = max(0, start - library), stop - exclude
-        if hi <= lo:
-            continue
-        with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, BLOCK):
+            stop = min(n, start + BLOCK)
+            lo, hi = max(0, start - library), stop - exclude
+            if hi <= lo:
+                continue
             d2 = (squares[start:stop, None] + squares[None, lo:hi]
                   - 2.0 * windows[start:stop] @ windows[lo:hi].T)
-        # a value so large that its square overflows matches nothing (rather than making
-        # every later window's nearest distance NaN for the whole library)
-        d2[np.isnan(d2)] = np.inf
-        rows = np.arange(start, stop)[:, None]
-        candidates = np.arange(lo, hi)[None, :]
-        d2[(candidates > rows - exclude) | (candidates < rows - library)] = np.inf
-        nearest = d2.min(axis=1)
-        distances[start:stop] = np.where(np.isfinite(nearest),
-                                         np.sqrt(np.maximum(nearest, 0.0)), np.nan)
+            rows = np.arange(start, stop)[:, None]
+            candidates = np.arange(lo, hi)[None, :]
+            d2[(candidates > rows - exclude) | (candidates < rows - library)] = np.inf
+            nearest = np.fmin.reduce(d2, axis=1)
+            distances[start:stop] = np.where(np.isfinite(nearest),
+                                             np.sqrt(np.maximum(nearest, 0.0)), np.nan)
     return distances
 
 
