@@ -165,6 +165,34 @@ def test_a_growing_total_is_judged_by_its_rate_not_paged_for_growing():
     assert np.isnan(rates[6 * DAY:6 * DAY + 12]).all() and np.isfinite(rates[12:6 * DAY]).all()
 
 
+def test_a_counter_zeroed_by_each_save_is_read_by_its_rate_across_the_resets():
+    """Redis' changes since the last save, a log's size since its rotation: the total falls to
+    zero at every save and grows again. Read as Prometheus reads a counter, the growth after
+    a reset counts from zero, so the hourly rate is known on every row, not broken hourly; a
+    fall that is not a reset (to more than half) still breaks it, and counts that come and
+    go (zero, 3, zero) are not a counter."""
+    rng = np.random.default_rng(11)
+    rows = 2000
+    stamps = pd.date_range("2026-03-02", periods=rows, freq="5min")
+    changes = rng.poisson(20.0, rows).astype(float)
+    total = np.cumsum(changes)
+    saved = np.maximum.accumulate(np.where(np.arange(rows) % 10 == 0,
+                                           np.r_[0.0, total[:-1]], 0.0))
+    since_save = total - saved
+    assert core.accumulating(since_save, 100, resets=True)
+    assert not core.accumulating(since_save, 100)
+    rates = core.increase_rates(since_save, stamps, 12, resets=True)
+    expected = (total[12:] - total[:-12])  # changes in the last hour
+    assert np.allclose(rates[12:], expected)
+    assert np.isnan(core.increase_rates(since_save, stamps, 12)[12:]).mean() > 0.9
+    deleted = since_save.copy()
+    deleted[500] = deleted[499] * 0.8  # not a reset: a fall to more than half
+    broken = core.increase_rates(deleted, stamps, 12, resets=True)
+    assert np.isnan(broken[500:512]).all() and np.isfinite(broken[512:600]).all()
+    sparse = np.where(rng.random(rows) < 0.3, rng.poisson(3.0, rows), 0).astype(float)
+    assert not core.accumulating(sparse, 100, resets=True)
+
+
 def test_a_value_far_beyond_anything_seen_is_an_extreme_from_the_second_day():
     rng = np.random.default_rng(6)
     stamps = pd.date_range("2026-01-01", periods=4000, freq="5min")

@@ -24,9 +24,10 @@ same number means the same on a quiet and on a noisy series:
    value (``evidence.flat``).
 7. ``changes`` (end of each step; off by default, ``change_weight``): how often the value
    changed in the last hours, against the earlier windows (``change_pvalues``).
-8. ``rate`` (every row): on a total that only grows between resets (``accumulating``),
-   the level statistic of its hourly rate of increase (``increase_rates``): a counter
-   climbing faster or slower than it did. On such a total, ``shape``, ``seasonal`` and
+8. ``rate`` (every row): on a total that only grows between resets (``accumulating``; a
+   fall to at most half is a reset, after which it grows from zero), the level statistic
+   of its hourly rate of increase (``increase_rates``): a counter climbing faster or slower
+   than it did. On such a total, ``shape``, ``seasonal`` and
    ``drift`` read that rate too (``totals_by_rate``): the rate repeats day by day, the total
    is new every hour.
 
@@ -282,32 +283,54 @@ def total_rate(values: np.ndarray, timestamps, step_rows: int, config: EngineCon
     """A growing total's hourly rate of increase over the last step, on its stabilized
     scale; None for any other series (or with both uses of the rate off)."""
     wanted = config.totals_by_rate or config.rate_weight > 0
-    if not wanted or not accumulating(values, config.min_history_rows):
+    resets = config.counter_resets
+    if not wanted or not accumulating(values, config.min_history_rows, resets):
         return None
-    rate = increase_rates(values, timestamps, step_rows)
+    rate = increase_rates(values, timestamps, step_rows, resets)
     return stabilizer(rate, config.min_history_rows)[1](rate)
 
 
-def accumulating(values: np.ndarray, rows: int) -> bool:
+def accumulating(values: np.ndarray, rows: int, resets: bool = False) -> bool:
     """A total that only grows between resets (a counter, a quota used, a queue's age): on
-    the first ``rows`` values, almost no decrease and a growth on at least a fifth of rows."""
+    the first ``rows`` values, almost no decrease and a growth on at least a fifth of rows.
+    With ``resets``, a fall to at most half the value before is a reset, not a decrease (a
+    counter zeroed by each save, rotation or restart, as Prometheus reads counters), when
+    the total rose at least four times per reset."""
     first = values[:rows]
-    steps = np.diff(first[np.isfinite(first)])
-    return len(steps) >= 10 and np.mean(steps >= 0) >= 0.95 and np.mean(steps > 0) >= 0.2
+    first = first[np.isfinite(first)]
+    steps = np.diff(first)
+    grows = steps > 0
+    kept = steps >= 0
+    if resets:  # ... but at least four rises to a reset (not counts that come and go)
+        reset = is_reset(first)
+        kept |= reset & (np.sum(reset) * 4 <= np.sum(grows))
+    return len(steps) >= 10 and np.mean(kept) >= 0.95 and np.mean(grows) >= 0.2
 
 
-def increase_rates(values: np.ndarray, timestamps, lag: int) -> np.ndarray:
+def is_reset(values: np.ndarray) -> np.ndarray:
+    """Per step (row i to i + 1), whether the total fell to at most half of what it was."""
+    before, after = values[:-1], values[1:]
+    with np.errstate(invalid="ignore"):
+        return (before > 0) & (after <= 0.5 * before)
+
+
+def increase_rates(values: np.ndarray, timestamps, lag: int, resets: bool = False
+                   ) -> np.ndarray:
     """Per row, how fast the total grew over the last ``lag`` rows (per hour); NaN where it
-    was reset in between (fell) or no time passed."""
+    fell in between or no time passed. With ``resets``, a reset (``is_reset``) counts the
+    value after it as grown from zero, as Prometheus' ``increase`` does; other falls are
+    still NaN (a mass deletion is not growth)."""
     rates = np.full(len(values), np.nan)
     if len(values) <= lag:
         return rates
     seconds = elapsed_seconds(timestamps)
-    fell = np.r_[False, np.diff(values) < 0].astype(float)
-    resets = np.cumsum(fell)
+    reset = is_reset(values) if resets else np.zeros(len(values) - 1, dtype=bool)
+    fell = np.r_[False, (np.diff(values) < 0) & ~reset].astype(float)
+    falls = np.cumsum(fell)
+    lost = np.r_[0.0, np.cumsum(np.where(reset, values[:-1], 0.0))]  # what resets zeroed
     hours = (seconds[lag:] - seconds[:-lag]) / 3600.0
-    growth = values[lag:] - values[:-lag]
-    clean = (resets[lag:] == resets[:-lag]) & (hours > 0)
+    growth = values[lag:] - values[:-lag] + lost[lag:] - lost[:-lag]
+    clean = (falls[lag:] == falls[:-lag]) & (hours > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rates[lag:] = np.where(clean, growth / hours, np.nan)
     return rates

@@ -76,6 +76,8 @@ VARIANTS = {  # the alternatives compared while building the engine (declared up
     # nested selection chose most after r11 and, with escalation 3, in every fold after
     # r12; "escalate-3" is that pair now)
     "engine10": {"point_weight": 0.001},
+    # engine12: a counter's resets read as Prometheus reads them (config.counter_resets)
+    "engine11": {"counter_resets": False},
     # after r13 (declared before r14 is scored): frozen runs judged by the model unless the
     # series' history makes them more routine. Plain leave-one-category-out with r13 among
     # the tuning families 52.5 vs 52.4 (artificialWithAnomaly 81.8 vs 80.9, realTweets 76.1
