@@ -301,9 +301,10 @@ def accumulating(values: np.ndarray, rows: int, resets: bool = False) -> bool:
     steps = np.diff(first)
     grows = steps > 0
     kept = steps >= 0
-    if resets:  # ... but at least four rises to a reset (not counts that come and go)
+    if resets:
         reset = is_reset(first)
-        kept |= reset & (np.sum(reset) * 4 <= np.sum(grows))
+        if 4 * np.sum(reset) <= np.sum(grows):  # not counts that come and go (0, 3, 0)
+            kept |= reset
     return len(steps) >= 10 and np.mean(kept) >= 0.95 and np.mean(grows) >= 0.2
 
 
