@@ -186,11 +186,53 @@ def test_a_counter_zeroed_by_each_save_is_read_by_its_rate_across_the_resets():
     assert np.allclose(rates[12:], expected)
     assert np.isnan(core.increase_rates(since_save, stamps, 12)[12:]).mean() > 0.9
     deleted = since_save.copy()
-    deleted[500] = deleted[499] * 0.8  # not a reset: a fall to more than half
+    deleted[505] = deleted[504] * 0.8  # not a reset: a fall to more than half
     broken = core.increase_rates(deleted, stamps, 12, resets=True)
-    assert np.isnan(broken[500:512]).all() and np.isfinite(broken[512:600]).all()
+    assert np.isnan(broken[505:517]).all() and np.isfinite(broken[517:600]).all()
     sparse = np.where(rng.random(rows) < 0.3, rng.poisson(3.0, rows), 0).astype(float)
     assert not core.accumulating(sparse, 100, resets=True)
+
+
+def orders(seed: int, days: int = 14, stopped: tuple[float, float] | None = None):
+    """A shop's orders, a row each at the second it was placed (busy afternoons, quiet
+    nights), the order's total as the value; none between the ``stopped`` hours (since the
+    start) when given."""
+    rng = np.random.default_rng(seed)
+    hours = np.arange(days * 24)
+    per_hour = 6 + 5 * np.sin(2 * np.pi * (hours % 24 - 9) / 24)
+    placed = np.concatenate([hour + np.sort(rng.random(rng.poisson(rate)))
+                             for hour, rate in zip(hours, per_hour, strict=True)])
+    if stopped:
+        placed = placed[(placed < stopped[0]) | (placed >= stopped[1])]
+    stamps = pd.Timestamp("2026-03-02") + pd.to_timedelta(np.round(placed * 3600), unit="s")
+    return pd.DatetimeIndex(stamps), np.round(rng.gamma(2.0, 40.0, len(placed)), 2)
+
+
+def test_orders_that_stop_coming_for_hours_alert_on_the_first_order_after_the_silence():
+    """On rows stamped at each event, the wait before a row is evidence of its own: a
+    checkout broken for five hours of an afternoon shows as no rows, whatever the totals."""
+    afternoon = (10 * 24 + 13, 10 * 24 + 18)  # day 10, 13:00 to 18:00
+    stamps, values = orders(4, stopped=afternoon)
+    assert core.event_stamped(stamps, 100)
+    detection = engine.score_series(values, stamps)
+    back = int(np.searchsorted(stamps, pd.Timestamp("2026-03-12 18:00")))
+    assert detection.alert[back] and engine.EVIDENCE[detection.evidence[back]] == "silence"
+    clean_stamps, clean_values = orders(4)
+    clean = engine.score_series(clean_values, clean_stamps)
+    assert "silence" not in {engine.EVIDENCE[code] for code in clean.evidence[clean.alert > 0]}
+    without = engine.score_series(values, stamps, config=replace(engine.DEFAULT_CONFIG,
+                                                                 silence_weight=0.0))
+    assert not without.alert[back - 5:back + 5].any()
+
+
+def test_a_clock_that_jitters_or_loses_samples_is_not_stamped_at_each_event():
+    rng = np.random.default_rng(5)
+    clock = pd.date_range("2026-03-02", periods=300, freq="5min")
+    jittered = clock + pd.to_timedelta(rng.integers(-20, 20, 300), unit="s")
+    lossy = clock[np.sort(rng.choice(300, 200, replace=False))]  # a third of samples lost
+    assert not core.event_stamped(jittered, 100)
+    assert not core.event_stamped(lossy, 100)
+    assert core.event_stamped(orders(5)[0], 100)
 
 
 def test_a_value_far_beyond_anything_seen_is_an_extreme_from_the_second_day():

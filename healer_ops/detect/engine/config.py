@@ -106,6 +106,17 @@ class EngineConfig:
     # down; realKnownCause 72.9 and realTweets 75.4 both times).
     # validate.VARIANTS "engine11" is the engine before
     counter_resets: bool = True
+    # engine13: on rows stamped at each event (core.event_stamped), a wait that should have
+    # held many events at the rate of those hours on the last days (evidence.silence).
+    # Written after r16's webhook deliveries (a queue stalled for hours, then flushed). Only
+    # event-stamped files can change (17 of 1,138 tuning files, in two categories; no real
+    # category, no fleet probe). Plain leave-one-category-out, r16 among the tuning
+    # families: mean 52.3 vs 52.2, webhook delivery times 42.7 vs 35.8, payment-gateway
+    # calls 66.8 vs 67.6. Rejected on those two: the wait against the last 20 waits (46.5 /
+    # 65.9 at 0.03, but a shop's afternoon without orders never alerted: the nights teach
+    # long waits), the same against the waits of that hour on the last days (40.7 / 66.2),
+    # the rows in the last hour as a level (43.0 / 67.0). validate.VARIANTS "engine12"
+    silence_weight: float = 0.03
     flat_weight: float = 0.003  # engine9 (was 0.01): plain leave-one-category-out over the
     # tuning categories 0 / 0.001 / 0.003 / 0.005 / 0.01 gave 52.5 / 55.0 / 55.0 / 54.8 /
     # 54.7; on r9 a routine run at the series' floor (a drained queue's lag, a slow log at

@@ -30,6 +30,10 @@ same number means the same on a quiet and on a noisy series:
    than it did. On such a total, ``shape``, ``seasonal`` and
    ``drift`` read that rate too (``totals_by_rate``): the rate repeats day by day, the total
    is new every hour.
+9. ``silence`` (every row): on rows stamped at each event (``event_stamped``: an order, a
+   delivery), a wait before the row that should have held many events at the rate those
+   hours of the day had on the last days (``evidence.silence``): the events stopped coming,
+   whatever their values.
 
 They are combined by weighted Bonferroni (smallest p / weight; the weights are shares of
 the false-alarm budget) and decided by ``decide``: one detection per problem.
@@ -57,11 +61,13 @@ from healer_ops.detect.engine.statistics import (
 )
 
 DAY_SECONDS = 86400.0
+EVENT_LOG_SPREAD = 0.9  # standard deviation of the log of the waits between rows
 WEEKEND_LOOKBACK_DAYS = 15  # five weekdays back at most; two to four weekend days
 # codes are stable (stored by callers): append new names, never reorder
 EVIDENCE = ("none", "spike", "level", "variance", "seasonal", "shape", "flat", "sequence",
-            "extreme", "drift", "changes", "rate")
+            "extreme", "drift", "changes", "rate", "silence")
 CODE = {name: code for code, name in enumerate(EVIDENCE)}
+TIMELESS = [CODE["flat"], CODE["silence"]]  # evidence with no direction of the value
 
 
 @dataclass
@@ -97,6 +103,22 @@ def elapsed_seconds(timestamps) -> np.ndarray:
     stamps = pd.DatetimeIndex(timestamps)
     seconds = np.asarray((stamps - stamps[0]).total_seconds(), dtype=float)
     return np.maximum.accumulate(seconds)
+
+
+def seconds_of_day_one(timestamps) -> np.ndarray:
+    """``elapsed_seconds`` counted from the midnight before the first timestamp."""
+    first = pd.Timestamp(timestamps[0])
+    return elapsed_seconds(timestamps) + (first - first.normalize()).total_seconds()
+
+
+def event_stamped(timestamps, rows: int) -> bool:
+    """Rows stamped at each event (an order, a delivery), not sampled on a clock: the log of
+    the waits between the first ``rows`` rows spreads like random arrivals' (a standard
+    deviation of 1.28 for Poisson; a jittered clock's is near 0, and a clock that loses
+    samples, waiting 1, 2 or 4 intervals, stays near 0.5)."""
+    waits = np.diff(elapsed_seconds(timestamps[:rows]))
+    waits = waits[waits > 0]
+    return len(waits) >= 2 and float(np.std(np.log(waits))) >= EVENT_LOG_SPREAD
 
 
 def rows_per_step(spacing: float | None, config: EngineConfig) -> int:
@@ -241,6 +263,9 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
     if config.flat_weight > 0:
         weighted["flat"] = evidence.flat(raw, loosen_only=config.flat_loosen_only,
                                          **calibration) / config.flat_weight
+    if config.silence_weight > 0 and event_stamped(timestamps, config.min_history_rows):
+        silence = evidence.silence(seconds_of_day_one(timestamps), **calibration)
+        weighted["silence"] = silence * step_rows / config.silence_weight  # per row
     if config.change_weight > 0:
         changes = change_pvalues(raw, step_rows, config)
         weighted["changes"] = at_step_ends(changes / config.change_weight, n, step_rows)
@@ -382,7 +407,7 @@ def score_series(values, timestamps, reference=None, config: EngineConfig = DEFA
     direction = directions(values - expected, codes, step_rows * config.window_steps)
     if config.direction != "both":
         wanted = 1 if config.direction == "up" else -1
-        pvalues = np.where((direction == wanted) | (codes == CODE["flat"]), pvalues, 1.0)
+        pvalues = np.where((direction == wanted) | np.isin(codes, TIMELESS), pvalues, 1.0)
     pvalues[:config.min_history_rows] = 1.0
     pvalues[~np.isfinite(values)] = 1.0
     codes[pvalues >= 1.0] = CODE["none"]
@@ -419,7 +444,7 @@ def directions(deviation: np.ndarray, codes: np.ndarray, window_rows: int) -> np
     windowed = np.isin(codes, [CODE["shape"], CODE["seasonal"], CODE["level"],
                                 CODE["drift"]])
     out = np.where(windowed, recent, row)
-    return np.where(codes == CODE["flat"], 0, out).astype(np.int8)
+    return np.where(np.isin(codes, TIMELESS), 0, out).astype(np.int8)
 
 
 def quiet(n: int) -> Detection:

@@ -8,6 +8,8 @@ and stop counting where such values are routine.
   in units of their range: what makes a human point at a chart ("it never went that high").
 - ``flat``: a run of identical values much longer than this series repeats that value (a
   stuck sensor, a metric that stopped updating, a collector that reports zeros).
+- ``silence``: on a series stamped at each event (an order, a delivery), a wait before a row
+  that should have held many events at the usual rate of those hours: they stopped coming.
 """
 
 from __future__ import annotations
@@ -87,3 +89,28 @@ def record(values: np.ndarray, margin_scale: float, window: int, pseudo_count: f
         out.append(shrunk_pvalues(stat, np.nan_to_num(prior, nan=1.0), pseudo_count,
                                   history=history))
     return out[0], out[1]
+
+
+def silence(seconds: np.ndarray, pseudo_count: float, history: int, days: int = 7
+            ) -> np.ndarray:
+    """p of the wait before each row, by the events it was expected to hold: the rate of
+    events at each hour of the day (their mean count at that hour over the last ``days``
+    days), integrated over the wait. ``seconds``: each row's time since the start of its
+    first day, never decreasing.
+
+    Model: events arriving at random at that rate (Poisson): a wait expected to hold E events
+    has p = exp(-E), so the nights' long waits are routine and an afternoon without the
+    usual fifty orders is not; the series' own history of E takes over as it grows (bursty
+    events wait longer than Poisson ones).
+    """
+    hour = (seconds // 3600).astype(np.int64)
+    counts = np.bincount(hour, minlength=(hour[-1] // 24 + 1) * 24).astype(float)
+    rate = (pd.DataFrame(counts.reshape(-1, 24)).rolling(days, min_periods=3).mean()
+            .shift(1).to_numpy().ravel())  # events per hour, from the days before
+    at_hours = np.r_[0.0, np.cumsum(np.nan_to_num(rate))]
+    cumulative = at_hours[hour] + np.nan_to_num(rate[hour]) * (seconds / 3600 - hour)
+    events = np.diff(cumulative, prepend=np.nan)
+    known = np.isfinite(events) & np.r_[False, np.isfinite(rate[hour[:-1]])]
+    prior = np.where(known, np.exp(-np.nan_to_num(events)), 1.0)
+    return shrunk_pvalues(np.where(known, events, np.nan), prior, pseudo_count,
+                          history=history)
