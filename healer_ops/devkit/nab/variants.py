@@ -5,7 +5,7 @@ rotation and new variants are one small diff).
 
 from __future__ import annotations
 
-from healer_ops.devkit.nab import exam_families_r17
+from healer_ops.devkit.nab import exam_families_r18
 from healer_ops.devkit.nab.exam_rounds import written_before
 
 # every family the engine was ever tuned or diagnosed on (synthLatency and synthGappy were
@@ -23,9 +23,10 @@ from healer_ops.devkit.nab.exam_rounds import written_before
 # synthDatabaseSize and synthTransactionCheck the thirteenth, synthPhpErrorLog, synthRumLcp,
 # synthConntrack and synthBannedIps the fourteenth, synthUptimeRatio, synthRedisPersistence,
 # synthWpCronRequests and synthRenewalPayments the fifteenth, synthCommentQueue,
-# synthAbortedConnects, synthStockLevel and synthWebhookLatency the sixteenth; once scored
-# and looked at, they joined the tuning categories)
-EXAM_FAMILIES = exam_families_r17.EXAM_FAMILIES_R17  # written blind, never used to choose
+# synthAbortedConnects, synthStockLevel and synthWebhookLatency the sixteenth,
+# synthAccessLogSize, synthCachePurges, synthApdex and synthBackupDurations the seventeenth;
+# once scored and looked at, they joined the tuning categories)
+EXAM_FAMILIES = exam_families_r18.EXAM_FAMILIES_R18  # written blind, never used to choose
 TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                     "synthSparse", "synthLatency", "synthGappy")
                    + written_before(EXAM_FAMILIES))
