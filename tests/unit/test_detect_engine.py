@@ -225,6 +225,35 @@ def test_orders_that_stop_coming_for_hours_alert_on_the_first_order_after_the_si
     assert not without.alert[back - 5:back + 5].any()
 
 
+def bursty_orders(seed: int, days: int = 21):
+    """``orders`` whose rate itself wanders (busier or quieter every four hours, a gamma
+    multiplier of mean 1), as a real shop's does: more long waits than Poisson arrivals."""
+    rng = np.random.default_rng(seed)
+    hours = np.arange(days * 24)
+    busy = np.repeat(rng.gamma(4.0, 0.25, days * 6), 4)
+    per_hour = (6 + 5 * np.sin(2 * np.pi * (hours % 24 - 9) / 24)) * busy
+    placed = np.concatenate([hour + np.sort(rng.random(rng.poisson(rate)))
+                             for hour, rate in zip(hours, per_hour, strict=True)])
+    stamps = pd.Timestamp("2026-03-02") + pd.to_timedelta(np.round(placed * 3600), unit="s")
+    return pd.DatetimeIndex(stamps), np.round(rng.gamma(2.0, 40.0, len(placed)), 2)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 7])
+def test_a_quiet_spell_of_bursty_orders_is_not_paged_as_a_silence(seed):
+    """Arrivals burstier than Poisson wait longer now and then: the silence's gamma shape
+    (config.silence_shape) keeps those waits routine, where a Poisson model pages them."""
+    stamps, values = bursty_orders(seed)
+
+    def silences(shape: float) -> int:
+        config = replace(engine.DEFAULT_CONFIG, silence_shape=shape)
+        detection = engine.score_series(values, stamps, config=config)
+        return sum(engine.EVIDENCE[code] == "silence"
+                   for code in detection.evidence[detection.alert > 0])
+
+    assert silences(engine.DEFAULT_CONFIG.silence_shape) == 0
+    assert silences(float("inf")) > 0
+
+
 def test_a_clock_that_jitters_or_loses_samples_is_not_stamped_at_each_event():
     rng = np.random.default_rng(5)
     clock = pd.date_range("2026-03-02", periods=300, freq="5min")

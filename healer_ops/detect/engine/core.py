@@ -264,7 +264,8 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         weighted["flat"] = evidence.flat(raw, loosen_only=config.flat_loosen_only,
                                          **calibration) / config.flat_weight
     if config.silence_weight > 0 and event_stamped(timestamps, config.min_history_rows):
-        silence = evidence.silence(seconds_of_day_one(timestamps), **calibration)
+        silence = evidence.silence(seconds_of_day_one(timestamps), **calibration,
+                                   shape=config.silence_shape)
         weighted["silence"] = silence * step_rows / config.silence_weight  # per row
     if config.change_weight > 0:
         changes = change_pvalues(raw, step_rows, config)

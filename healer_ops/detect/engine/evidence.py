@@ -91,8 +91,8 @@ def record(values: np.ndarray, margin_scale: float, window: int, pseudo_count: f
     return out[0], out[1]
 
 
-def silence(seconds: np.ndarray, pseudo_count: float, history: int, days: int = 7
-            ) -> np.ndarray:
+def silence(seconds: np.ndarray, pseudo_count: float, history: int, days: int = 7,
+            shape: float = np.inf) -> np.ndarray:
     """p of the wait before each row, by the events it was expected to hold: the rate of
     events at each hour of the day (their mean count at that hour over the last ``days``
     days), integrated over the wait. ``seconds``: each row's time since the start of its
@@ -100,8 +100,10 @@ def silence(seconds: np.ndarray, pseudo_count: float, history: int, days: int = 
 
     Model: events arriving at random at that rate (Poisson): a wait expected to hold E events
     has p = exp(-E), so the nights' long waits are routine and an afternoon without the
-    usual fifty orders is not; the series' own history of E takes over as it grows (bursty
-    events wait longer than Poisson ones).
+    usual fifty orders is not. Real arrivals are burstier (a newsletter, a quiet Sunday): with
+    a finite ``shape`` the rate itself varies, gamma-distributed with that shape around the
+    usual one, and p = (1 + E / shape) ** -shape, a heavier tail. The series' own history of E
+    takes over as it grows.
     """
     hour = (seconds // 3600).astype(np.int64)
     counts = np.bincount(hour, minlength=(hour[-1] // 24 + 1) * 24).astype(float)
@@ -111,6 +113,8 @@ def silence(seconds: np.ndarray, pseudo_count: float, history: int, days: int = 
     cumulative = at_hours[hour] + np.nan_to_num(rate[hour]) * (seconds / 3600 - hour)
     events = np.diff(cumulative, prepend=np.nan)
     known = np.isfinite(events) & np.r_[False, np.isfinite(rate[hour[:-1]])]
-    prior = np.where(known, np.exp(-np.nan_to_num(events)), 1.0)
+    expected = np.nan_to_num(events)
+    waited = np.exp(-expected) if np.isinf(shape) else (1.0 + expected / shape) ** -shape
+    prior = np.where(known, waited, 1.0)
     return shrunk_pvalues(np.where(known, events, np.nan), prior, pseudo_count,
                           history=history)
