@@ -193,13 +193,16 @@ def test_a_counter_zeroed_by_each_save_is_read_by_its_rate_across_the_resets():
     assert not core.accumulating(sparse, 100, resets=True)
 
 
-def orders(seed: int, days: int = 14, stopped: tuple[float, float] | None = None):
+def orders(seed: int, days: int = 14, stopped: tuple[float, float] | None = None,
+           bursty: bool = False):
     """A shop's orders, a row each at the second it was placed (busy afternoons, quiet
     nights), the order's total as the value; none between the ``stopped`` hours (since the
-    start) when given."""
+    start) when given. ``bursty``: the rate itself wanders (busier or quieter every four
+    hours, a gamma multiplier of mean 1), as a real shop's does."""
     rng = np.random.default_rng(seed)
     hours = np.arange(days * 24)
-    per_hour = 6 + 5 * np.sin(2 * np.pi * (hours % 24 - 9) / 24)
+    busy = np.repeat(rng.gamma(4.0, 0.25, days * 6), 4) if bursty else 1.0
+    per_hour = (6 + 5 * np.sin(2 * np.pi * (hours % 24 - 9) / 24)) * busy
     placed = np.concatenate([hour + np.sort(rng.random(rng.poisson(rate)))
                              for hour, rate in zip(hours, per_hour, strict=True)])
     if stopped:
@@ -225,24 +228,11 @@ def test_orders_that_stop_coming_for_hours_alert_on_the_first_order_after_the_si
     assert not without.alert[back - 5:back + 5].any()
 
 
-def bursty_orders(seed: int, days: int = 21):
-    """``orders`` whose rate itself wanders (busier or quieter every four hours, a gamma
-    multiplier of mean 1), as a real shop's does: more long waits than Poisson arrivals."""
-    rng = np.random.default_rng(seed)
-    hours = np.arange(days * 24)
-    busy = np.repeat(rng.gamma(4.0, 0.25, days * 6), 4)
-    per_hour = (6 + 5 * np.sin(2 * np.pi * (hours % 24 - 9) / 24)) * busy
-    placed = np.concatenate([hour + np.sort(rng.random(rng.poisson(rate)))
-                             for hour, rate in zip(hours, per_hour, strict=True)])
-    stamps = pd.Timestamp("2026-03-02") + pd.to_timedelta(np.round(placed * 3600), unit="s")
-    return pd.DatetimeIndex(stamps), np.round(rng.gamma(2.0, 40.0, len(placed)), 2)
-
-
 @pytest.mark.parametrize("seed", [1, 4, 7])
 def test_a_quiet_spell_of_bursty_orders_is_not_paged_as_a_silence(seed):
     """Arrivals burstier than Poisson wait longer now and then: the silence's gamma shape
     (config.silence_shape) keeps those waits routine, where a Poisson model pages them."""
-    stamps, values = bursty_orders(seed)
+    stamps, values = orders(seed, days=21, bursty=True)
 
     def silences(shape: float) -> int:
         config = replace(engine.DEFAULT_CONFIG, silence_shape=shape)
