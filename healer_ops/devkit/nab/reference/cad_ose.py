@@ -80,6 +80,7 @@ class ContextMemory:
         self.right_by_fact: dict[int, list[_RightSemiContext]] = {}
         self.crossed_lefts: list[_LeftSemiContext] = []
         self.crossed_rights: list[_RightSemiContext] = []
+        self.full_lefts: list[_LeftSemiContext] = []  # crossed lefts with every fact matched
         self.contexts: list[_Context] = []
         # the original resets this to False, and False == 0 in Python: context 0 is skipped
         # whenever no zero-level context was just created (kept)
@@ -138,7 +139,8 @@ class ContextMemory:
         self.crossed_rights = self._cross(self.rights, self.crossed_rights,
                                           self.right_by_fact, facts)
         active, selected, potential = [], 0, []
-        for left in self.crossed_lefts:
+        # only a new zero-level context lets a partly matched left semi-context propose one
+        for left in self.crossed_lefts if new_context else self.full_lefts:
             for right_id, context_id in left.contexts.items():
                 if context_id == self.new_context_id:
                     continue
@@ -167,10 +169,9 @@ class ContextMemory:
         added = self.add_contexts(potential) if potential else 0
         self.crossed_lefts = self._cross(self.lefts, self.crossed_lefts, self.left_by_fact,
                                          facts)
+        self.full_lefts = [left for left in self.crossed_lefts if left.size == left.matched]
         best_weight, predicting = 0.0, []
-        for left in self.crossed_lefts:
-            if left.size != left.matched:
-                continue
+        for left in self.full_lefts:
             for context_id in left.contexts.values():
                 context = self.contexts[context_id]
                 weight = context.hits / context.predictions if context.predictions else 0.0
