@@ -126,9 +126,13 @@ def test_nested_selection_never_uses_the_held_out_category():
 
     variants = {"sharp_on_A": detections({"A": 990, "B": 300, "C": 300}),
                 "steady": detections({"A": 1010, "B": 990, "C": 990})}
-    held = validate.select_then_hold_out(validate.FastScorer(scorer, files), files, variants)
+    fast = validate.FastScorer(scorer, files)
+    means = validate.variant_means(fast, files, variants)
+    held = validate.select_then_hold_out(fast, files, variants, means)
     assert held["A"]["variant"] == "steady"
     assert held["B"]["variant"] == "steady" and held["B"]["windows_detected"] == 2
+    ranked = validate.ranked_variants(means)  # the report's runners-up, best first
+    assert list(ranked) == ["steady", "sharp_on_A"] and ranked["steady"] > ranked["sharp_on_A"]
 
 
 def test_window_precision_recall_counts_alerts_after_probation():

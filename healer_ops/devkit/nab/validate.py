@@ -190,6 +190,14 @@ def best_variant(means: dict, without: str | None) -> tuple[str, float, float]:
     return name, mean, threshold
 
 
+def ranked_variants(means: dict) -> dict[str, float]:
+    """Every variant's mean category score over all the categories of ``means``
+    (``variant_means``), best first: the runners-up of the choice."""
+    on_all = {name: mean for (left_out, name), (mean, _) in means.items() if left_out is None}
+    return {name: round(on_all[name], 2)
+            for name in sorted(on_all, key=on_all.get, reverse=True)}
+
+
 def select_then_hold_out(fast: FastScorer, files: list[CorpusFile],
                          variants: dict[str, dict], means: dict | None = None) -> dict:
     """Nested leave-one-category-out over detector variants ({name: results}).
@@ -306,7 +314,9 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
                          "exam": {c: sum(f.category == c for f in exam)
                                   for c in categories(exam)}, "seeds": list(seeds)},
               "seconds": {name: r["seconds"] for name, r in runs.items()},
-              "chosen_on_all_tuning": chosen, "held_out": held_out, "exam": exam_figures,
+              "chosen_on_all_tuning": chosen,
+              "variant_means_on_all_tuning": ranked_variants(means),
+              "held_out": held_out, "exam": exam_figures,
               "engine_loco": leave_one_category_out(fast, everything, variants["engine"]),
               "references": {}}
     for name in references:
