@@ -25,6 +25,7 @@ from healer_ops.devkit.nab import (
     exam_families_r19,
     exam_families_r20,
     exam_families_r21,
+    exam_families_r22,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -46,7 +47,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r18, exam_families_r18.EXAM_FAMILIES_R18),
                (exam_families_r19, exam_families_r19.EXAM_FAMILIES_R19),
                (exam_families_r20, exam_families_r20.EXAM_FAMILIES_R20),
-               (exam_families_r21, exam_families_r21.EXAM_FAMILIES_R21))
+               (exam_families_r21, exam_families_r21.EXAM_FAMILIES_R21),
+               (exam_families_r22, exam_families_r22.EXAM_FAMILIES_R22))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
