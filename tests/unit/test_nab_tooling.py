@@ -194,3 +194,15 @@ def test_a_family_is_one_category_whatever_its_name_ends_with():
     assert validate.categories(files) == ["synthAWS", "synthStorageLatencyP99"]
     seeds = {f.rel.split("/")[1].split("_")[0] for f in files}
     assert seeds == {"1", "2"} and len({f.rel for f in files}) == len(files)
+
+
+def test_every_variant_is_a_valid_engine_config_and_retired_ones_are_not_candidates():
+    from dataclasses import replace
+
+    from healer_ops.detect import engine
+    from healer_ops.devkit.nab import variants
+
+    assert "engine" in variants.VARIANTS and "escalate-3" in variants.VARIANTS
+    assert not set(variants.VARIANTS) & set(variants.RETIRED_VARIANTS)
+    for changes in {**variants.VARIANTS, **variants.RETIRED_VARIANTS}.values():
+        replace(engine.DEFAULT_CONFIG, **changes)  # a misspelt field raises TypeError

@@ -24,16 +24,16 @@ class EngineConfig:
     # ... but the same evidence that never recovered is the same problem going on (a frozen
     # metric: one detection, not one per episode); another kind of evidence opens a new one.
     # Plain leave-one-category-out (engine7): mean 56.0 vs 55.9, synthObjectCache 19.8 vs
-    # 16.3 (validate.VARIANTS "reopen-after-episode" is the engine before)
+    # 16.3 (variants.py "reopen-after-episode" is the engine before)
     same_kind_until_recovered: bool = True
     min_history_rows: int = 100  # rows whose timestamps fix the spacing; no score before
     hold_seconds: float = 8 * 3600.0  # one detection per problem within this data time
     # (8 h, with episodes of up to two holds: plain leave-one-category-out over the tuning
-    # categories 57.1 vs 55.1 for 17 h, the nested selection's choice; validate.VARIANTS)
+    # categories 57.1 vs 55.1 for 17 h, the nested selection's choice; variants.py)
     repeat_fraction: float = 1.0  # a score must beat this share of a hold before it
     escalation: float = -2.0  # p <= (p of the open detection) ** |this| scores anyway;
     # negative: only while that detection did not alert (decide.escalates). 3.0 (also after
-    # an alert; validate.VARIANTS "escalate-3", the nested selection's choice at engine8)
+    # an alert; variants.py "escalate-3", the nested selection's choice at engine8)
     # scores 55.2 vs 55.0 by plain leave-one-category-out with flat_weight 0.003, but pages
     # a lasting shift twice (a second kind of evidence 9 rows after the first alert)
     context_rows: int = 4032  # history score_new needs (14 days of 5-minute rows)
@@ -51,7 +51,7 @@ class EngineConfig:
     # ... of the same kind of day (weekdays vs weekdays, weekends vs weekends, by the
     # timestamps' calendar; none for the first weekend). Plain leave-one-category-out over
     # the tuning categories (engine7): mean 55.9 vs 54.9 with every day, 55.5 when the
-    # first weekend falls back to every day (validate.VARIANTS "every-day-reference")
+    # first weekend falls back to every day (variants.py "every-day-reference")
     weekend_reference: bool = True
     seasonal_detrend: bool = False  # seasonal points: each day's shape around its own level
     # point statistics (a small share of the false-alarm budget: extreme points only)
@@ -62,7 +62,7 @@ class EngineConfig:
     point_warmup_rows: int = 200
     scale_floor_fraction: float = 0.05
     count_noise_floor: float = 0.5  # counts: scales of at least this share of Poisson noise
-    # engine11: 0.003 (was 0.001; validate.VARIANTS "engine10"), the nested selection's
+    # engine11: 0.003 (was 0.001; variants.py "engine10"), the nested selection's
     # choice in 37 of 46 folds with r11 as the exam and, with escalate-3, in 50 of 50 with
     # r12. Plain leave-one-category-out, r12 among the tuning families: 53.1 vs 52.6
     # (realKnownCause 73.2 vs 73.5, artificialWithAnomaly 81.8 vs 80.9); with escalation 3
@@ -76,7 +76,7 @@ class EngineConfig:
     extreme_window: int = 8640  # rows whose highest and lowest count (30 days at 5 min)
     extreme_after_seconds: float = 86400.0  # ... once the series has a day of history
     # how often the value changed in the last hours (a group flapping between the same few
-    # values): off until a nested selection chooses it (validate.VARIANTS "changes-003").
+    # values): off until a nested selection chooses it (variants.py "changes-003").
     # Plain leave-one-category-out, r10 among the tuning families: 53.5 vs 53.3 at 0.03,
     # web nodes 30.5 vs 18.6 (the family it was written after), realKnownCause 72.9 vs 73.5
     change_weight: float = 0.0
@@ -90,7 +90,7 @@ class EngineConfig:
     # categories unchanged); the rate alone 53.5 (0.1 or 0.3), the windows alone 53.5.
     # Rejected: the total replaced by its rate everywhere (52.9: inodes -17.8), the novelty
     # of the rate's windows as the rate's evidence (53.4). A clean usage counter is no longer
-    # paged on its eighth day (test_detect_engine). validate.VARIANTS "engine9"
+    # paged on its eighth day (test_detect_engine). variants.py "engine9"
     totals_by_rate: bool = True
     rate_weight: float = 0.1
     # engine12: a fall to at most half the value is a counter's reset (a save, a rotation, a
@@ -104,7 +104,7 @@ class EngineConfig:
     # awaiting moderation -0.9; the real categories have no such total. Plain leave-one-
     # category-out, r16 among the tuning families: mean 52.2 vs 52.1 (6 categories up, 2
     # down; realKnownCause 72.9 and realTweets 75.4 both times).
-    # validate.VARIANTS "engine11" is the engine before
+    # variants.py "engine11" is the engine before
     counter_resets: bool = True
     # engine13: on rows stamped at each event (core.event_stamped), a wait that should have
     # held many events at the rate of those hours on the last days (evidence.silence).
@@ -115,7 +115,7 @@ class EngineConfig:
     # calls 66.8 vs 67.6. Rejected on those two: the wait against the last 20 waits (46.5 /
     # 65.9 at 0.03, but a shop's afternoon without orders never alerted: the nights teach
     # long waits), the same against the waits of that hour on the last days (40.7 / 66.2),
-    # the rows in the last hour as a level (43.0 / 67.0). validate.VARIANTS "engine12"
+    # the rows in the last hour as a level (43.0 / 67.0). variants.py "engine12"
     silence_weight: float = 0.03
     # engine14: arrivals burstier than Poisson (evidence.silence's gamma shape; inf is
     # Poisson, "engine13"). Written after r18's order totals, where silences were half of
@@ -135,7 +135,7 @@ class EngineConfig:
     # small lasting changes (drift: a two-sided CUSUM of the hourly means, in robust sigmas
     # of the last week's, at least drift_floor_fraction of the spread of all earlier hours):
     # its share; 0 = off. Plain leave-one-category-out over the tuning categories: mean 58.3
-    # vs 56.1 without (validate.VARIANTS "no-drift"); floors 0.05 / 0.2 / 0.75 / 1.0 gave
+    # vs 56.1 without (variants.py "no-drift"); floors 0.05 / 0.2 / 0.75 / 1.0 gave
     # 57.0 / 56.9 / 58.3 / 57.8, weights 0.03 and 0.3 (floor 0.2) 57.1 and 55.9. Kept for
     # the real categories (with r7 among the tuning families 74.5 / 76.1 / 73.9 vs 71.1 /
     # 74.5 / 67.8 without); on the eight blind families of r6 and r7 it was 1.3 lower on
@@ -151,7 +151,7 @@ class EngineConfig:
     # engine8 (plain leave-one-category-out over the tuning categories, r8 among them):
     # pseudo count 15 / 30 / 60 / 120 gave means 55.0 / 55.6 / 55.9 / 56.0; with exclude 12
     # 56.2 (artificialWithAnomaly 80.9 vs 79.0, realKnownCause 72.9 vs 73.4, realTweets
-    # 75.9 vs 76.0; validate.VARIANTS "engine7" is the engine before)
+    # 75.9 vs 76.0; variants.py "engine7" is the engine before)
     calibration_history: int = 8640
 
 

@@ -163,22 +163,28 @@ def bench_nab_validate(
              "[default: ~/.cache/healer-ops/nab-reference]"),
     no_reference_cache: bool = typer.Option(False, "--no-reference-cache",
                                             help="Score every file with the references again"),
+    with_retired: bool = typer.Option(
+        False, "--with-retired",
+        help="Add the retired variants (variants.RETIRED_VARIANTS) to the nested selection's "
+             "candidates (about three times as long)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Held-out figures of the engine: nested leave-one-category-out over the local NAB
     categories and the tuning synthetic families (variant and threshold chosen without the
     held-out category), exam families never used to choose anything, and the reference
     detectors on the same files."""
-    from healer_ops.devkit.nab import bench, validate
+    from healer_ops.devkit.nab import bench, validate, variants
     from healer_ops.devkit.nab import reference as references
 
     if not bench.DEFAULT_SCORER.is_file():
         typer.secho(f"error: NAB scorer {bench.DEFAULT_SCORER} not found", fg="red", err=True)
         raise typer.Exit(2)
     cache = None if no_reference_cache else (reference_cache or references.default_cache_dir())
+    candidates = ({**variants.VARIANTS, **variants.RETIRED_VARIANTS} if with_retired
+                  else variants.VARIANTS)
     report = validate.validate_engine(bench.DEFAULT_NAB_DIR, bench.DEFAULT_SCORER,
                                       tuple(seeds), () if no_reference else tuple(reference),
-                                      reference_cache=cache)
+                                      reference_cache=cache, variants=candidates)
     if as_json:
         typer.echo(json.dumps(report, indent=1, default=float))
         return

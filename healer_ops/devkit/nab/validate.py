@@ -275,7 +275,8 @@ class ReferenceDetector:
 
 def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1, 2),
                     references: tuple[str, ...] = ("cadose", "relativeEntropy"),
-                    workers: int | None = None, reference_cache: Path | None = None) -> dict:
+                    workers: int | None = None, reference_cache: Path | None = None,
+                    variants: dict[str, dict] | None = None) -> dict:
     """Held-out figures of the engine on the local NAB categories and synthetic families.
 
     - ``held_out``: nested leave-one-category-out over the tuning categories (local NAB and
@@ -286,28 +287,32 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
     - ``references``: the published detectors on the same files (threshold from the other
       categories, as ``leave_one_category_out``); with ``reference_cache``, files those
       detectors scored before are read from it (``from_cache`` counts them).
+
+    ``variants`` ({name: config changes}, ``VARIANTS`` by default, "engine" among them) are
+    the candidates of the nested selection.
     """
     workers = workers or default_workers()
+    variants = variants or VARIANTS
     scorer = load_scorer(scorer_path)
     tuning = load_nab(nab_dir) + synthetic_corpus(TUNING_FAMILIES, seeds)
     exam = synthetic_corpus(EXAM_FAMILIES, seeds)
     everything = tuning + exam
     fast = FastScorer(scorer, everything)
     runs = {name: run(everything, EngineVariant(**changes), workers)
-            for name, changes in VARIANTS.items()}
-    variants = {name: r["results"] for name, r in runs.items()}
-    means = variant_means(fast, tuning, variants)
-    held_out = select_then_hold_out(fast, tuning, variants, means)
+            for name, changes in variants.items()}
+    results = {name: r["results"] for name, r in runs.items()}
+    means = variant_means(fast, tuning, results)
+    held_out = select_then_hold_out(fast, tuning, results, means)
     for category, figures in held_out.items():
         mine = of_category(tuning, category)
-        figures["alerts"] = window_precision_recall(mine, variants[figures["variant"]])
+        figures["alerts"] = window_precision_recall(mine, results[figures["variant"]])
     chosen, _, threshold = best_variant(means, None)
     exam_figures = {}
     for category in categories(exam):
         mine = of_category(exam, category)
         exam_figures[category] = {"variant": chosen, "threshold_from_tuning": threshold,
-                                  **nab_figures(fast, mine, variants[chosen], threshold),
-                                  "alerts": window_precision_recall(mine, variants[chosen])}
+                                  **nab_figures(fast, mine, results[chosen], threshold),
+                                  "alerts": window_precision_recall(mine, results[chosen])}
         exam_figures[category].pop("threshold")
     report = {"corpus": {"tuning": {c: sum(f.category == c for f in tuning)
                                     for c in categories(tuning)},
@@ -317,7 +322,7 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
               "chosen_on_all_tuning": chosen,
               "variant_means_on_all_tuning": ranked_variants(means),
               "held_out": held_out, "exam": exam_figures,
-              "engine_loco": leave_one_category_out(fast, everything, variants["engine"]),
+              "engine_loco": leave_one_category_out(fast, everything, results["engine"]),
               "references": {}}
     for name in references:
         cached = sum(reference_cache is not None and cache_path(
