@@ -7,7 +7,7 @@ from __future__ import annotations
 import typer
 
 from healer_ops.cli.progress import with_activity
-from healer_ops.devkit.cli import bench, bench_fleet, evaluate, fleet
+from healer_ops.devkit.cli import bench, bench_fleet, bench_nab, evaluate, fleet
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -18,8 +18,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     bench_app = typer.Typer(help="Benchmarks; each prints its figures (--json for one object).",
                             no_args_is_help=True)
     for name, command in (("ingest", bench.bench_ingest), ("probe", bench.bench_probe),
-                          ("nab", bench.bench_nab), ("nab-synthetic", bench.bench_nab_synthetic),
-                          ("nab-validate", bench.bench_nab_validate),
+                          ("nab", bench_nab.bench_nab),
+                          ("nab-synthetic", bench_nab.bench_nab_synthetic),
+                          ("nab-validate", bench_nab.bench_nab_validate),
                           ("detect", bench.bench_detect),
                           ("fleet-nab", bench_fleet.bench_fleet_nab),
                           ("accuracy", bench.bench_accuracy),
