@@ -124,6 +124,10 @@ def bench_nab_validate(
         False, "--with-retired",
         help="Add the retired variants (variants.RETIRED_VARIANTS) to the nested selection's "
              "candidates (about three times as long)"),
+    engine_report: Path | None = typer.Option(
+        None, "--engine-report",
+        help="Also write the engine's figures (JSON) here as soon as they are known, before "
+             "the references run"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Held-out figures of the engine: nested leave-one-category-out over the local NAB
@@ -141,7 +145,9 @@ def bench_nab_validate(
                   else variants.VARIANTS)
     report = validate.validate_engine(bench.DEFAULT_NAB_DIR, bench.DEFAULT_SCORER,
                                       tuple(seeds), () if no_reference else tuple(reference),
-                                      reference_cache=cache, variants=candidates)
+                                      reference_cache=cache, variants=candidates,
+                                      on_engine_report=engine_report and (
+                                          lambda r: _write_json(engine_report, r)))
     if as_json:
         typer.echo(json.dumps(report, indent=1, default=float))
         return
@@ -155,3 +161,7 @@ def bench_nab_validate(
     for name, figures in report["references"].items():
         typer.echo(f"reference {name} ({figures['from_cache']} files from cache): " + ", ".join(
             f"{c} {v['normalized']}" for c, v in figures["loco"].items()))
+
+
+def _write_json(path: Path, report: dict) -> None:
+    path.write_text(json.dumps(report, indent=1, default=float))

@@ -276,7 +276,8 @@ class ReferenceDetector:
 def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (1, 2),
                     references: tuple[str, ...] = ("cadose", "relativeEntropy"),
                     workers: int | None = None, reference_cache: Path | None = None,
-                    variants: dict[str, dict] | None = None) -> dict:
+                    variants: dict[str, dict] | None = None,
+                    on_engine_report: Callable[[dict], None] | None = None) -> dict:
     """Held-out figures of the engine on the local NAB categories and synthetic families.
 
     - ``held_out``: nested leave-one-category-out over the tuning categories (local NAB and
@@ -289,7 +290,9 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
       detectors scored before are read from it (``from_cache`` counts them).
 
     ``variants`` ({name: config changes}, ``VARIANTS`` by default, "engine" among them) are
-    the candidates of the nested selection.
+    the candidates of the nested selection. ``on_engine_report`` receives the report as soon
+    as the engine's figures are known, before the references' long runs, so a run that dies
+    or is stopped in its reference phase does not take the exam's one scoring with it.
     """
     workers = workers or default_workers()
     variants = variants or VARIANTS
@@ -324,6 +327,8 @@ def validate_engine(nab_dir: Path, scorer_path: Path, seeds: tuple[int, ...] = (
               "held_out": held_out, "exam": exam_figures,
               "engine_loco": leave_one_category_out(fast, everything, results["engine"]),
               "references": {}}
+    if on_engine_report:
+        on_engine_report(report)
     for name in references:
         cached = sum(reference_cache is not None and cache_path(
             name, f.values, reference_cache).is_file() for f in everything)
