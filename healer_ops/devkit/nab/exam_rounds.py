@@ -26,6 +26,7 @@ from healer_ops.devkit.nab import (
     exam_families_r20,
     exam_families_r21,
     exam_families_r22,
+    exam_families_r23,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -48,7 +49,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r19, exam_families_r19.EXAM_FAMILIES_R19),
                (exam_families_r20, exam_families_r20.EXAM_FAMILIES_R20),
                (exam_families_r21, exam_families_r21.EXAM_FAMILIES_R21),
-               (exam_families_r22, exam_families_r22.EXAM_FAMILIES_R22))
+               (exam_families_r22, exam_families_r22.EXAM_FAMILIES_R22),
+               (exam_families_r23, exam_families_r23.EXAM_FAMILIES_R23))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
