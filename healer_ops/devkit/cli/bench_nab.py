@@ -93,9 +93,7 @@ def bench_nab_synthetic(
     not in ../shared/data/nab) together with the local files, one threshold for all."""
     from healer_ops.devkit.nab import bench
 
-    if not bench.DEFAULT_SCORER.is_file():
-        typer.secho(f"error: NAB scorer {bench.DEFAULT_SCORER} not found", fg="red", err=True)
-        raise typer.Exit(2)
+    _require_default_scorer(bench.DEFAULT_SCORER)
     report = bench.synthetic_report(out, results, "healerops", bench.DEFAULT_SCORER,
                                     tuple(seeds))
     if as_json:
@@ -137,19 +135,17 @@ def bench_nab_validate(
     from healer_ops.devkit.nab import bench, validate, variants
     from healer_ops.devkit.nab import reference as references
 
-    if not bench.DEFAULT_SCORER.is_file():
-        typer.secho(f"error: NAB scorer {bench.DEFAULT_SCORER} not found", fg="red", err=True)
-        raise typer.Exit(2)
+    _require_default_scorer(bench.DEFAULT_SCORER)
     cache = None if no_reference_cache else (reference_cache or references.default_cache_dir())
     candidates = ({**variants.VARIANTS, **variants.RETIRED_VARIANTS} if with_retired
                   else variants.VARIANTS)
     report = validate.validate_engine(bench.DEFAULT_NAB_DIR, bench.DEFAULT_SCORER,
                                       tuple(seeds), () if no_reference else tuple(reference),
                                       reference_cache=cache, variants=candidates,
-                                      on_engine_report=engine_report and (
-                                          lambda r: _write_json(engine_report, r)))
+                                      on_engine_report=(lambda r: engine_report.write_text(
+                                          _report_json(r))) if engine_report else None)
     if as_json:
-        typer.echo(json.dumps(report, indent=1, default=float))
+        typer.echo(_report_json(report))
         return
     typer.echo(f"variant chosen on all tuning categories: {report['chosen_on_all_tuning']}")
     for section in ("held_out", "exam"):
@@ -163,5 +159,11 @@ def bench_nab_validate(
             f"{c} {v['normalized']}" for c, v in figures["loco"].items()))
 
 
-def _write_json(path: Path, report: dict) -> None:
-    path.write_text(json.dumps(report, indent=1, default=float))
+def _report_json(report: dict) -> str:
+    return json.dumps(report, indent=1, default=float)  # numpy floats in the figures
+
+
+def _require_default_scorer(scorer: Path) -> None:
+    if not scorer.is_file():
+        typer.secho(f"error: NAB scorer {scorer} not found", fg="red", err=True)
+        raise typer.Exit(2)
