@@ -59,7 +59,9 @@ VARIANTS = {  # the nested selection's candidates (declared before the exam is s
     # after r20 (declared before r21 is scored): arrivals burstier still in the silence. At
     # the threshold 0.324, seeds 1 and 2, shape 2 vs 5: detections outside windows on r20's
     # upload sizes 61 vs 67, order totals 46 vs 69, webhook deliveries 58 vs 65, no window
-    # lost (one more upload window found); not measured by leave-one-category-out
+    # lost (one more upload window found). Ranked sixth of 12 at r21's scoring; after it,
+    # with escalate-3 and r21 among the tuning families: mean 51.4 both, r21's reCAPTCHA
+    # scores 48.2 vs 55.2
     "silence-shape-2": {"silence_shape": 2.0},
 }
 # Retired after r20 (`nab-validate --with-retired` adds them back): the engine before each
