@@ -5,7 +5,7 @@ rotation and new variants are one small diff).
 
 from __future__ import annotations
 
-from healer_ops.devkit.nab import exam_families_r22
+from healer_ops.devkit.nab import exam_families_r23
 from healer_ops.devkit.nab.exam_rounds import written_before
 
 # every family the engine was ever tuned or diagnosed on (synthLatency and synthGappy were
@@ -29,9 +29,10 @@ from healer_ops.devkit.nab.exam_rounds import written_before
 # synthCpuSteal, synthPhpSessions, synthScheduledPosts and synthMailSent the nineteenth,
 # synthFileChanges, synthUploadSizes, synthZeroResultSearches and synthPhpMemoryPeak the
 # twentieth, synthRackPower, synthRedirects, synthCaptchaScores and synthSupportTickets the
-# twenty-first;
+# twenty-first, synthUserSignups, synthAutoloadOptions, synthPodRestarts and synthJvmHeap
+# the twenty-second;
 # once scored and looked at, they joined the tuning categories)
-EXAM_FAMILIES = exam_families_r22.EXAM_FAMILIES_R22  # written blind, never used to choose
+EXAM_FAMILIES = exam_families_r23.EXAM_FAMILIES_R23  # written blind, never used to choose
 TUNING_FAMILIES = (("synthAWS", "synthAdExchange", "synthTraffic", "synthRequests",
                     "synthSparse", "synthLatency", "synthGappy")
                    + written_before(EXAM_FAMILIES))
