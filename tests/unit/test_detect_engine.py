@@ -301,6 +301,31 @@ def test_shrunk_pvalues_follow_the_model_early_and_the_series_later():
     assert 0.005 < (late < 0.01).mean() < 0.03  # history speaks: close to uniform
 
 
+def _with_bursts(rows: int, starts, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    stat = np.random.default_rng(seed).standard_normal(rows)
+    for start in starts:
+        stat[start:start + 20] = 12.0
+    return stat, np.minimum(1.0, np.exp(-2.0 * np.maximum(stat, 0.0)))
+
+
+def test_censored_calibration_keeps_a_second_burst_as_surprising_as_the_first():
+    stat, prior = _with_bursts(6000, (3000, 4500))
+    plain = calibrate.shrunk_pvalues(stat, prior, pseudo_count=30)
+    censored = calibrate.shrunk_pvalues(stat, prior, pseudo_count=30, censor=1e-5)
+    assert plain[3000:3020].max() < 1e-5 and censored[3000:3020].max() < 1e-5
+    assert plain[4500:4520].min() > 1e-4  # the first burst taught the series
+    assert censored[4500:4520].max() < 1e-5  # an anomaly is not the series' routine
+    tail_plain = calibrate.tail_pvalues(stat)
+    tail_censored = calibrate.tail_pvalues(stat, censor=1e-5)
+    assert tail_censored[4500:4520].max() < tail_plain[4500:4520].min()
+
+
+def test_censored_calibration_still_learns_bursts_that_are_routine():
+    stat, prior = _with_bursts(6000, range(1000, 6000, 200))  # 10% of the rows
+    censored = calibrate.shrunk_pvalues(stat, prior, pseudo_count=30, censor=1e-5)
+    assert censored[5000:5020].min() > 1e-3
+
+
 def test_flat_evidence_ignores_a_series_that_never_changed():
     values = np.full(500, 3.0)
     assert (evidence.flat(values, 30, 8640) == 1).all()

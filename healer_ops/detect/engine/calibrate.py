@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 MIN_EXCEEDANCES = 10  # fewer points above the threshold cannot fit a tail
+CENSOR_MAX_SHARE = 0.02  # censored rows beyond this share of a history are routine: kept
 
 
 def _lowered_to_the_tail(share: np.ndarray, earlier: np.ndarray, block: np.ndarray,
@@ -28,8 +29,18 @@ def _lowered_to_the_tail(share: np.ndarray, earlier: np.ndarray, block: np.ndarr
     return np.where(block > threshold, np.minimum(share, tail), share)
 
 
+def history_before(stat: np.ndarray, kept: np.ndarray, start: int, history: int
+                   ) -> np.ndarray:
+    """The sorted finite values of the ``history`` rows before ``start``, without the rows
+    not ``kept`` (censored) unless those are more than ``CENSOR_MAX_SHARE`` of them."""
+    earlier, mask = stat[max(0, start - history):start], kept[max(0, start - history):start]
+    if (~mask).sum() <= CENSOR_MAX_SHARE * len(mask):
+        earlier = earlier[mask]
+    return np.sort(earlier[np.isfinite(earlier)])
+
+
 def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 100,
-                 history: int = 8640, warmup: int = 200) -> np.ndarray:
+                 history: int = 8640, warmup: int = 200, censor: float = 0.0) -> np.ndarray:
     """One-sided p-value of each value of ``stat`` against the earlier values (causal).
 
     Every ``refit_every`` rows the earlier ``history`` values are sorted; a value's p is the
@@ -37,14 +48,15 @@ def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 10
     the ``quantile`` threshold u, the exponential (generalized Pareto, shape 0) tail
     ``k/N exp(-(x-u)/beta)`` fitted to the k exceedances, which extrapolates beyond the
     largest value seen (peaks over threshold). p = 1 for NaN and until ``warmup`` rows and
-    ``warmup // 2`` finite values exist.
+    ``warmup // 2`` finite values exist. Rows with p below ``censor`` teach later rows
+    nothing (``history_before``).
     """
     stat = np.asarray(stat, dtype=float)
     n = len(stat)
     pvalues = np.ones(n)
+    kept = np.ones(n, dtype=bool)
     for start in range(warmup, n, refit_every):
-        earlier = stat[max(0, start - history):start]
-        earlier = np.sort(earlier[np.isfinite(earlier)])
+        earlier = history_before(stat, kept, start, history)
         if len(earlier) < max(warmup // 2, 1):
             continue
         block = stat[start:start + refit_every]
@@ -52,6 +64,7 @@ def tail_pvalues(stat: np.ndarray, quantile: float = 0.98, refit_every: int = 10
         empirical = (count - np.searchsorted(earlier, block, side="left") + 1) / (count + 1)
         empirical = _lowered_to_the_tail(empirical, earlier, block, quantile)
         pvalues[start:start + refit_every] = np.where(np.isfinite(block), empirical, 1.0)
+        kept[start:start + refit_every] = pvalues[start:start + refit_every] >= censor
     return pvalues
 
 
@@ -94,7 +107,7 @@ def combine(pvalues: list[np.ndarray], weights: list[float]) -> np.ndarray:
 
 def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30.0,
                    quantile: float = 0.98, refit_every: int = 50,
-                   history: int = 8640) -> np.ndarray:
+                   history: int = 8640, censor: float = 0.0) -> np.ndarray:
     """One-sided p of each value of ``stat`` (larger = more anomalous), valid from row one.
 
     A model p-value ``prior`` (e.g. a heavy-tailed t distribution for a robust z) counts as
@@ -104,16 +117,19 @@ def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30
     values at least as large, with an exponential tail fitted above the ``quantile``
     threshold (peaks over threshold), so a value larger than any seen still gets a p below
     ``1/N``. With little history the model speaks; with a lot, the series' own frequencies
-    do, so a statistic that is routinely large on this series stops alerting.
+    do, so a statistic that is routinely large on this series stops alerting. With
+    ``censor``, a value whose p fell below it is left out of the later rows' history (an
+    anomaly is not the series' routine: the second spam wave is as surprising as the first),
+    unless such values are more than ``CENSOR_MAX_SHARE`` of it (then they are routine).
     """
     stat = np.asarray(stat, dtype=float)
     prior = np.asarray(prior, dtype=float)
     n = len(stat)
     pvalues = np.ones(n)
+    kept = np.ones(n, dtype=bool)
     for start in range(0, n, refit_every):
         block = stat[start:start + refit_every]
-        earlier = stat[max(0, start - history):start]
-        earlier = np.sort(earlier[np.isfinite(earlier)])
+        earlier = history_before(stat, kept, start, history)
         count = len(earlier)
         share = np.zeros(len(block))
         if count:
@@ -122,4 +138,5 @@ def shrunk_pvalues(stat: np.ndarray, prior: np.ndarray, pseudo_count: float = 30
         p = (count * share + pseudo_count * prior[start:start + refit_every]) / (
             count + pseudo_count)
         pvalues[start:start + refit_every] = np.where(np.isfinite(block), p, 1.0)
+        kept[start:start + refit_every] = pvalues[start:start + refit_every] >= censor
     return np.clip(pvalues, 1e-300, 1.0)

@@ -153,6 +153,11 @@ class EngineConfig:
     # 56.2 (artificialWithAnomaly 80.9 vs 79.0, realKnownCause 72.9 vs 73.4, realTweets
     # 75.9 vs 76.0; variants.py "engine7" is the engine before)
     calibration_history: int = 8640
+    # a statistic's value with p below this teaches its later rows nothing (calibrate:
+    # the second spam wave as surprising as the first); 0 = off until a nested selection
+    # chooses it (variants.py "censor-1e-5"). Written after r22's sign-ups, where a file's
+    # later spam waves scored 0.11 to 0.40 after a first one at 0.80 to 0.95
+    calibration_censor: float = 0.0
 
 
 DEFAULT_CONFIG = EngineConfig()

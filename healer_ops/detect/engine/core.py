@@ -149,7 +149,7 @@ def point_evidence(values: np.ndarray, difference: np.ndarray | None,
     """Bonferroni-corrected p of the point statistics, per kind: spike, level, seasonal
     (``difference``: against the seasonal reference)."""
     tail = dict(quantile=config.tail_quantile, refit_every=100, history=8640,
-                warmup=config.point_warmup_rows)
+                warmup=config.point_warmup_rows, censor=config.calibration_censor)
     floor = np.maximum(scale_floor(values, config.scale_floor_fraction), noise_floor)
     statistics = {"spike": [robust_zscore(values, window, floor)
                             for window in config.point_windows],
@@ -173,7 +173,8 @@ def novelty_pvalues(values: np.ndarray, step_rows: int, first_row: int,
     first_complete = -(-first_row // step_rows) + config.window_steps - 1
     novelty[:first_complete] = np.nan
     return tail_pvalues(novelty, quantile=config.tail_quantile, refit_every=10,
-                        history=8640, warmup=config.novelty_warmup_steps)
+                        history=8640, warmup=config.novelty_warmup_steps,
+                        censor=config.calibration_censor)
 
 
 def at_step_ends(step_pvalues: np.ndarray, rows: int, step_rows: int) -> np.ndarray:
@@ -252,7 +253,8 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
                                       noise_floor).items():
             point = p * step_rows / config.point_weight
             weighted[name] = np.minimum(weighted.get(name, np.ones(n)), point)
-    calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history)
+    calibration = dict(pseudo_count=config.pseudo_count, history=config.calibration_history,
+                       censor=config.calibration_censor)
     if config.extreme_weight > 0:
         up, down = evidence.record(values, config.extreme_margin, config.extreme_window,
                                    **calibration)
@@ -279,7 +281,8 @@ def weighted_evidence(values: np.ndarray, timestamps, reference, config: EngineC
         drift = drift_pvalues(source, step_rows, config.drift_reference_steps,
                               config.drift_slack, config.drift_cap,
                               config.drift_floor_fraction, config.pseudo_count,
-                              config.calibration_history // step_rows)
+                              config.calibration_history // step_rows,
+                              config.calibration_censor)
         weighted["drift"] = at_step_ends(drift / config.drift_weight, n, step_rows)
     return weighted, step_rows, expected
 
@@ -301,7 +304,8 @@ def change_pvalues(values: np.ndarray, step_rows: int, config: EngineConfig) -> 
                      poisson.sf(np.nan_to_num(per_step) - 1, np.nan_to_num(usual) + 1.0), 1.0)
     prior[:config.novelty_warmup_steps] = 1.0
     return shrunk_pvalues(per_step, prior, config.pseudo_count, refit_every=10,
-                          history=config.calibration_history // step_rows)
+                          history=config.calibration_history // step_rows,
+                          censor=config.calibration_censor)
 
 
 def total_rate(values: np.ndarray, timestamps, step_rows: int, config: EngineConfig

@@ -52,8 +52,8 @@ def cusum(z: np.ndarray, slack: float) -> np.ndarray:
 
 
 def drift_pvalues(values: np.ndarray, step_rows: int, reference_steps: int, slack: float,
-                  cap: float, floor_fraction: float, pseudo_count: float, history: int
-                  ) -> np.ndarray:
+                  cap: float, floor_fraction: float, pseudo_count: float, history: int,
+                  censor: float = 0.0) -> np.ndarray:
     """Per complete step, the p of the CUSUM of its hourly means.
 
     Model: for independent standard z, a one-sided CUSUM with slack k exceeds h with
@@ -68,4 +68,5 @@ def drift_pvalues(values: np.ndarray, step_rows: int, reference_steps: int, slac
     statistic = np.minimum(statistic, np.log(2.0 / CERTAIN_PVALUE) / (2.0 * slack))
     with np.errstate(invalid="ignore"):
         prior = np.minimum(1.0, 2.0 * np.exp(-2.0 * slack * np.nan_to_num(statistic)))
-    return shrunk_pvalues(statistic, prior, pseudo_count, refit_every=10, history=history)
+    return shrunk_pvalues(statistic, prior, pseudo_count, refit_every=10, history=history,
+                          censor=censor)

@@ -31,8 +31,8 @@ def repeats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def flat(values: np.ndarray, pseudo_count: float, history: int,
-         prior_rows: float = 5.0, min_changes: int = 10, loosen_only: bool = True
-         ) -> np.ndarray:
+         prior_rows: float = 5.0, min_changes: int = 10, loosen_only: bool = True,
+         censor: float = 0.0) -> np.ndarray:
     """p of the current run of identical values (a stuck sensor, a metric that stopped).
 
     Model: independent repeats at the rate this series repeats THIS value (its earlier
@@ -60,12 +60,13 @@ def flat(values: np.ndarray, pseudo_count: float, history: int,
     stat = np.where(judged, run, np.nan)
     # the series' history may only loosen the model (long runs are routine here), never
     # tighten it: within one run every row is a new longest run
-    shrunk = shrunk_pvalues(stat, prior, pseudo_count, history=history)
+    shrunk = shrunk_pvalues(stat, prior, pseudo_count, history=history, censor=censor)
     return np.maximum(prior, shrunk) if loosen_only else shrunk
 
 
 def record(values: np.ndarray, margin_scale: float, window: int, pseudo_count: float,
-           history: int, rarity: bool = True) -> tuple[np.ndarray, np.ndarray]:
+           history: int, rarity: bool = True, censor: float = 0.0
+           ) -> tuple[np.ndarray, np.ndarray]:
     """A new extreme: how far x_t passes the highest (lowest) of the last ``window`` rows,
     in units of their range.
 
@@ -87,12 +88,12 @@ def record(values: np.ndarray, margin_scale: float, window: int, pseudo_count: f
             prior = np.where(margin > 0, rare * np.exp(-margin / margin_scale), 1.0)
         stat = np.where(np.isfinite(margin), margin, np.nan)
         out.append(shrunk_pvalues(stat, np.nan_to_num(prior, nan=1.0), pseudo_count,
-                                  history=history))
+                                  history=history, censor=censor))
     return out[0], out[1]
 
 
 def silence(seconds: np.ndarray, pseudo_count: float, history: int, days: int = 7,
-            shape: float = np.inf) -> np.ndarray:
+            shape: float = np.inf, censor: float = 0.0) -> np.ndarray:
     """p of the wait before each row, by the events it was expected to hold: the rate of
     events at each hour of the day (their mean count at that hour over the last ``days``
     days), integrated over the wait. ``seconds``: each row's time since the start of its
@@ -117,4 +118,4 @@ def silence(seconds: np.ndarray, pseudo_count: float, history: int, days: int = 
     waited = np.exp(-expected) if np.isinf(shape) else (1.0 + expected / shape) ** -shape
     prior = np.where(known, waited, 1.0)
     return shrunk_pvalues(np.where(known, events, np.nan), prior, pseudo_count,
-                          history=history)
+                          history=history, censor=censor)
