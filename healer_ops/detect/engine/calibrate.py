@@ -33,8 +33,9 @@ def history_before(stat: np.ndarray, kept: np.ndarray, start: int, history: int
                    ) -> np.ndarray:
     """The sorted finite values of the ``history`` rows before ``start``, without the rows
     not ``kept`` (censored) unless those are more than ``CENSOR_MAX_SHARE`` of them."""
-    earlier, mask = stat[max(0, start - history):start], kept[max(0, start - history):start]
-    if (~mask).sum() <= CENSOR_MAX_SHARE * len(mask):
+    first = max(0, start - history)
+    earlier, mask = stat[first:start], kept[first:start]
+    if 0 < (~mask).sum() <= CENSOR_MAX_SHARE * len(mask):  # none censored: no copy
         earlier = earlier[mask]
     return np.sort(earlier[np.isfinite(earlier)])
 
