@@ -137,8 +137,7 @@ def bench_nab_validate(
 
     _require_default_scorer(bench.DEFAULT_SCORER)
     cache = None if no_reference_cache else (reference_cache or references.default_cache_dir())
-    candidates = ({**variants.VARIANTS, **variants.RETIRED_VARIANTS} if with_retired
-                  else variants.VARIANTS)
+    candidates = variants.EVERY_VARIANT if with_retired else variants.VARIANTS
     report = validate.validate_engine(bench.DEFAULT_NAB_DIR, bench.DEFAULT_SCORER,
                                       tuple(seeds), () if no_reference else tuple(reference),
                                       reference_cache=cache, variants=candidates,
