@@ -48,3 +48,12 @@ def test_no_module_outside_detect_is_over_500_lines():
         if lines > MAX_LINES:
             too_long[str(path.relative_to(ROOT))] = lines
     assert not too_long, f"split these modules along their ideas: {too_long}"
+
+
+def test_a_devkit_command_module_imports_alone_without_a_plug_in_warning():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import healer_ops.devkit.cli.bench_nab"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and "not loaded" not in done.stderr, done.stderr

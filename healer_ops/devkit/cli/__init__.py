@@ -1,17 +1,20 @@
 """The devkit's commands, plugged into `healer-ops` through the `healer_ops.commands` entry
 point (pyproject.toml): `demo`, `fleet generate|serve`, `alerts evaluate` and `bench ...`.
-Each module imports only typer at module level."""
+Each module imports only typer at module level, and this package nothing of the product's
+command line: importing one of these modules alone must not start the product's plug-in
+loading while this package is half-initialized."""
 
 from __future__ import annotations
 
 import typer
 
-from healer_ops.cli.progress import with_activity
 from healer_ops.devkit.cli import bench, bench_fleet, bench_nab, evaluate, fleet
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     """Add the kit's commands to the product's command line."""
+    from healer_ops.cli.progress import with_activity
+
     app.command("demo")(fleet.demo)
     app.add_typer(fleet.fleet_app, name="fleet")
     groups["alerts"].command("evaluate")(evaluate.alerts_evaluate)
