@@ -46,7 +46,6 @@ VARIANTS = {  # the nested selection's candidates (declared before the exam is s
     "escalate": {"escalation": 2.0},  # also after alerting detections
     "one-hold": {"max_episode_holds": 1.0},
     "extreme-03": {"extreme_weight": 0.03},  # shares of the false-alarm budget
-    "point-0003": {"point_weight": 0.0003},
     "flat-001": {"flat_weight": 0.001},
     "drift-03": {"drift_weight": 0.3},
     # after r10: evidence of how often the value changed (off in the default); chosen on all
@@ -75,6 +74,11 @@ VARIANTS = {  # the nested selection's candidates (declared before the exam is s
     # precision 0.354 vs 0.405. At r23's scoring: third of 12 on all tuning categories
     # (51.23), chosen in 3 of 94 folds
     "censor-1e-5": {"calibration_censor": 1e-5},
+    # after r23 (declared before r24 is scored): the two choices of the last scorings
+    # together. Plain leave-one-category-out with r23 among the tuning families (94
+    # categories, seeds 1 and 2): mean 51.4 vs 51.0 for each alone; artificialWithAnomaly
+    # 81.0, realKnownCause 72.6, realTweets 75.0 (escalate-3 alone 80.9, 73.5, 75.3)
+    "changes-003-escalate-3": {"change_weight": 0.03, "escalation": 3.0},
 }
 # Retired after r20 (`nab-validate --with-retired` adds them back): the engine before each
 # change and alternatives that never won the choice on all tuning categories since r13
@@ -83,6 +87,8 @@ VARIANTS = {  # the nested selection's candidates (declared before the exam is s
 # variants, about 80 minutes of a 2-core machine: the scoring could not finish with its
 # references within a session.
 RETIRED_VARIANTS = {
+    # retired after r23: last of the 12 at r23's ranking (50.28), eleventh at r22's
+    "point-0003": {"point_weight": 0.0003},
     # retired after r22: last of the 12 candidates at every ranking since r20 (47.84 at r22)
     "long-hold": {"hold_seconds": 17 * 3600.0},  # engine5: the default hold is 8 hours
     # engine5: "short-hold" (8 h, one hold) became "one-hold"
