@@ -3,6 +3,8 @@ its kit, and no product module grows past 500 lines."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -51,9 +53,6 @@ def test_no_module_outside_detect_is_over_500_lines():
 
 
 def test_a_devkit_command_module_imports_alone_without_a_plug_in_warning():
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-c", "import healer_ops.devkit.cli.bench_nab"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0 and "not loaded" not in done.stderr, done.stderr

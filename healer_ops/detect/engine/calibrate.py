@@ -35,7 +35,9 @@ def history_before(stat: np.ndarray, kept: np.ndarray, start: int, history: int
     not ``kept`` (censored) unless those are more than ``CENSOR_MAX_SHARE`` of them."""
     first = max(0, start - history)
     earlier, mask = stat[first:start], kept[first:start]
-    if 0 < (~mask).sum() <= CENSOR_MAX_SHARE * len(mask):  # none censored: no copy
+    # a few censored rows are left out; with none (the default) the slice is not copied,
+    # with many they are the series' routine and stay
+    if 0 < (~mask).sum() <= CENSOR_MAX_SHARE * len(mask):
         earlier = earlier[mask]
     return np.sort(earlier[np.isfinite(earlier)])
 
