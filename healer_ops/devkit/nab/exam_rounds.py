@@ -29,6 +29,7 @@ from healer_ops.devkit.nab import (
     exam_families_r23,
     exam_families_r24,
     exam_families_r25,
+    exam_families_r26,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -54,7 +55,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r22, exam_families_r22.EXAM_FAMILIES_R22),
                (exam_families_r23, exam_families_r23.EXAM_FAMILIES_R23),
                (exam_families_r24, exam_families_r24.EXAM_FAMILIES_R24),
-               (exam_families_r25, exam_families_r25.EXAM_FAMILIES_R25))
+               (exam_families_r25, exam_families_r25.EXAM_FAMILIES_R25),
+               (exam_families_r26, exam_families_r26.EXAM_FAMILIES_R26))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
