@@ -30,6 +30,7 @@ from healer_ops.devkit.nab import (
     exam_families_r24,
     exam_families_r25,
     exam_families_r26,
+    exam_families_r27,
 )
 
 EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
@@ -56,7 +57,8 @@ EXAM_ROUNDS = ((exam_families, exam_families.EXAM_FAMILIES),
                (exam_families_r23, exam_families_r23.EXAM_FAMILIES_R23),
                (exam_families_r24, exam_families_r24.EXAM_FAMILIES_R24),
                (exam_families_r25, exam_families_r25.EXAM_FAMILIES_R25),
-               (exam_families_r26, exam_families_r26.EXAM_FAMILIES_R26))
+               (exam_families_r26, exam_families_r26.EXAM_FAMILIES_R26),
+               (exam_families_r27, exam_families_r27.EXAM_FAMILIES_R27))
 EXAM_SETS = tuple(names for _, names in EXAM_ROUNDS)
 
 
